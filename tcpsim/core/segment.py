@@ -1,0 +1,89 @@
+"""The TCP segment as the state machine sees it (RFC 9293 §3.1), without options or checksums.
+
+Flags are written in one canonical order everywhere (``SYN,FIN,RST,PSH,ACK``) so that traces,
+scenario files and tests compare as plain strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntFlag
+
+from .seq import Seq, add
+
+
+class Flags(IntFlag):
+    """The control bits tcpsim models (URG is not modelled: nothing here uses urgent data)."""
+
+    FIN = 0x01
+    SYN = 0x02
+    RST = 0x04
+    PSH = 0x08
+    ACK = 0x10
+
+
+FLAG_ORDER: tuple[Flags, ...] = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
+FLAG_NAMES: dict[str, Flags] = {f.name: f for f in FLAG_ORDER if f.name is not None}
+NO_FLAGS = Flags(0)
+
+
+def format_flags(flags: Flags) -> str:
+    """``Flags.SYN | Flags.ACK`` → ``"SYN,ACK"``; no flags → ``""``."""
+    return ",".join(f.name for f in FLAG_ORDER if flags & f and f.name is not None)
+
+
+def parse_flags(text: str) -> Flags:
+    """``"ack, fin"`` → ``Flags.FIN | Flags.ACK``. Raises ``ValueError`` naming a bad flag."""
+    flags = NO_FLAGS
+    for part in text.replace("|", ",").replace("+", ",").split(","):
+        name = part.strip().upper()
+        if not name:
+            continue
+        if name not in FLAG_NAMES:
+            raise ValueError(f"unknown flag {part.strip()!r} (flags are SYN, FIN, RST, PSH, ACK)")
+        flags |= FLAG_NAMES[name]
+    return flags
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One TCP segment. ``ack`` is meaningful only when ``Flags.ACK`` is set (else it is 0)."""
+
+    sport: int
+    dport: int
+    seq: Seq
+    ack: Seq
+    flags: Flags
+    wnd: int = 65535
+    data: bytes = b""
+
+    @property
+    def seg_len(self) -> int:
+        """SEG.LEN: payload octets plus one each for SYN and FIN (RFC 9293 §3.4)."""
+        return len(self.data) + (1 if self.flags & Flags.SYN else 0) + (1 if self.flags & Flags.FIN else 0)
+
+    @property
+    def end(self) -> Seq:
+        """The sequence number just after this segment: SEG.SEQ + SEG.LEN."""
+        return add(self.seq, self.seg_len)
+
+    def has(self, flag: Flags) -> bool:
+        """Whether a control bit is set."""
+        return bool(self.flags & flag)
+
+    @property
+    def flag_text(self) -> str:
+        """The flags in canonical order, e.g. ``"FIN,ACK"``."""
+        return format_flags(self.flags)
+
+    def with_(self, **changes: object) -> Segment:
+        """A copy with some fields changed (segments are immutable so the network can share them)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def describe(self) -> str:
+        """A compact one-line form for logs: ``SYN,ACK seq=5000 ack=1001 len=0``."""
+        text = f"{self.flag_text or '-'} seq={self.seq}"
+        if self.flags & Flags.ACK:
+            text += f" ack={self.ack}"
+        text += f" len={len(self.data)}"
+        return text

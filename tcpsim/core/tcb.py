@@ -1,0 +1,773 @@
+"""One TCP endpoint: its transmission control block and the event processing of RFC 9293 §3.10.
+
+The class is sans-IO and clock-free. Each public method is one event of §3.10 — a user call, a
+segment arriving, a timer expiring — takes the host's current time ``now`` and returns the list of
+:mod:`tcpsim.core.actions` that resulted, in order. The methods are laid out as the RFC lays out
+§3.10: by event, then by state, and SEGMENT ARRIVES in the synchronized states is the RFC's ordered
+pipeline (check sequence, RST, security, SYN, ACK, URG, text, FIN), one method per step.
+
+Deliberate simplifications, each noted where it applies: no options (MSS is configured, not
+negotiated), no urgent data, no security/compartment check, no zero-window probing, no delayed ACKs,
+and challenge ACKs are not rate-limited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import seq as sq
+from .actions import (
+    Action,
+    Deliver,
+    Discard,
+    Send,
+    Signal,
+    StateChanged,
+    TimerChanged,
+    TimerName,
+    UserError,
+)
+from .segment import NO_FLAGS, Flags, Segment
+from .seq import Seq
+from .states import State
+from .transitions import Event, lookup
+
+ACK, SYN, FIN, RST, PSH = Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH
+
+MAX_RTO = 60.0
+"""RFC 6298 §2.5: a maximum may be placed on RTO provided it is at least 60 seconds."""
+
+# RFC 9293 error strings (§3.10.1–§3.10.5), spelt exactly as the RFC spells them.
+ERR_EXISTS = "error: connection already exists"
+ERR_NOT_EXIST = "error: connection does not exist"
+ERR_CLOSING = "error: connection closing"
+# RFC 793 wording; RFC 9293 §3.10.2 calls it "remote socket unspecified".
+ERR_FOREIGN = "error: foreign socket unspecified"
+ERR_NOTHING = "error: nothing to retransmit (every segment sent has been acknowledged)"
+
+
+@dataclass(slots=True)
+class EndpointConfig:
+    """What the host decides about an endpoint before it starts."""
+
+    port: int
+    peer_port: int
+    isn: int
+    """ISN of this endpoint's first connection; connection k uses ``isn + isn_step * k``."""
+    isn_step: int = 64000
+    rto: float = 1.0
+    msl: float = 30.0
+    time_wait: bool = True
+    """False imitates a broken stack that skips TIME-WAIT (the what-if switch)."""
+    max_retries: int = 5
+    """R2 of RFC 9293 §3.8.3 as a count: give up on the next timeout after this many retransmissions."""
+    mss: int = 1460
+    rcv_wnd: int = 65535
+
+
+@dataclass(slots=True)
+class Outstanding:
+    """One entry of the retransmission queue: what was sent and not yet wholly acknowledged."""
+
+    seq: Seq
+    flags: Flags
+    """The SYN/FIN/PSH bits it carries; ACK is added at each (re)transmission when appropriate."""
+    data: bytes
+
+    @property
+    def end(self) -> Seq:
+        return sq.add(self.seq, len(self.data) + (1 if self.flags & SYN else 0) + (1 if self.flags & FIN else 0))
+
+
+@dataclass(slots=True)
+class _Held:
+    """An out-of-order segment's text and FIN, held for later processing (SHLD-31)."""
+
+    seq: Seq
+    data: bytes
+    fin: bool
+
+
+@dataclass(slots=True)
+class Endpoint:
+    """A TCP endpoint. Public attributes are the TCB variables of RFC 9293 §3.3.1."""
+
+    config: EndpointConfig
+    state: State = State.CLOSED
+    passive: bool = False
+    """Whether this connection reached SYN-RECEIVED from LISTEN (MUST-11)."""
+    connections: int = 0
+    """How many ISSs have been chosen so far: the k of ``isn + isn_step * k``."""
+    iss: Seq = Seq(0)
+    irs: Seq = Seq(0)
+    snd_una: Seq = Seq(0)
+    snd_nxt: Seq = Seq(0)
+    snd_wnd: int = 0
+    snd_wl1: Seq = Seq(0)
+    snd_wl2: Seq = Seq(0)
+    max_snd_wnd: int = 0
+    rcv_nxt: Seq = Seq(0)
+    rcv_wnd: int = 65535
+    send_buffer: bytearray = field(default_factory=bytearray)
+    """Bytes the user has SENT that are not yet segmentized."""
+    retransmission_queue: list[Outstanding] = field(default_factory=list)
+    held: list[_Held] = field(default_factory=list)
+    fin_pending: bool = False
+    """CLOSE was called; the FIN goes out once the send buffer is empty."""
+    fin_seq: Seq | None = None
+    """Sequence number of our FIN once it is sent."""
+    close_when_established: bool = False
+    """CLOSE in SYN-RECEIVED with data pending: queued until ESTABLISHED (§3.10.4)."""
+    received: bytearray = field(default_factory=bytearray)
+    """Every byte delivered to the application so far, across connections."""
+    timers: dict[str, float] = field(default_factory=dict)
+    """Running timers as absolute deadlines: ``rto`` and ``2msl``."""
+    rto: float = 1.0
+    retries: int = 0
+    """Retransmissions of the segment at the head of the queue since it was last acknowledged."""
+    _out: list[Action] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rto = self.config.rto
+        self.rcv_wnd = self.config.rcv_wnd
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def fin_acked(self) -> bool:
+        """Our FIN has been sent and acknowledged."""
+        return self.fin_seq is not None and self.snd_una == sq.add(self.fin_seq, 1)
+
+    def next_deadline(self) -> float | None:
+        """The earliest running timer, for a host that sleeps until something is due."""
+        return min(self.timers.values(), default=None)
+
+    # ------------------------------------------------------------------ §3.10.1 OPEN
+    def open_passive(self, now: float) -> list[Action]:
+        """OPEN, passive (``listen``)."""
+        self._out = []
+        if self.state is not State.CLOSED:
+            return self._error("listen", ERR_EXISTS)
+        self.passive = True
+        self._go(State.LISTEN, Event.PASSIVE_OPEN)
+        return self._out
+
+    def open_active(self, now: float) -> list[Action]:
+        """OPEN, active (``connect``): in CLOSED, or in LISTEN turning the connection active."""
+        self._out = []
+        if self.state not in (State.CLOSED, State.LISTEN):
+            return self._error("connect", ERR_EXISTS)
+        self.passive = False
+        self._choose_iss()
+        self.snd_una, self.snd_nxt = self.iss, sq.add(self.iss, 1)
+        self.snd_wnd = 0
+        rule = lookup(self.state, Event.ACTIVE_OPEN, State.SYN_SENT).rule
+        self._go(State.SYN_SENT, Event.ACTIVE_OPEN)
+        self._transmit(Outstanding(self.iss, SYN, b""), now, rule)
+        return self._out
+
+    # ------------------------------------------------------------------ §3.10.2 SEND
+    def send(self, data: bytes, now: float) -> list[Action]:
+        """SEND: queue ``data`` and segmentize what the window allows."""
+        self._out = []
+        state = self.state
+        if state is State.CLOSED:
+            return self._error("send", ERR_NOT_EXIST)
+        if state is State.LISTEN:
+            return self._error("send", ERR_FOREIGN)
+        if state in (State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSING, State.LAST_ACK, State.TIME_WAIT):
+            return self._error("send", ERR_CLOSING)
+        self.send_buffer += data
+        if state in (State.ESTABLISHED, State.CLOSE_WAIT):
+            self._output(now)
+        # SYN-SENT, SYN-RECEIVED: queued for transmission after entering ESTABLISHED.
+        return self._out
+
+    # ------------------------------------------------------------------ §3.10.4 CLOSE
+    def close(self, now: float) -> list[Action]:
+        """CLOSE: "I have no more to send"; the FIN follows any data still queued."""
+        self._out = []
+        state = self.state
+        if state is State.CLOSED:
+            return self._error("close", ERR_NOT_EXIST)
+        if state is State.LISTEN:
+            self._go(State.CLOSED, Event.CLOSE)
+        elif state is State.SYN_SENT:
+            if self.send_buffer:
+                self._out.append(Signal("error: closing", "3.10.4 CLOSE in SYN-SENT: queued SENDs refused"))
+            self._go(State.CLOSED, Event.CLOSE)
+        elif state is State.SYN_RECEIVED:
+            if self.send_buffer:
+                self.close_when_established = True
+            else:
+                self.fin_pending = True
+                self._go(State.FIN_WAIT_1, Event.CLOSE)
+                self._output(now)
+        elif state in (State.ESTABLISHED, State.CLOSE_WAIT):
+            self.fin_pending = True
+            self._go(State.FIN_WAIT_1 if state is State.ESTABLISHED else State.LAST_ACK, Event.CLOSE)
+            self._output(now)
+        else:
+            # FIN-WAIT-1/2: "strictly speaking, this is an error"; CLOSING, LAST-ACK, TIME-WAIT too.
+            return self._error("close", ERR_CLOSING)
+        return self._out
+
+    # ------------------------------------------------------------------ §3.10.5 ABORT
+    def abort(self, now: float) -> list[Action]:
+        """ABORT: drop everything; send a RST where the peer holds state for us."""
+        self._out = []
+        state = self.state
+        if state is State.CLOSED:
+            return self._error("abort", ERR_NOT_EXIST)
+        if state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT):
+            rule = lookup(state, Event.ABORT, State.CLOSED).rule
+            self._go(State.CLOSED, Event.ABORT)
+            # <SEQ=SND.NXT><CTL=RST>, formed after the queues are flushed.
+            self._emit_segment(self.snd_nxt, Seq(0), RST, b"", rule)
+        else:
+            self._go(State.CLOSED, Event.ABORT)
+        return self._out
+
+    # ------------------------------------------------------------------ retransmit (user)
+    def retransmit(self, now: float) -> list[Action]:
+        """Send the oldest unacknowledged segment again now (the scenario's ``retransmit``).
+
+        Not an RFC user call: it lets a learner replay what the retransmission timer would do,
+        for example to send a FIN again while the peer sits in TIME-WAIT.
+        """
+        self._out = []
+        if self.state is State.CLOSED:
+            return self._error("retransmit", ERR_NOT_EXIST)
+        if not self.retransmission_queue:
+            return self._error("retransmit", ERR_NOTHING)
+        self._resend_head("user RETRANSMIT: send the oldest unacknowledged segment again (3.10.8)")
+        return self._out
+
+    # ------------------------------------------------------------------ §3.10.8 timeouts
+    def timer_expired(self, name: TimerName, now: float) -> list[Action]:
+        """A timer the host was asked to set has reached its deadline."""
+        self._out = []
+        deadline = self.timers.get(name)
+        if deadline is None or deadline > now + 1e-9:
+            return self._out  # stale: cancelled or moved since the host scheduled it
+        del self.timers[name]
+        self._out.append(TimerChanged(name, "expire", deadline))
+        if name == "2msl":
+            self._go(State.CLOSED, Event.TIMEOUT_2MSL)
+        elif self.retransmission_queue:
+            self._retransmission_timeout(now)
+        return self._out
+
+    def _retransmission_timeout(self, now: float) -> None:
+        """RETRANSMISSION TIMEOUT: resend the head, back off (RFC 6298 §5.4–5.6), or give up (§3.8.3)."""
+        if self.retries >= self.config.max_retries:
+            self._out.append(
+                Signal(
+                    f"error: connection aborted: no acknowledgment after {self.retries} retransmissions",
+                    lookup(self.state, Event.GIVE_UP, State.CLOSED).rule,
+                )
+            )
+            self._go(State.CLOSED, Event.GIVE_UP)
+            return
+        self.retries += 1
+        self.rto = min(self.rto * 2, max(MAX_RTO, self.config.rto))
+        self._resend_head(f"3.10.8 RETRANSMISSION TIMEOUT: resend, RTO doubled to {self.rto:g}s (RFC 6298 5.5)")
+        self._set_timer("rto", now + self.rto, "restart")
+
+    # ------------------------------------------------------------------ §3.10.7 SEGMENT ARRIVES
+    def segment_arrives(self, seg: Segment, now: float) -> list[Action]:
+        """SEGMENT ARRIVES, dispatched on the state as §3.10.7 is."""
+        self._out = []
+        state = self.state
+        if state is State.CLOSED:
+            self._arrives_closed(seg)
+        elif state is State.LISTEN:
+            self._arrives_listen(seg, now)
+        elif state is State.SYN_SENT:
+            self._arrives_syn_sent(seg, now)
+        else:
+            self._arrives_other(seg, now)
+        return self._out
+
+    def _arrives_closed(self, seg: Segment) -> None:
+        """§3.10.7.1: no TCB, so answer anything but a RST with a RST the sender will accept."""
+        if seg.has(RST):
+            self._discard(seg, "a RST reached a closed port", "3.10.7.1: RST in CLOSED is discarded")
+        elif seg.has(ACK):
+            self._emit_segment(seg.ack, Seq(0), RST, b"", "3.10.7.1: segment to a CLOSED port, <SEQ=SEG.ACK><CTL=RST>")
+        else:
+            self._emit_segment(
+                Seq(0), seg.end, RST | ACK, b"", "3.10.7.1: segment to a CLOSED port, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>"
+            )
+
+    def _arrives_listen(self, seg: Segment, now: float) -> None:
+        """§3.10.7.2: only a SYN starts something; a RST is ignored and an ACK is reset."""
+        if seg.has(RST):  # first
+            self._discard(seg, "a RST cannot concern a listening endpoint", "3.10.7.2 first: RST in LISTEN is ignored")
+            return
+        if seg.has(ACK):  # second
+            self._emit_segment(seg.ack, Seq(0), RST, b"", "3.10.7.2 second: ACK in LISTEN, <SEQ=SEG.ACK><CTL=RST>")
+            return
+        if not seg.has(SYN):  # fourth
+            self._discard(seg, "neither SYN, ACK nor RST", "3.10.7.2 fourth: other segment in LISTEN is dropped")
+            return
+        # Third: a SYN. Remember the peer's ISN, choose ours, answer SYN,ACK.
+        self.irs = seg.seq
+        self.rcv_nxt = sq.add(seg.seq, 1)
+        self._choose_iss()
+        self.snd_una, self.snd_nxt = self.iss, sq.add(self.iss, 1)
+        self._update_window(seg, force=True)
+        self._hold_text(seg)  # "any other control or text should be queued for processing later"
+        rule = lookup(State.LISTEN, Event.RCV_SYN, State.SYN_RECEIVED).rule
+        self._go(State.SYN_RECEIVED, Event.RCV_SYN)
+        self._transmit(Outstanding(self.iss, SYN, b""), now, rule)
+
+    def _arrives_syn_sent(self, seg: Segment, now: float) -> None:
+        """§3.10.7.3: waiting for the peer's SYN (and the ACK of ours)."""
+        ack_ok = False
+        if seg.has(ACK):  # first: check the ACK bit
+            if sq.le(seg.ack, self.iss) or sq.gt(seg.ack, self.snd_nxt):
+                if seg.has(RST):
+                    self._discard(seg, "RST whose ACK is not for our SYN", "3.10.7.3 first: unacceptable ACK on a RST")
+                else:
+                    self._emit_segment(
+                        seg.ack, Seq(0), RST, b"", "3.10.7.3 first: ACK not for our SYN, <SEQ=SEG.ACK><CTL=RST>"
+                    )
+                return
+            ack_ok = sq.lt(self.snd_una, seg.ack) and sq.le(seg.ack, self.snd_nxt)
+        if seg.has(RST):  # second: check the RST bit
+            if ack_ok:
+                # RFC 5961's exact-RCV.NXT test cannot apply here: there is no RCV.NXT before the
+                # peer's SYN, so an acceptable ACK is what validates the reset.
+                rule = lookup(State.SYN_SENT, Event.RCV_RST, State.CLOSED).rule
+                self._out.append(Signal("error: connection reset", rule))
+                self._go(State.CLOSED, Event.RCV_RST)
+            else:
+                self._discard(seg, "RST without an acceptable ACK", "3.10.7.3 second: RST without ACK is dropped")
+            return
+        # Third: security/compartment is not modelled.
+        if not seg.has(SYN):  # fifth
+            self._discard(seg, "neither SYN nor RST", "3.10.7.3 fifth: segment without SYN or RST is dropped")
+            return
+        # Fourth: the SYN bit.
+        self.irs = seg.seq
+        self.rcv_nxt = sq.add(seg.seq, 1)
+        if seg.has(ACK):
+            self._acknowledge(seg.ack, now)
+        if sq.gt(self.snd_una, self.iss):  # our SYN has been ACKed
+            self._update_window(seg, force=True)
+            rule = lookup(State.SYN_SENT, Event.RCV_SYN_ACK, State.ESTABLISHED).rule
+            self._go(State.ESTABLISHED, Event.RCV_SYN_ACK)
+            # Text or FIN on the SYN,ACK continues at the sixth step of §3.10.7.4, whose ACK then
+            # also completes the handshake; otherwise the handshake's own ACK goes out now.
+            rest = seg.with_(seq=sq.add(seg.seq, 1), flags=seg.flags & ~SYN)
+            if not (rest.data or rest.has(FIN)):
+                self._send_ack(rule)
+            self._after_handshake(now)
+            self._text_and_fin(rest, now)
+        else:
+            # Simultaneous open (Figure 7): answer with SYN,ACK and wait in SYN-RECEIVED.
+            self._update_window(seg, force=True)
+            self._hold_text(seg)
+            rule = lookup(State.SYN_SENT, Event.RCV_SYN, State.SYN_RECEIVED).rule
+            self._go(State.SYN_RECEIVED, Event.RCV_SYN)
+            self._resend_head(rule, retransmission=False)
+
+    def _arrives_other(self, seg: Segment, now: float) -> None:
+        """§3.10.7.4, the synchronized states and SYN-RECEIVED: the RFC's ordered steps."""
+        original = seg
+        seg_or_none = self._check_sequence(seg, now)
+        if seg_or_none is None:
+            return
+        seg = seg_or_none
+        if seg.has(RST):
+            self._check_rst(original)
+            return
+        # Third, check security: not modelled (no security/compartment in tcpsim).
+        if seg.has(SYN):
+            self._check_syn(seg)
+            return
+        if not self._check_ack(seg, now):
+            return
+        # Sixth, URG: not modelled.
+        self._text_and_fin(seg, now)
+
+    # --- first: sequence number ------------------------------------------------------------
+    def _check_sequence(self, seg: Segment, now: float) -> Segment | None:
+        """First step: Table 6's acceptability test, then trim to the window. None means stop."""
+        state = self.state
+        if state is State.TIME_WAIT and seg.has(FIN) and not seg.has(RST) and seg.end == self.rcv_nxt:
+            # §3.10.7.4 fifth and eighth for TIME-WAIT: "the only thing that can arrive in this
+            # state is a retransmission of the remote FIN. Acknowledge it, and restart the 2 MSL
+            # timeout." Our last ACK was lost; this is what TIME-WAIT is for.
+            rule = "3.10.7.4 eighth: FIN in TIME-WAIT, re-ACK and restart 2MSL"
+            self._send_ack(rule)
+            self._set_timer("2msl", now + 2 * self.config.msl, "restart")
+            return None
+        if (
+            state is State.SYN_RECEIVED
+            and not self.passive
+            and seg.flags & (SYN | ACK | RST) == SYN | ACK
+            and sq.add(seg.seq, 1) == self.rcv_nxt
+            and seg.ack == self.snd_nxt
+        ):
+            # Figure 7, line 6: in a simultaneous open the peer's SYN,ACK repeats a SYN we already
+            # hold. Trim that SYN (it lies left of the window) and let its ACK complete the open.
+            seg = seg.with_(seq=self.rcv_nxt, flags=seg.flags & ~SYN)
+        if not self._acceptable(seg):
+            if seg.has(RST):
+                self._discard(seg, "RST outside the receive window", "3.10.7.4 first: unacceptable RST is dropped")
+            else:
+                self._discard(seg, "outside the receive window (old duplicate?)", "3.10.7.4 first: not acceptable")
+                self._send_ack("3.10.7.4 first: unacceptable segment, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>")
+            return None
+        return self._trim(seg)
+
+    def _acceptable(self, seg: Segment) -> bool:
+        """Table 6 of RFC 9293 §3.10.7.4."""
+        length, wnd, nxt = seg.seg_len, self.rcv_wnd, self.rcv_nxt
+        if length == 0:
+            return seg.seq == nxt if wnd == 0 else sq.in_window(seg.seq, nxt, wnd)
+        if wnd == 0:
+            return False
+        return sq.in_window(seg.seq, nxt, wnd) or sq.in_window(sq.add(seg.seq, length - 1), nxt, wnd)
+
+    def _trim(self, seg: Segment) -> Segment:
+        """Cut off what lies outside the window, SYN and FIN included (§3.10.7.4 first)."""
+        flags, start, data = seg.flags, seg.seq, seg.data
+        if sq.lt(start, self.rcv_nxt) and flags & SYN:
+            flags &= ~SYN
+            start = sq.add(start, 1)
+        if sq.lt(start, self.rcv_nxt):
+            cut = sq.diff(self.rcv_nxt, start)
+            data = data[cut:]
+            start = self.rcv_nxt
+        room = sq.diff(sq.add(self.rcv_nxt, self.rcv_wnd), start)
+        if len(data) > room:
+            data = data[: max(room, 0)]
+            flags &= ~FIN  # the FIN lies beyond the window too
+        if flags == seg.flags and start == seg.seq and data is seg.data:
+            return seg
+        return seg.with_(seq=start, flags=flags, data=data)
+
+    # --- second: RST -----------------------------------------------------------------------
+    def _check_rst(self, seg: Segment) -> None:
+        """Second step, with RFC 5961 §3.2: only a RST exactly at RCV.NXT resets."""
+        if seg.seq != self.rcv_nxt:
+            self._discard(seg, "RST in window but not at RCV.NXT", "RFC 5961 3.2: RST not exactly at RCV.NXT")
+            self._send_ack("3.10.7.4 second (RFC 5961 3.2): RST in window, send challenge ACK")
+            return
+        state = self.state
+        if state is State.SYN_RECEIVED:
+            if self.passive:
+                self._go(State.LISTEN, Event.RCV_RST)  # note 1: "the user need not be informed"
+            else:
+                rule = lookup(state, Event.RCV_RST, State.CLOSED).rule
+                self._out.append(Signal("error: connection refused", rule))
+                self._go(State.CLOSED, Event.RCV_RST)
+        elif state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT):
+            rule = lookup(state, Event.RCV_RST, State.CLOSED).rule
+            self._out.append(Signal("error: connection reset", rule))
+            self._go(State.CLOSED, Event.RCV_RST)
+        else:  # CLOSING, LAST-ACK, TIME-WAIT
+            self._go(State.CLOSED, Event.RCV_RST)
+
+    # --- fourth: SYN -------------------------------------------------------------------------
+    def _check_syn(self, seg: Segment) -> None:
+        """Fourth step: a SYN in window."""
+        if self.state is State.SYN_RECEIVED and self.passive:
+            self._go(State.LISTEN, Event.RCV_SYN)
+            return
+        # RFC 5961 §4: in a synchronized state answer any SYN with a challenge ACK and drop it.
+        self._discard(seg, "SYN on a synchronized connection", "3.10.7.4 fourth (RFC 5961 4): SYN is not accepted")
+        self._send_ack("3.10.7.4 fourth (RFC 5961 4): SYN in a synchronized state, send challenge ACK")
+
+    # --- fifth: ACK --------------------------------------------------------------------------
+    def _check_ack(self, seg: Segment, now: float) -> bool:
+        """Fifth step. Returns False when processing stops here."""
+        if not seg.has(ACK):
+            self._discard(seg, "no ACK bit", "3.10.7.4 fifth: segment without ACK is dropped")
+            return False
+        state = self.state
+        if state is State.SYN_RECEIVED:
+            if sq.lt(self.snd_una, seg.ack) and sq.le(seg.ack, self.snd_nxt):
+                self._update_window(seg, force=True)
+                self._acknowledge(seg.ack, now)
+                self._go(State.ESTABLISHED, Event.RCV_ACK_OF_SYN)
+                self._after_handshake(now)
+                state = State.ESTABLISHED
+            else:
+                self._emit_segment(
+                    seg.ack, Seq(0), RST, b"", "3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, <SEQ=SEG.ACK><CTL=RST>"
+                )
+                return False
+        if sq.gt(seg.ack, self.snd_nxt):
+            self._discard(seg, "acknowledges data never sent", "3.10.7.4 fifth: SEG.ACK > SND.NXT")
+            self._send_ack("3.10.7.4 fifth: ACK of something not yet sent, send ACK and drop")
+            return False
+        if sq.lt(seg.ack, sq.add(self.snd_una, -max(self.max_snd_wnd, 1))):
+            self._discard(seg, "ACK too old (RFC 5961 5)", "3.10.7.4 fifth (RFC 5961 5): SEG.ACK below the window")
+            self._send_ack("3.10.7.4 fifth (RFC 5961 5): ACK out of range, send ACK and drop")
+            return False
+        if sq.lt(self.snd_una, seg.ack):
+            self._acknowledge(seg.ack, now)
+        if sq.le(self.snd_una, seg.ack):
+            self._update_window(seg)
+        if state is State.FIN_WAIT_1 and self.fin_acked:
+            # If this very segment also carries the peer's FIN in order, the eighth step takes
+            # FIN-WAIT-1 straight to TIME-WAIT (note 2); otherwise, on to FIN-WAIT-2.
+            if not (seg.has(FIN) and seg.seq == self.rcv_nxt):
+                self._go(State.FIN_WAIT_2, Event.RCV_ACK_OF_FIN)
+        elif state is State.CLOSING:
+            if self.fin_acked:
+                self._enter_time_wait(Event.RCV_ACK_OF_FIN, now)
+            return False  # "otherwise, ignore the segment"
+        elif state is State.LAST_ACK:
+            if self.fin_acked:
+                self._go(State.CLOSED, Event.RCV_ACK_OF_FIN)
+            return False  # "the only thing that can arrive in this state is an acknowledgment"
+        self._output(now)
+        return True
+
+    # --- seventh and eighth: text and FIN -----------------------------------------------------
+    def _text_and_fin(self, seg: Segment, now: float) -> None:
+        """Seventh (text) and eighth (FIN) steps, one ACK for both (MUST-58)."""
+        state = self.state
+        fin = False
+        must_ack = False
+        if state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
+            if seg.data or seg.has(FIN):
+                if seg.seq == self.rcv_nxt:
+                    self._deliver(seg.data)
+                    fin = seg.has(FIN)
+                    must_ack = True
+                elif sq.gt(seg.seq, self.rcv_nxt):
+                    # SHLD-31: hold for later; MAY-13: ACK at once to show the gap.
+                    self._hold_text(seg)
+                    self._send_ack("3.10.7.4 seventh: out-of-order segment held, ACK RCV.NXT (MAY-13)")
+                    return
+            if not fin:
+                fin, drained = self._drain_held()
+                must_ack = must_ack or drained
+        elif seg.has(FIN) and seg.seq == self.rcv_nxt:
+            fin = True  # CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: text is ignored, FIN is not.
+        if fin:
+            self._process_fin(now)
+        elif must_ack:
+            self._send_ack("3.10.7.4 seventh: acknowledge the text, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>")
+
+    def _process_fin(self, now: float) -> None:
+        """Eighth step: the peer has closed its side."""
+        self.rcv_nxt = sq.add(self.rcv_nxt, 1)
+        state = self.state
+        self._out.append(Signal("connection closing", "3.10.7.4 eighth: FIN received"))
+        if state is State.ESTABLISHED:
+            rule = lookup(state, Event.RCV_FIN, State.CLOSE_WAIT).rule
+            self._go(State.CLOSE_WAIT, Event.RCV_FIN)
+            self._send_ack(rule)
+        elif state is State.FIN_WAIT_1:
+            if self.fin_acked:
+                self._enter_time_wait(Event.RCV_FIN_ACK_OF_FIN, now, ack=True)
+            else:
+                rule = lookup(state, Event.RCV_FIN, State.CLOSING).rule
+                self._go(State.CLOSING, Event.RCV_FIN)
+                self._send_ack(rule)
+        elif state is State.FIN_WAIT_2:
+            self._enter_time_wait(Event.RCV_FIN, now, ack=True)
+        elif state is State.TIME_WAIT:
+            self._send_ack("3.10.7.4 eighth: FIN in TIME-WAIT, re-ACK and restart 2MSL")
+            self._set_timer("2msl", now + 2 * self.config.msl, "restart")
+        else:  # CLOSE-WAIT, CLOSING, LAST-ACK: remain
+            self._send_ack(f"3.10.7.4 eighth: FIN in {state}, remain and acknowledge")
+
+    def _enter_time_wait(self, event: str, now: float, *, ack: bool = False) -> None:
+        """Start the 2·MSL wait and turn off the other timers — or, as a what-if, skip it."""
+        old = self.state
+        target = State.TIME_WAIT if self.config.time_wait else State.CLOSED
+        rule = lookup(old, event, target).rule
+        if target is State.CLOSED:
+            if ack:  # the ACK goes out before the TCB (and with it RCV.NXT) is deleted
+                self._send_ack(rule)
+            self._go(State.CLOSED, event)
+            return
+        self._go(State.TIME_WAIT, event)
+        if ack:
+            self._send_ack(rule)
+        self._cancel_timer("rto")
+        self._set_timer("2msl", now + 2 * self.config.msl, "set")
+
+    # ------------------------------------------------------------------ receive side helpers
+    def _hold_text(self, seg: Segment) -> None:
+        """Keep an out-of-order (or pre-ESTABLISHED) segment's text and FIN for later."""
+        start = sq.add(seg.seq, 1) if seg.has(SYN) else seg.seq
+        if seg.data or seg.has(FIN):
+            if not any(h.seq == start and len(h.data) >= len(seg.data) for h in self.held):
+                self.held.append(_Held(start, seg.data, seg.has(FIN)))
+
+    def _drain_held(self) -> tuple[bool, bool]:
+        """Deliver held text that RCV.NXT has reached. Returns (FIN now in order, anything delivered)."""
+        delivered = False
+        progress = True
+        while progress and self.held:
+            progress = False
+            for h in list(self.held):
+                end = sq.add(h.seq, len(h.data))
+                if sq.le(h.seq, self.rcv_nxt):
+                    self.held.remove(h)
+                    if sq.lt(self.rcv_nxt, end) or (h.fin and end == self.rcv_nxt):
+                        self._deliver(h.data[sq.diff(self.rcv_nxt, h.seq) :])
+                        delivered = True
+                        if h.fin and end == self.rcv_nxt:
+                            self.held.clear()
+                            return True, True
+                    progress = True
+        return False, delivered
+
+    def _deliver(self, data: bytes) -> None:
+        if data:
+            self.rcv_nxt = sq.add(self.rcv_nxt, len(data))
+            self.received += data
+            self._out.append(Deliver(bytes(data)))
+
+    # ------------------------------------------------------------------ send side helpers
+    def _acknowledge(self, ack: Seq, now: float) -> None:
+        """SND.UNA advances: drop what is wholly acknowledged, reset the backoff (RFC 6298 5.2–5.3)."""
+        self.snd_una = ack
+        queue = self.retransmission_queue
+        while queue and sq.le(queue[0].end, ack):
+            queue.pop(0)
+        if queue and sq.lt(queue[0].seq, ack):  # partly acknowledged: keep only the rest
+            head = queue[0]
+            cut = sq.diff(ack, head.seq)
+            if head.flags & SYN:
+                cut -= 1
+            queue[0] = Outstanding(ack, head.flags & ~SYN, head.data[cut:])
+        self.rto = self.config.rto
+        self.retries = 0
+        if queue:
+            self._set_timer("rto", now + self.rto, "restart")
+        else:
+            self._cancel_timer("rto")
+
+    def _update_window(self, seg: Segment, *, force: bool = False) -> None:
+        """SND.WND from SEG.WND, unless the segment is older than the last update (WL1/WL2)."""
+        if force or sq.lt(self.snd_wl1, seg.seq) or (self.snd_wl1 == seg.seq and sq.le(self.snd_wl2, seg.ack)):
+            self.snd_wnd = seg.wnd
+            self.snd_wl1 = seg.seq
+            self.snd_wl2 = seg.ack
+            self.max_snd_wnd = max(self.max_snd_wnd, seg.wnd)
+
+    def _after_handshake(self, now: float) -> None:
+        """Entering ESTABLISHED: what was queued in SYN-SENT/SYN-RECEIVED may go now."""
+        if self.close_when_established:
+            self.close_when_established = False
+            self.fin_pending = True
+            self._go(State.FIN_WAIT_1, Event.CLOSE)
+        self._output(now)
+
+    def _output(self, now: float) -> None:
+        """Segmentize the send buffer within the peer's window, then the FIN once it is empty."""
+        if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.LAST_ACK):
+            return
+        buffer = self.send_buffer
+        while buffer:
+            in_flight = sq.diff(self.snd_nxt, self.snd_una)
+            n = min(self.config.mss, len(buffer), self.snd_wnd - in_flight)
+            if n <= 0:
+                break  # window closed: no zero-window probing in tcpsim
+            chunk = bytes(buffer[:n])
+            del buffer[:n]
+            flags = PSH if not buffer else NO_FLAGS
+            self._transmit(Outstanding(self.snd_nxt, flags, chunk), now, "3.10.2 SEND: segmentize and send")
+        if self.fin_pending and not buffer:
+            self.fin_pending = False
+            self.fin_seq = self.snd_nxt
+            rule = "3.10.4 CLOSE: all data segmentized, send FIN"
+            self._transmit(Outstanding(self.snd_nxt, FIN, b""), now, rule)
+
+    def _transmit(self, entry: Outstanding, now: float, rule: str) -> None:
+        """First transmission of a segment: queue it for retransmission and start the RTO (6298 5.1)."""
+        self.retransmission_queue.append(entry)
+        if sq.lt(self.snd_nxt, entry.end):
+            self.snd_nxt = entry.end
+        self._send_entry(entry, rule, retransmission=False)
+        if "rto" not in self.timers:
+            self._set_timer("rto", now + self.rto, "set")
+
+    def _resend_head(self, rule: str, *, retransmission: bool = True) -> None:
+        self._send_entry(self.retransmission_queue[0], rule, retransmission=retransmission)
+
+    def _send_entry(self, entry: Outstanding, rule: str, *, retransmission: bool) -> None:
+        # Once the peer's SYN is known every segment carries ACK=RCV.NXT; before that, none does.
+        synchronized = self.state is not State.SYN_SENT
+        flags = entry.flags | ACK if synchronized else entry.flags
+        ack = self.rcv_nxt if synchronized else Seq(0)
+        self._emit_segment(entry.seq, ack, flags, entry.data, rule, retransmission)
+
+    def _send_ack(self, rule: str) -> None:
+        """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"""
+        self._emit_segment(self.snd_nxt, self.rcv_nxt, ACK, b"", rule)
+
+    def _emit_segment(
+        self, seq: Seq, ack: Seq, flags: Flags, data: bytes, rule: str, retransmission: bool = False
+    ) -> None:
+        segment = Segment(
+            sport=self.config.port,
+            dport=self.config.peer_port,
+            seq=seq,
+            ack=ack if flags & ACK else Seq(0),
+            flags=flags,
+            wnd=self.rcv_wnd,
+            data=data,
+        )
+        self._out.append(Send(segment, rule, retransmission))
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _choose_iss(self) -> None:
+        """ISS of connection k is ``isn + isn_step * k`` (mod 2^32), as the scenario format says."""
+        self.iss = sq.seq(self.config.isn + self.config.isn_step * self.connections)
+        self.connections += 1
+
+    def _go(self, target: State, event: str) -> None:
+        """Move along a row of the transition table, and tidy up what the new state implies."""
+        old = self.state
+        transition = lookup(old, event, target)
+        self.state = target
+        self._out.append(StateChanged(old, target, event, transition.rule))
+        if target is State.CLOSED:
+            self._delete_tcb()
+        elif target is State.LISTEN:
+            self._flush()
+
+    def _delete_tcb(self) -> None:
+        """CLOSED: forget the connection. The variables stay readable, for display only."""
+        self._flush()
+        self.passive = False
+
+    def _flush(self) -> None:
+        for name in list(self.timers):
+            self._cancel_timer(name)  # type: ignore[arg-type]
+        self.send_buffer.clear()
+        self.retransmission_queue.clear()
+        self.held.clear()
+        self.fin_pending = False
+        self.fin_seq = None
+        self.close_when_established = False
+        self.rto = self.config.rto
+        self.retries = 0
+
+    def _set_timer(self, name: TimerName, deadline: float, action: str) -> None:
+        if action == "restart" and name not in self.timers:
+            action = "set"
+        self.timers[name] = deadline
+        self._out.append(TimerChanged(name, action, deadline))  # type: ignore[arg-type]
+
+    def _cancel_timer(self, name: TimerName) -> None:
+        if self.timers.pop(name, None) is not None:
+            self._out.append(TimerChanged(name, "cancel", None))
+
+    def _discard(self, seg: Segment, reason: str, rule: str) -> None:
+        self._out.append(Discard(seg, reason, rule))
+
+    def _error(self, call: str, message: str) -> list[Action]:
+        self._out.append(UserError(call, message))
+        return self._out

@@ -1,0 +1,208 @@
+"""The state diagram of RFC 9293 §3.3.2 (Figure 5) as data.
+
+Every state change the endpoint makes is looked up here by (from, event, to); a change that is not
+in this table is a bug and raises :class:`IllegalTransition` instead of happening. The UI draws its
+state diagram from the same table, so the picture and the machine cannot disagree.
+
+``kind`` says where a row comes from:
+
+* ``diagram`` — drawn in Figure 5;
+* ``note`` — stated in the notes under Figure 5 or in §3.10 but left out of the figure for
+  legibility (note 2: FIN-WAIT-1 straight to TIME-WAIT; note 3: RST and ABORT from any state;
+  §3.8.3: giving up after too many retransmissions);
+* ``whatif`` — only with the ``time_wait = false`` switch, which imitates a stack that skips
+  TIME-WAIT; these are deliberately *not* RFC behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .states import State
+
+Kind = Literal["diagram", "note", "whatif"]
+
+CLOSED = State.CLOSED
+LISTEN = State.LISTEN
+SYN_SENT = State.SYN_SENT
+SYN_RECEIVED = State.SYN_RECEIVED
+ESTABLISHED = State.ESTABLISHED
+FIN_WAIT_1 = State.FIN_WAIT_1
+FIN_WAIT_2 = State.FIN_WAIT_2
+CLOSE_WAIT = State.CLOSE_WAIT
+CLOSING = State.CLOSING
+LAST_ACK = State.LAST_ACK
+TIME_WAIT = State.TIME_WAIT
+
+
+class Event:
+    """Event names, spelt as Figure 5 labels its arrows."""
+
+    PASSIVE_OPEN = "passive OPEN"
+    ACTIVE_OPEN = "active OPEN"
+    SEND = "SEND"
+    CLOSE = "CLOSE"
+    ABORT = "ABORT"
+    RCV_SYN = "rcv SYN"
+    RCV_SYN_ACK = "rcv SYN,ACK"
+    RCV_ACK_OF_SYN = "rcv ACK of SYN"
+    RCV_FIN = "rcv FIN"
+    RCV_ACK_OF_FIN = "rcv ACK of FIN"
+    RCV_FIN_ACK_OF_FIN = "rcv FIN + ACK of FIN"
+    RCV_RST = "rcv RST"
+    TIMEOUT_2MSL = "Timeout=2MSL"
+    GIVE_UP = "retransmission limit"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One arrow of the state diagram."""
+
+    source: State
+    event: str
+    target: State
+    action: str
+    """What is sent or done on the way, as Figure 5 writes it below the line ("snd SYN,ACK")."""
+    rule: str
+    """The RFC 9293 section and step that makes this happen, for traces and the event log."""
+    kind: Kind = "diagram"
+
+
+class IllegalTransition(RuntimeError):
+    """The core tried a state change that RFC 9293 does not have: always a bug in tcpsim."""
+
+
+_E = Event
+_SYNCHRONIZED_RESET = (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT)
+_RST_SENDING_ABORT = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # --- Figure 5 -------------------------------------------------------------------------
+    Transition(CLOSED, _E.PASSIVE_OPEN, LISTEN, "create TCB", "3.10.1 OPEN: passive, enter LISTEN"),
+    Transition(CLOSED, _E.ACTIVE_OPEN, SYN_SENT, "snd SYN", "3.10.1 OPEN: active, send SYN"),
+    Transition(LISTEN, _E.RCV_SYN, SYN_RECEIVED, "snd SYN,ACK", "3.10.7.2 third: SYN in LISTEN, send SYN,ACK"),
+    Transition(
+        LISTEN, _E.ACTIVE_OPEN, SYN_SENT, "snd SYN", "3.10.1 OPEN in LISTEN: change from passive to active, send SYN"
+    ),
+    Transition(LISTEN, _E.CLOSE, CLOSED, "delete TCB", "3.10.4 CLOSE in LISTEN: delete TCB"),
+    Transition(
+        SYN_SENT, _E.RCV_SYN, SYN_RECEIVED, "snd SYN,ACK", "3.10.7.3 fourth: SYN without ACK, simultaneous open"
+    ),
+    Transition(SYN_SENT, _E.RCV_SYN_ACK, ESTABLISHED, "snd ACK", "3.10.7.3 fourth: SYN,ACK acknowledges our SYN"),
+    Transition(SYN_SENT, _E.CLOSE, CLOSED, "delete TCB", "3.10.4 CLOSE in SYN-SENT: delete TCB"),
+    Transition(SYN_RECEIVED, _E.RCV_RST, LISTEN, "", "3.10.7.4 second: RST in SYN-RECEIVED after passive OPEN"),
+    Transition(
+        SYN_RECEIVED, _E.RCV_ACK_OF_SYN, ESTABLISHED, "", "3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED"
+    ),
+    Transition(SYN_RECEIVED, _E.CLOSE, FIN_WAIT_1, "snd FIN", "3.10.4 CLOSE in SYN-RECEIVED: send FIN"),
+    Transition(ESTABLISHED, _E.CLOSE, FIN_WAIT_1, "snd FIN", "3.10.4 CLOSE in ESTABLISHED: send FIN"),
+    Transition(ESTABLISHED, _E.RCV_FIN, CLOSE_WAIT, "snd ACK", "3.10.7.4 eighth: FIN in ESTABLISHED"),
+    Transition(FIN_WAIT_1, _E.RCV_ACK_OF_FIN, FIN_WAIT_2, "", "3.10.7.4 fifth: ACK of our FIN in FIN-WAIT-1"),
+    Transition(FIN_WAIT_1, _E.RCV_FIN, CLOSING, "snd ACK", "3.10.7.4 eighth: FIN in FIN-WAIT-1, simultaneous close"),
+    Transition(FIN_WAIT_2, _E.RCV_FIN, TIME_WAIT, "snd ACK", "3.10.7.4 eighth: FIN in FIN-WAIT-2, start 2MSL"),
+    Transition(CLOSE_WAIT, _E.CLOSE, LAST_ACK, "snd FIN", "3.10.4 CLOSE in CLOSE-WAIT: send FIN"),
+    Transition(CLOSING, _E.RCV_ACK_OF_FIN, TIME_WAIT, "", "3.10.7.4 fifth: ACK of our FIN in CLOSING, start 2MSL"),
+    Transition(LAST_ACK, _E.RCV_ACK_OF_FIN, CLOSED, "delete TCB", "3.10.7.4 fifth: ACK of our FIN in LAST-ACK"),
+    Transition(TIME_WAIT, _E.TIMEOUT_2MSL, CLOSED, "delete TCB", "3.10.8 TIME-WAIT TIMEOUT: delete TCB"),
+    # --- Notes under Figure 5 and §3.10 -----------------------------------------------------
+    Transition(
+        FIN_WAIT_1,
+        _E.RCV_FIN_ACK_OF_FIN,
+        TIME_WAIT,
+        "snd ACK",
+        "3.10.7.4 eighth: FIN in FIN-WAIT-1 with our FIN acknowledged, start 2MSL",
+        "note",
+    ),
+    Transition(
+        SYN_SENT,
+        _E.RCV_RST,
+        CLOSED,
+        "",
+        "3.10.7.3 second: RST with acceptable ACK, connection refused",
+        "note",
+    ),
+    Transition(
+        SYN_RECEIVED,
+        _E.RCV_RST,
+        CLOSED,
+        "",
+        "3.10.7.4 second: RST in SYN-RECEIVED after active OPEN, connection refused",
+        "note",
+    ),
+    Transition(
+        SYN_RECEIVED,
+        _E.RCV_SYN,
+        LISTEN,
+        "",
+        "3.10.7.4 fourth: SYN in window in SYN-RECEIVED after passive OPEN, back to LISTEN",
+        "note",
+    ),
+    *(
+        Transition(s, _E.RCV_RST, CLOSED, "", f"3.10.7.4 second: RST in {s}, connection reset", "note")
+        for s in _SYNCHRONIZED_RESET
+    ),
+    *(
+        Transition(s, _E.RCV_RST, CLOSED, "", f"3.10.7.4 second: RST in {s}, enter CLOSED", "note")
+        for s in (CLOSING, LAST_ACK, TIME_WAIT)
+    ),
+    Transition(LISTEN, _E.ABORT, CLOSED, "delete TCB", "3.10.5 ABORT in LISTEN: delete TCB", "note"),
+    Transition(SYN_SENT, _E.ABORT, CLOSED, "delete TCB", "3.10.5 ABORT in SYN-SENT: delete TCB", "note"),
+    *(
+        Transition(s, _E.ABORT, CLOSED, "snd RST", f"3.10.5 ABORT in {s}: send RST", "note")
+        for s in _RST_SENDING_ABORT
+    ),
+    *(
+        Transition(s, _E.ABORT, CLOSED, "delete TCB", f"3.10.5 ABORT in {s}: ok, delete TCB", "note")
+        for s in (CLOSING, LAST_ACK, TIME_WAIT)
+    ),
+    *(
+        Transition(s, _E.GIVE_UP, CLOSED, "delete TCB", f"3.8.3: too many retransmissions in {s}, give up", "note")
+        for s in (SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, CLOSE_WAIT, CLOSING, LAST_ACK)
+    ),
+    # --- what-if: a stack without TIME-WAIT ---------------------------------------------------
+    Transition(
+        FIN_WAIT_2,
+        _E.RCV_FIN,
+        CLOSED,
+        "snd ACK",
+        "what-if (no TIME-WAIT): FIN in FIN-WAIT-2, close at once instead of waiting 2MSL",
+        "whatif",
+    ),
+    Transition(
+        FIN_WAIT_1,
+        _E.RCV_FIN_ACK_OF_FIN,
+        CLOSED,
+        "snd ACK",
+        "what-if (no TIME-WAIT): FIN in FIN-WAIT-1 with our FIN acknowledged, close at once",
+        "whatif",
+    ),
+    Transition(
+        CLOSING,
+        _E.RCV_ACK_OF_FIN,
+        CLOSED,
+        "",
+        "what-if (no TIME-WAIT): ACK of our FIN in CLOSING, close at once",
+        "whatif",
+    ),
+)
+
+_INDEX: dict[tuple[State, str, State], Transition] = {(t.source, t.event, t.target): t for t in TRANSITIONS}
+assert len(_INDEX) == len(TRANSITIONS), "duplicate row in the transition table"
+
+
+def lookup(source: State, event: str, target: State) -> Transition:
+    """The row for this change, or :class:`IllegalTransition` if RFC 9293 has no such arrow."""
+    try:
+        return _INDEX[(source, event, target)]
+    except KeyError:
+        raise IllegalTransition(f"{source} --{event}--> {target} is not a transition of RFC 9293") from None
+
+
+def is_legal(source: State, target: State) -> bool:
+    """Whether any row leads from ``source`` to ``target`` (property tests check traces with it)."""
+    return any(t.source is source and t.target is target for t in TRANSITIONS)
+
+
+DIAGRAM: tuple[Transition, ...] = tuple(t for t in TRANSITIONS if t.kind == "diagram")
+"""The arrows drawn in Figure 5: the learner's checklist of transitions to walk."""

@@ -1,0 +1,19 @@
+"""The simulation: a virtual clock, a faulty network and a trace around two core endpoints."""
+
+from .network import FaultRule, Match, Network
+from .world import Arm, Call, Flight, Inject, Processed, RunawayError, Snapshot, World, derive_isn
+
+__all__ = [
+    "Arm",
+    "Call",
+    "FaultRule",
+    "Flight",
+    "Inject",
+    "Match",
+    "Network",
+    "Processed",
+    "RunawayError",
+    "Snapshot",
+    "World",
+    "derive_isn",
+]

@@ -1,0 +1,222 @@
+"""The trace: every thing that happens in a world, as typed records in the order they happened.
+
+Each record turns into one JSON object (the ``--format jsonl`` contract): ``t``, ``type`` and the
+type's own fields. Records are immutable and only ever appended, so a snapshot of a world only
+needs to remember how long its trace was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..core.segment import Segment
+
+
+def round_time(t: float) -> float:
+    """Simulated times are kept to the nanosecond so that 0.1 + 0.2 and 0.3 are the same instant."""
+    return float(round(t, 9))
+
+
+def segment_fields(seg: Segment) -> dict[str, Any]:
+    """The fields of a segment as the trace writes them."""
+    return {
+        "flags": seg.flag_text,
+        "seq": seg.seq,
+        "ack": seg.ack,
+        "len": len(seg.data),
+        "wnd": seg.wnd,
+        "sport": seg.sport,
+        "dport": seg.dport,
+        "data": seg.data.decode("utf-8", "replace"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """Base of all records: the simulated time it happened at."""
+
+    t: float
+    type: ClassVar[str] = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this record, ``t`` and ``type`` first."""
+        return {"t": round(self.t, 6), "type": self.type, **self._fields()}
+
+    def _fields(self) -> dict[str, Any]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class StateEvent(TraceEvent):
+    endpoint: str
+    old: str
+    new: str
+    event: str
+    rule: str
+    type: ClassVar[str] = "state"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "from": self.old, "to": self.new, "event": self.event, "rule": self.rule}
+
+
+@dataclass(frozen=True, slots=True)
+class SendEvent(TraceEvent):
+    """A segment put on the wire by an endpoint (``injected``: by a scenario, in its name)."""
+
+    endpoint: str
+    id: int
+    segment: Segment
+    rule: str
+    retransmission: bool = False
+    injected: bool = False
+
+    @property
+    def type(self) -> str:  # type: ignore[override]
+        return "inject" if self.injected else "send"
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "id": self.id,
+            **segment_fields(self.segment),
+            "retransmission": self.retransmission,
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArriveEvent(TraceEvent):
+    endpoint: str
+    id: int
+    copy: bool = False
+    """True for the second copy of a duplicated segment."""
+    type: ClassVar[str] = "arrive"
+
+    def _fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"endpoint": self.endpoint, "id": self.id}
+        if self.copy:
+            fields["copy"] = True
+        return fields
+
+
+@dataclass(frozen=True, slots=True)
+class DropEvent(TraceEvent):
+    id: int
+    endpoint: str
+    """The sender of the lost segment."""
+    type: ClassVar[str] = "drop"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"id": self.id, "endpoint": self.endpoint}
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateEvent(TraceEvent):
+    id: int
+    endpoint: str
+    type: ClassVar[str] = "duplicate"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"id": self.id, "endpoint": self.endpoint}
+
+
+@dataclass(frozen=True, slots=True)
+class DelayEvent(TraceEvent):
+    id: int
+    endpoint: str
+    by: float
+    type: ClassVar[str] = "delay"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"id": self.id, "endpoint": self.endpoint, "by": self.by}
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverEvent(TraceEvent):
+    endpoint: str
+    data: bytes
+    type: ClassVar[str] = "deliver"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "data": self.data.decode("utf-8", "replace")}
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent(TraceEvent):
+    """The user (or a scenario step) made a call on an endpoint: listen, connect, send…"""
+
+    endpoint: str
+    call: str
+    data: bytes = b""
+    type: ClassVar[str] = "call"
+
+    def _fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"endpoint": self.endpoint, "call": self.call}
+        if self.data:
+            fields["data"] = self.data.decode("utf-8", "replace")
+        return fields
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent(TraceEvent):
+    """A user call the endpoint refused, with the RFC's error string."""
+
+    endpoint: str
+    call: str
+    message: str
+    type: ClassVar[str] = "error"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "call": self.call, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class SignalEvent(TraceEvent):
+    """An asynchronous report to the endpoint's user ("error: connection reset", …)."""
+
+    endpoint: str
+    message: str
+    rule: str
+    type: ClassVar[str] = "signal"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "message": self.message, "rule": self.rule}
+
+
+@dataclass(frozen=True, slots=True)
+class DiscardEvent(TraceEvent):
+    """An arriving segment that the endpoint dropped, and why."""
+
+    endpoint: str
+    id: int
+    reason: str
+    rule: str
+    type: ClassVar[str] = "discard"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "id": self.id, "reason": self.reason, "rule": self.rule}
+
+
+@dataclass(frozen=True, slots=True)
+class TimerEvent(TraceEvent):
+    endpoint: str
+    name: str
+    action: str
+    deadline: float | None
+    type: ClassVar[str] = "timer"
+
+    def _fields(self) -> dict[str, Any]:
+        deadline = None if self.deadline is None else round(self.deadline, 6)
+        return {"endpoint": self.endpoint, "name": self.name, "action": self.action, "deadline": deadline}
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEvent(TraceEvent):
+    """Something the host wants in the trace that is not a protocol event (a fault rule armed…)."""
+
+    text: str
+    type: ClassVar[str] = "note"
+
+    def _fields(self) -> dict[str, Any]:
+        return {"text": self.text}
