@@ -78,7 +78,6 @@ DESCRIPTIONS: dict[State, str] = {
     State.CLOSING: "Both sides sent a FIN at once; waiting for the ACK of ours.",
     State.LAST_ACK: "We closed after the peer did and sent our FIN; waiting for its final ACK.",
     State.TIME_WAIT: (
-        "Both FINs are acknowledged; waiting 2·MSL so a lost last ACK can be resent "
-        "and old segments die out."
+        "Both FINs are acknowledged; waiting 2·MSL so a lost last ACK can be resent and old segments die out."
     ),
 }

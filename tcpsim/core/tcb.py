@@ -29,6 +29,8 @@ from .actions import (
 )
 from .segment import NO_FLAGS, Flags, Segment
 from .seq import Seq
+
+_ZERO = Seq(0)
 from .states import State
 from .transitions import Event, lookup
 
@@ -98,15 +100,15 @@ class Endpoint:
     """Whether this connection reached SYN-RECEIVED from LISTEN (MUST-11)."""
     connections: int = 0
     """How many ISSs have been chosen so far: the k of ``isn + isn_step * k``."""
-    iss: Seq = Seq(0)
-    irs: Seq = Seq(0)
-    snd_una: Seq = Seq(0)
-    snd_nxt: Seq = Seq(0)
+    iss: Seq = _ZERO
+    irs: Seq = _ZERO
+    snd_una: Seq = _ZERO
+    snd_nxt: Seq = _ZERO
     snd_wnd: int = 0
-    snd_wl1: Seq = Seq(0)
-    snd_wl2: Seq = Seq(0)
+    snd_wl1: Seq = _ZERO
+    snd_wl2: Seq = _ZERO
     max_snd_wnd: int = 0
-    rcv_nxt: Seq = Seq(0)
+    rcv_nxt: Seq = _ZERO
     rcv_wnd: int = 65535
     send_buffer: bytearray = field(default_factory=bytearray)
     """Bytes the user has SENT that are not yet segmentized."""
@@ -418,7 +420,7 @@ class Endpoint:
                 self._discard(seg, "RST outside the receive window", "3.10.7.4 first: unacceptable RST is dropped")
             else:
                 self._discard(seg, "outside the receive window (old duplicate?)", "3.10.7.4 first: not acceptable")
-                self._send_ack("3.10.7.4 first: unacceptable segment, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>")
+                self._send_ack("3.10.7.4 first: unacceptable segment, send ACK")
             return None
         return self._trim(seg)
 
@@ -497,7 +499,11 @@ class Endpoint:
                 state = State.ESTABLISHED
             else:
                 self._emit_segment(
-                    seg.ack, Seq(0), RST, b"", "3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, <SEQ=SEG.ACK><CTL=RST>"
+                    seg.ack,
+                    Seq(0),
+                    RST,
+                    b"",
+                    "3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, <SEQ=SEG.ACK><CTL=RST>",
                 )
                 return False
         if sq.gt(seg.ack, self.snd_nxt):
@@ -553,7 +559,7 @@ class Endpoint:
         if fin:
             self._process_fin(now)
         elif must_ack:
-            self._send_ack("3.10.7.4 seventh: acknowledge the text, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>")
+            self._send_ack("3.10.7.4 seventh: acknowledge the text")
 
     def _process_fin(self, now: float) -> None:
         """Eighth step: the peer has closed its side."""
@@ -599,9 +605,9 @@ class Endpoint:
     def _hold_text(self, seg: Segment) -> None:
         """Keep an out-of-order (or pre-ESTABLISHED) segment's text and FIN for later."""
         start = sq.add(seg.seq, 1) if seg.has(SYN) else seg.seq
-        if seg.data or seg.has(FIN):
-            if not any(h.seq == start and len(h.data) >= len(seg.data) for h in self.held):
-                self.held.append(_Held(start, seg.data, seg.has(FIN)))
+        duplicate = any(h.seq == start and len(h.data) >= len(seg.data) for h in self.held)
+        if (seg.data or seg.has(FIN)) and not duplicate:
+            self.held.append(_Held(start, seg.data, seg.has(FIN)))
 
     def _drain_held(self) -> tuple[bool, bool]:
         """Deliver held text that RCV.NXT has reached. Returns (FIN now in order, anything delivered)."""

@@ -92,9 +92,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(SYN_SENT, _E.RCV_SYN_ACK, ESTABLISHED, "snd ACK", "3.10.7.3 fourth: SYN,ACK acknowledges our SYN"),
     Transition(SYN_SENT, _E.CLOSE, CLOSED, "delete TCB", "3.10.4 CLOSE in SYN-SENT: delete TCB"),
     Transition(SYN_RECEIVED, _E.RCV_RST, LISTEN, "", "3.10.7.4 second: RST in SYN-RECEIVED after passive OPEN"),
-    Transition(
-        SYN_RECEIVED, _E.RCV_ACK_OF_SYN, ESTABLISHED, "", "3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED"
-    ),
+    Transition(SYN_RECEIVED, _E.RCV_ACK_OF_SYN, ESTABLISHED, "", "3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED"),
     Transition(SYN_RECEIVED, _E.CLOSE, FIN_WAIT_1, "snd FIN", "3.10.4 CLOSE in SYN-RECEIVED: send FIN"),
     Transition(ESTABLISHED, _E.CLOSE, FIN_WAIT_1, "snd FIN", "3.10.4 CLOSE in ESTABLISHED: send FIN"),
     Transition(ESTABLISHED, _E.RCV_FIN, CLOSE_WAIT, "snd ACK", "3.10.7.4 eighth: FIN in ESTABLISHED"),
@@ -148,10 +146,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(LISTEN, _E.ABORT, CLOSED, "delete TCB", "3.10.5 ABORT in LISTEN: delete TCB", "note"),
     Transition(SYN_SENT, _E.ABORT, CLOSED, "delete TCB", "3.10.5 ABORT in SYN-SENT: delete TCB", "note"),
-    *(
-        Transition(s, _E.ABORT, CLOSED, "snd RST", f"3.10.5 ABORT in {s}: send RST", "note")
-        for s in _RST_SENDING_ABORT
-    ),
+    *(Transition(s, _E.ABORT, CLOSED, "snd RST", f"3.10.5 ABORT in {s}: send RST", "note") for s in _RST_SENDING_ABORT),
     *(
         Transition(s, _E.ABORT, CLOSED, "delete TCB", f"3.10.5 ABORT in {s}: ok, delete TCB", "note")
         for s in (CLOSING, LAST_ACK, TIME_WAIT)

@@ -1,7 +1,7 @@
 """The simulation: a virtual clock, a faulty network and a trace around two core endpoints."""
 
 from .network import FaultRule, Match, Network
-from .world import Arm, Call, Flight, Inject, Processed, RunawayError, Snapshot, World, derive_isn
+from .world import Arm, Call, Flight, Inject, Note, Processed, RunawayError, Snapshot, World, derive_isn
 
 __all__ = [
     "Arm",
@@ -11,6 +11,7 @@ __all__ = [
     "Inject",
     "Match",
     "Network",
+    "Note",
     "Processed",
     "RunawayError",
     "Snapshot",

@@ -86,7 +86,14 @@ class Arm:
     rule: FaultRule
 
 
-Command = Call | Inject | Arm
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Write a line into the trace (a scenario marks where its fault rules take effect)."""
+
+    text: str
+
+
+Command = Call | Inject | Arm | Note
 
 
 @dataclass(slots=True)
@@ -229,6 +236,8 @@ class World:
             self.call(command.endpoint, command.call, command.data)
         elif isinstance(command, Inject):
             self.inject(command)
+        elif isinstance(command, Note):
+            self.trace.append(NoteEvent(self.now, command.text))
         else:
             self.add_rule(command.rule)
             self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}"))
@@ -266,7 +275,9 @@ class World:
             wnd=spec.wnd if spec.wnd is not None else ep.rcv_wnd,
             data=spec.data,
         )
-        return self._transmit(spec.sender, seg, "inject: a hand-made segment, the endpoint is not involved", False, True)
+        return self._transmit(
+            spec.sender, seg, "inject: a hand-made segment, the endpoint is not involved", False, True
+        )
 
     # ------------------------------------------------------------------ the wire
     def _transmit(self, sender: str, seg: Segment, rule: str, retransmission: bool, injected: bool) -> int:
@@ -340,4 +351,3 @@ class World:
         state = copy.deepcopy(snap.state)
         self.now, self.endpoints, self.network, self._queue, self.in_flight, self._order, self._next_id = state
         del self.trace[snap.trace_len :]
-

@@ -1,0 +1,139 @@
+"""The ``tcpsim`` command.
+
+Exit codes are a contract: 0 when every expectation holds, 1 when one fails, 2 on bad input
+(a missing or malformed file, an unknown scenario name, a bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .core.states import State
+from .scenario import ScenarioError, bundled, load_file, resolve, run
+from .sim.world import RunawayError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _time(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time in seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a time ≥ 0 in seconds, got {text!r}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tcpsim",
+        description="Two TCP endpoints on one RFC 9293 state machine: play scenarios, watch every transition.",
+        epilog="Run `tcpsim` alone to open the interactive simulator, or `tcpsim NAME` to open a scenario in it.",
+    )
+    p.add_argument("--version", action="version", version=f"tcpsim {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    r = sub.add_parser("run", help="play a scenario headless and check its expectations")
+    r.add_argument("scenario", metavar="FILE|NAME", help="a scenario file, or the name of a bundled one")
+    r.add_argument("--format", choices=("text", "jsonl"), default="text", help="ladder diagram or JSON lines")
+    r.add_argument("--until", type=_time, metavar="T", help="stop after every event with t ≤ T")
+    r.add_argument("--no-rules", action="store_true", help="text format: leave out the RFC rule under each line")
+    sub.add_parser("list", help="the bundled scenarios")
+    sub.add_parser("states", help="the eleven states, in plain words")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    p = parser()
+    if not args_list or (args_list[0] not in ("run", "list", "states") and not args_list[0].startswith("-")):
+        return _open_ui(args_list[0] if args_list else None, p)
+    args = p.parse_args(args_list)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "list":
+            return _list()
+        if args.command == "states":
+            return _states()
+    except BrokenPipeError:  # `tcpsim run x | head` is fine
+        sys.stderr.close()
+        return EXIT_OK
+    p.print_help()
+    return EXIT_BAD_INPUT
+
+
+def _error(message: str) -> int:
+    Console(stderr=True, highlight=False).print(f"[bold red]tcpsim: error:[/] {message}", markup=True)
+    return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        scenario = load_file(resolve(args.scenario))
+        result = run(scenario, until=args.until)
+    except ScenarioError as exc:
+        return _error(str(exc).replace("[", "\\["))
+    except RunawayError as exc:
+        return _error(f"{args.scenario}: {exc}")
+    if args.format == "jsonl":
+        from .render import write_jsonl
+
+        write_jsonl(result.trace, sys.stdout)
+        sys.stdout.flush()
+    else:
+        from .render import render_text
+
+        render_text(result, Console(highlight=False), rules=not args.no_rules)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _list() -> int:
+    table = Table(title="Bundled scenarios (tcpsim run NAME)", title_justify="left")
+    table.add_column("NAME", style="bold cyan", no_wrap=True)
+    table.add_column("title")
+    table.add_column("summary", style="dim")
+    for path in bundled():
+        try:
+            s = load_file(path)
+            table.add_row(path.stem, s.name, s.summary)
+        except ScenarioError as exc:
+            table.add_row(path.stem, "[red]invalid[/]", str(exc))
+    Console().print(table)
+    return EXIT_OK
+
+
+def _states() -> int:
+    table = Table(title="RFC 9293 connection states", title_justify="left")
+    table.add_column("state", style="bold", no_wrap=True)
+    table.add_column("phase", style="dim")
+    table.add_column("meaning")
+    for state in State:
+        table.add_row(state.value, state.phase, state.description)
+    Console().print(table)
+    return EXIT_OK
+
+
+def _open_ui(scenario: str | None, p: argparse.ArgumentParser) -> int:
+    try:
+        from .ui import launch
+    except ImportError:
+        p.print_help()
+        return EXIT_BAD_INPUT
+    return launch(scenario)
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

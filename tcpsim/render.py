@@ -1,0 +1,283 @@
+"""Headless output of a run: a ladder diagram in the terminal (Rich), or JSON lines.
+
+The ladder has a lane per endpoint with time running down, segments drawn between the lanes, and
+under each state change and segment, dimmed, the RFC 9293 rule that caused it.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterable
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .core.segment import Segment
+from .core.states import parse_state
+from .scenario.runner import ExpectEvent, RunResult
+from .sim.trace import (
+    ArriveEvent,
+    CallEvent,
+    DelayEvent,
+    DeliverEvent,
+    DiscardEvent,
+    DropEvent,
+    DuplicateEvent,
+    ErrorEvent,
+    NoteEvent,
+    SendEvent,
+    SignalEvent,
+    StateEvent,
+    TimerEvent,
+    TraceEvent,
+)
+
+PHASE_STYLE = {"opening": "yellow", "established": "green", "closing": "magenta", "closed": "bright_black"}
+LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
+TIME_WIDTH = 9
+
+
+def write_jsonl(trace: Iterable[TraceEvent], out: IO[str]) -> None:
+    """One JSON object per line, in the order things happened (the ``--format jsonl`` contract)."""
+    for event in trace:
+        out.write(json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def state_text(name: str) -> Text:
+    """A state name in its phase colour."""
+    return Text(name, style=PHASE_STYLE[parse_state(name).phase])
+
+
+def segment_label(seg: Segment, sid: int) -> str:
+    label = f"#{sid} {seg.flag_text or 'no flags'} {seg.seq}"
+    if seg.flags & seg.flags.ACK:
+        label += f" ack {seg.ack}"
+    if seg.data:
+        label += f" len {len(seg.data)}"
+    return label
+
+
+class Ladder:
+    """Lays trace records out as rows of a two-lane ladder diagram.
+
+    Each endpoint has a lane (client left, server right) for its states, calls and deliveries;
+    a segment is an arrow from the sender's lane across the gap, towards the receiver.
+    """
+
+    def __init__(self, console: Console, rules: bool = True) -> None:
+        self.console = console
+        self.rules = rules
+        self.width = max(80, min(console.width, 150))
+        self.lane = max(28, (self.width - TIME_WIDTH) * 3 // 10)
+        self.middle = self.width - TIME_WIDTH - 2 * self.lane
+        self._last_rule: tuple[float, str, str] | None = None
+
+    def header(self, result: RunResult) -> None:
+        s = result.scenario
+        net = s.network
+        self.console.print(Text(s.name, style="bold"))
+        if s.summary:
+            self.console.print(Text(s.summary, style="italic"))
+        settings = (
+            f"latency {net.latency:g}s · MSL {net.msl:g}s (TIME-WAIT {2 * net.msl:g}s) · RTO {net.rto:g}s · "
+            f"ISN client {result.world.client.isn}, server {result.world.server.isn}"
+        )
+        self.console.print(Text(settings, style="dim"))
+        self.console.print()
+        row = Text(" " * TIME_WIDTH)
+        row.append(f"client :{s.client.port}".ljust(self.lane + self.middle), style=f"bold {LANE_STYLE['client']}")
+        row.append(f"server :{s.server.port}", style=f"bold {LANE_STYLE['server']}")
+        self.console.print(row)
+
+    def _time(self, t: float | None) -> Text:
+        return Text(f"{t:>{TIME_WIDTH - 2}.3f}  " if t is not None else " " * TIME_WIDTH, style="dim")
+
+    def lane_line(self, t: float, endpoint: str, text: Text) -> None:
+        """Text in an endpoint's lane; a long server line is pulled left so that it still fits."""
+        line = self._time(t)
+        if endpoint == "server":
+            column = self.lane + self.middle
+            column = max(0, min(column, self.width - TIME_WIDTH - len(text.plain)))
+            line.append(" " * column)
+        line.append_text(text)
+        self.console.print(line, no_wrap=True, overflow="ellipsis")
+
+    def middle_line(self, t: float, text: Text) -> None:
+        pad = max(0, self.lane + (self.middle - len(text.plain)) // 2)
+        self.console.print(self._time(t) + Text(" " * pad) + text, no_wrap=True, overflow="ellipsis")
+
+    def wide(self, t: float | None, text: Text) -> None:
+        self.console.print(self._time(t) + text, no_wrap=True, overflow="ellipsis")
+
+    def detail(self, t: float, endpoint: str, rule: str) -> None:
+        """The RFC rule under a line, once per instant and endpoint (a state change and the segment
+        it sends share their rule)."""
+        if not self.rules or not rule or self._last_rule == (t, endpoint, rule):
+            return
+        self._last_rule = (t, endpoint, rule)
+        room = self.width - TIME_WIDTH - 2
+        lines = textwrap.wrap(rule, room) or [""]
+        for i, part in enumerate(lines):
+            text = Text(("↳ " if i == 0 else "  ") + part, style="dim")
+            if endpoint == "server":
+                column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - len(text.plain)))
+                text = Text(" " * column) + text
+            self.console.print(self._time(None) + text, no_wrap=True, overflow="ellipsis")
+
+    def event(self, e: TraceEvent) -> None:
+        if isinstance(e, StateEvent):
+            text = state_text(e.old) + Text(" → ") + state_text(e.new)
+            text.stylize("bold", len(e.old) + 3)
+            self.lane_line(e.t, e.endpoint, text)
+            self.detail(e.t, e.endpoint, e.rule)
+        elif isinstance(e, SendEvent):
+            self._send(e)
+        elif isinstance(e, ArriveEvent):
+            self.lane_line(e.t, e.endpoint, Text(f"#{e.id} arrives" + (" (copy)" if e.copy else ""), style="dim"))
+        elif isinstance(e, DropEvent):
+            self.middle_line(e.t, Text(f"✕ #{e.id} lost", style="bold red"))
+        elif isinstance(e, DuplicateEvent):
+            self.middle_line(e.t, Text(f"⧉ #{e.id} duplicated", style="yellow"))
+        elif isinstance(e, DelayEvent):
+            self.middle_line(e.t, Text(f"⏱ #{e.id} delayed +{e.by:g}s", style="yellow"))
+        elif isinstance(e, DeliverEvent):
+            self.lane_line(e.t, e.endpoint, Text(f"app ← {e.data.decode('utf-8', 'replace')!r}", style="green"))
+        elif isinstance(e, CallEvent):
+            arg = f" {e.data.decode('utf-8', 'replace')!r}" if e.data else ""
+            self.lane_line(e.t, e.endpoint, Text(f"▸ {e.call}{arg}", style=f"bold {LANE_STYLE[e.endpoint]}"))
+        elif isinstance(e, ErrorEvent):
+            self.lane_line(e.t, e.endpoint, Text(f"✗ {e.call}: {e.message}", style="red"))
+        elif isinstance(e, SignalEvent):
+            self.lane_line(e.t, e.endpoint, Text(f"⚑ {e.message}", style="yellow"))
+            if e.message != "connection closing":
+                self.detail(e.t, e.endpoint, e.rule)
+        elif isinstance(e, DiscardEvent):
+            self.lane_line(e.t, e.endpoint, Text(f"#{e.id} discarded: {e.reason}", style="dim red"))
+            self.detail(e.t, e.endpoint, e.rule)
+        elif isinstance(e, TimerEvent):
+            self._timer(e)
+        elif isinstance(e, NoteEvent):
+            self.wide(e.t, Text(f"⚙ {e.text}", style="yellow"))
+        elif isinstance(e, ExpectEvent):
+            self.wide(e.t, expect_line(e))
+
+    def _send(self, e: SendEvent) -> None:
+        seg = e.segment
+        label = segment_label(seg, e.id)
+        if e.retransmission:
+            label += " ⟳"
+        if e.injected:
+            label = "⚡ " + label
+        span = self.lane + self.middle - 1
+        style = "bold red" if seg.flags & seg.flags.RST else LANE_STYLE[e.endpoint]
+        shaft = "─" * max(2, span - len(label) - 2)
+        line = self._time(e.t)
+        if e.endpoint == "client":
+            line += Text(label + " ", style=style) + Text(shaft + "▶", style="dim")
+        else:
+            line += Text(" " * (self.width - TIME_WIDTH - span - 1))
+            line += Text("◀" + shaft, style="dim") + Text(" " + label, style=style)
+        self.console.print(line, no_wrap=True, overflow="ellipsis")
+        rule = "injected by the scenario" if e.injected else e.rule
+        self.detail(e.t, e.endpoint, rule)
+
+    def _timer(self, e: TimerEvent) -> None:
+        if e.name == "2msl" and e.action in ("set", "restart"):
+            verb = "2MSL wait until" if e.action == "set" else "2MSL RESTARTED until"
+            self.lane_line(e.t, e.endpoint, Text(f"⏲ {verb} {e.deadline:g}", style="magenta"))
+        elif e.action == "expire":
+            self.lane_line(e.t, e.endpoint, Text(f"⏲ {'2MSL' if e.name == '2msl' else 'RTO'} expired", style="magenta"))
+
+
+def _fit(text: Text, width: int) -> Text:
+    text = text.copy()
+    text.truncate(width, overflow="ellipsis", pad=True)
+    return text
+
+
+def _centre(text: Text, width: int) -> Text:
+    pad = max(0, (width - len(text.plain)) // 2)
+    return Text(" " * pad) + text
+
+
+def _describe_expected(e: ExpectEvent) -> str:
+    if e.check == "state":
+        return f"{e.endpoint} is {e.expected}"
+    if e.check == "received":
+        return f"{e.endpoint} has received {e.expected!r}"
+    return f"last segment sent{' by ' + e.endpoint if e.endpoint else ''} is {_fields(e.expected)}"
+
+
+def _fields(fields: dict[str, Any] | None) -> str:
+    if not fields:
+        return "(none)"
+    return " ".join(f"{k}={v!r}" if k == "data" else f"{k}={v}" for k, v in fields.items())
+
+
+def expect_line(e: ExpectEvent) -> Text:
+    if e.ok:
+        return Text(f"✓ expect #{e.index}: {_describe_expected(e)}", style="green")
+    text = Text(f"✗ expect #{e.index}: expected {_describe_expected(e)}, but ", style="bold red")
+    if e.check == "state":
+        text.append(f"it is {e.actual}", style="bold red")
+    elif e.check == "received":
+        text.append(f"it has received {e.actual!r}", style="bold red")
+    else:
+        text.append(f"it is {_fields(e.actual)}", style="bold red")
+    return text
+
+
+def failure_table(e: ExpectEvent) -> Table:
+    """Expected and actual segment side by side, for a failed ``last_sent``."""
+    table = Table(title=f"expect #{e.index} at t={e.t:g}: last_sent", title_style="bold red")
+    table.add_column("field")
+    table.add_column("expected")
+    table.add_column("actual")
+    actual = e.actual or {}
+    for key in ("from", "flags", "has", "seq", "ack", "len", "data", "id"):
+        if key in e.expected or key in actual:
+            exp = e.expected.get(key, "")
+            act = actual.get(key, "") if key != "has" else actual.get("flags", "")
+            mismatch = key in e.expected and key != "has" and exp != act
+            table.add_row(key, str(exp), Text(str(act), style="bold red" if mismatch else ""))
+    return table
+
+
+def render_text(result: RunResult, console: Console, *, rules: bool = True) -> None:
+    """The whole run as a ladder, then a verdict on the expectations."""
+    ladder = Ladder(console, rules)
+    ladder.header(result)
+    for event in result.trace:
+        ladder.event(event)
+    console.print()
+    summary(result, console)
+
+
+def summary(result: RunResult, console: Console) -> None:
+    ends = {name: ep.state.value for name, ep in result.world.endpoints.items()}
+    console.print(
+        Text(f"t = {result.world.now:g}: ", style="dim")
+        + Text("client ")
+        + state_text(ends["client"])
+        + Text(", server ")
+        + state_text(ends["server"])
+    )
+    checks = result.checks
+    if not checks and not result.unchecked:
+        console.print(Text("No expectations in this scenario.", style="dim"))
+    elif result.ok:
+        console.print(Text(f"✓ all {len(checks)} checks hold", style="bold green"))
+    else:
+        failures = result.failures
+        console.print(Text(f"✗ {len(failures)} of {len(checks)} checks failed:", style="bold red"))
+        for failure in failures:
+            if failure.check == "last_sent":
+                console.print(failure_table(failure))
+            else:
+                console.print(Text(f"  at t={failure.t:g} ") + expect_line(failure))
+    if result.unchecked:
+        ats = ", ".join(f"#{e.index} (at {e.at:g})" for e in result.unchecked)
+        console.print(Text(f"not reached before --until: {ats}", style="yellow"))

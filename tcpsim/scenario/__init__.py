@@ -1,0 +1,29 @@
+"""Scenario files: the TOML format (a public contract), bundled scenarios, and headless runs."""
+
+from .library import bundled, resolve, scenarios_dir
+from .load import ScenarioError, load_bytes, load_file, load_text
+from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SegmentSpec, SentSpec, Step
+from .runner import ExpectEvent, RunResult, build_world, check, run, schedule_step
+
+__all__ = [
+    "EndpointSpec",
+    "ExpectEvent",
+    "Expectation",
+    "NetworkSpec",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "SegmentSpec",
+    "SentSpec",
+    "Step",
+    "build_world",
+    "bundled",
+    "check",
+    "load_bytes",
+    "load_file",
+    "load_text",
+    "resolve",
+    "run",
+    "scenarios_dir",
+    "schedule_step",
+]

@@ -1,0 +1,40 @@
+"""The bundled scenarios, and turning a FILE-or-NAME argument into a scenario file.
+
+In a source checkout they live in the top-level ``scenarios/``; an installed wheel carries the
+same files as ``tcpsim/_scenarios`` (see ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .load import ScenarioError, suggest
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def scenarios_dir() -> Path | None:
+    """Where the bundled scenarios are, or None if this installation has none."""
+    for candidate in (_PACKAGE / "_scenarios", _PACKAGE.parent / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def bundled() -> list[Path]:
+    """Every bundled scenario file, sorted by name."""
+    folder = scenarios_dir()
+    return sorted(folder.glob("*.toml")) if folder else []
+
+
+def resolve(arg: str) -> Path:
+    """A path if ``arg`` names an existing file (or looks like a path), else a bundled scenario."""
+    path = Path(arg)
+    if path.exists() or path.suffix == ".toml" or "/" in arg or "\\" in arg:
+        return path
+    names = {p.stem: p for p in bundled()}
+    key = arg.strip().lower().replace("_", "-").replace(" ", "-")
+    if key in names:
+        return names[key]
+    hint = suggest(key, names) or (f"; bundled: {', '.join(names)}" if names else "")
+    raise ScenarioError(arg, "", f"no such file, and no bundled scenario of that name{hint} (see `tcpsim list`)")

@@ -1,0 +1,401 @@
+"""Read a scenario file strictly: every mistake is a :class:`ScenarioError` that names the file,
+the table or step, the key, and what was expected — never a traceback.
+
+The format is a public contract (README, "Scenario files"); this module is its one reader.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import math
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..core.segment import NO_FLAGS, Flags, parse_flags
+from ..core.states import State, parse_state
+from ..sim.network import Match
+from .model import (
+    ENDPOINT_ACTIONS,
+    NETWORK_ACTIONS,
+    EndpointSpec,
+    Expectation,
+    NetworkSpec,
+    Scenario,
+    SegmentSpec,
+    SentSpec,
+    Step,
+)
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+SEQ_SPACE = 1 << 32
+ENDPOINT_NAMES = ("client", "server")
+STATE_NAMES = [s.value for s in State]
+DEFAULT_PORTS = {"client": 49152, "server": 80}
+
+
+class ScenarioError(Exception):
+    """Bad input in a scenario file. ``str()`` is the whole message a user sees."""
+
+    def __init__(self, source: str, where: str, message: str) -> None:
+        self.source, self.where, self.message = source, where, message
+        super().__init__(f"{source}: {where}: {message}" if where else f"{source}: {message}")
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'close'?)`` when something is close enough, else ``""``."""
+    match = difflib.get_close_matches(str(word).lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
+    if not match:
+        return ""
+    original = next(c for c in choices if c.lower() == match[0])
+    return f" (did you mean {original!r}?)"
+
+
+def _type_name(value: object) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        dict: "a table",
+        list: "an array",
+    }.get(type(value), type(value).__name__)
+
+
+class _Table:
+    """A TOML table being read: typed getters that raise located errors, and a check for leftovers."""
+
+    def __init__(self, source: str, where: str, raw: object, allowed: Iterable[str]) -> None:
+        self.source, self.where = source, where
+        if not isinstance(raw, dict):
+            self.fail(f"expected a table, got {_type_name(raw)}")
+        self.raw: dict[str, Any] = raw
+        allowed = tuple(allowed)
+        for key in raw:
+            if key not in allowed:
+                self.fail(f"unknown key {key!r}{suggest(key, allowed)}; allowed keys: {', '.join(allowed)}")
+
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
+        where = f"{self.where}, key {key!r}" if key else self.where
+        raise ScenarioError(self.source, where, message)
+
+    def has(self, key: str) -> bool:
+        return key in self.raw
+
+    def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self._get(key, default, required)
+        if not isinstance(value, str):
+            self.fail(f"expected a string, got {_type_name(value)}", key)
+        return value
+
+    def number(self, key: str, default: float, *, low: float = 0.0, strict_low: bool = False) -> float:
+        value = self._get(key, default, False)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(f"expected a number, got {_type_name(value)}", key)
+        if not math.isfinite(value):
+            self.fail(f"expected a finite number, got {value}", key)
+        if (value <= low) if strict_low else (value < low):
+            self.fail(f"must be {'>' if strict_low else '≥'} {low:g}, got {value:g}", key)
+        return float(value)
+
+    def integer(self, key: str, default: int | None, *, low: int, high: int, required: bool = False) -> int:
+        value = self._get(key, default, required)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"expected an integer, got {_type_name(value)}", key)
+        if not low <= value <= high:
+            self.fail(f"must be between {low} and {high}, got {value}", key)
+        return value
+
+    def optional_integer(self, key: str, *, low: int, high: int) -> int | None:
+        return self.integer(key, None, low=low, high=high) if key in self.raw else None
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._get(key, default, False)
+        if not isinstance(value, bool):
+            self.fail(f"expected true or false, got {_type_name(value)}", key)
+        return value
+
+    def choice(self, key: str, choices: Iterable[str], *, required: bool = True, default: str = "") -> str:
+        choices = tuple(choices)
+        value = self.string(key, default, required=required)
+        if value not in choices:
+            self.fail(f"{value!r} is not one of {', '.join(choices)}{suggest(value, choices)}", key)
+        return value
+
+    def flags(self, key: str) -> Flags | None:
+        if key not in self.raw:
+            return None
+        text = self.string(key)
+        try:
+            return parse_flags(text)
+        except ValueError as exc:
+            name = str(exc).split("'")[1] if "'" in str(exc) else text
+            self.fail(f"{exc}{suggest(name, ['SYN', 'FIN', 'RST', 'PSH', 'ACK'])}", key)
+
+    def data(self, key: str) -> bytes | None:
+        if key not in self.raw:
+            return None
+        return self.string(key).encode("utf-8")
+
+    def table(self, key: str, allowed: Iterable[str]) -> _Table | None:
+        if key not in self.raw:
+            return None
+        return _Table(self.source, f"{self.where}, key {key!r}", self.raw[key], allowed)
+
+    def _get(self, key: str, default: object, required: bool) -> Any:
+        if key in self.raw:
+            return self.raw[key]
+        if required or default is None:
+            self.fail("is required", key)
+        return default
+
+
+def load_file(path: str | Path) -> Scenario:
+    """Read and check a scenario file."""
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError(source, "", "no such file")
+    if path.is_dir():
+        raise ScenarioError(source, "", "is a directory, not a scenario file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(source, "", f"file is too large ({size} bytes; a scenario is at most 4 MiB)")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    return load_bytes(raw, source, path)
+
+
+def load_bytes(raw: bytes, source: str = "<scenario>", path: Path | None = None) -> Scenario:
+    """Check and parse scenario text given as bytes (it must be UTF-8 TOML)."""
+    if b"\x00" in raw:
+        raise ScenarioError(source, "", "this is a binary file, not a TOML scenario")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, "", f"not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+    return load_text(text, source, path)
+
+
+def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -> Scenario:
+    """Check and parse scenario TOML."""
+    if not text.strip():
+        raise ScenarioError(source, "", "the file is empty; a scenario needs at least a name and one [[step]]")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
+    top = _Table(
+        source, "top level", doc, ("name", "summary", "description", "network", "client", "server", "step", "expect")
+    )
+    name = top.string("name", required=True)
+    if not name.strip():
+        top.fail("must not be empty", "name")
+    network = _network(top)
+    client = _endpoint(top, "client")
+    server = _endpoint(top, "server")
+    steps = _steps(top)
+    expectations = _expectations(top)
+    return Scenario(
+        name=name,
+        path=path,
+        network=network,
+        client=client,
+        server=server,
+        steps=steps,
+        expectations=expectations,
+        summary=top.string("summary", ""),
+        description=top.string("description", ""),
+    )
+
+
+def _network(top: _Table) -> NetworkSpec:
+    t = top.table("network", ("latency", "msl", "rto", "seed", "retries"))
+    if t is None:
+        return NetworkSpec()
+    t.where = "[network]"
+    return NetworkSpec(
+        latency=t.number("latency", 0.1),
+        msl=t.number("msl", 30.0, strict_low=True),
+        rto=t.number("rto", 1.0, strict_low=True),
+        seed=t.integer("seed", 0, low=-(1 << 63), high=(1 << 63) - 1),
+        retries=t.integer("retries", 5, low=0, high=100),
+    )
+
+
+def _endpoint(top: _Table, name: str) -> EndpointSpec:
+    t = top.table(name, ("isn", "port", "time_wait", "isn_step", "address"))
+    if t is None:
+        return EndpointSpec(port=DEFAULT_PORTS[name])
+    t.where = f"[{name}]"
+    return EndpointSpec(
+        port=t.integer("port", DEFAULT_PORTS[name], low=1, high=65535),
+        isn=t.optional_integer("isn", low=0, high=SEQ_SPACE - 1),
+        isn_step=t.integer("isn_step", 64000, low=0, high=SEQ_SPACE - 1),
+        time_wait=t.boolean("time_wait", True),
+        address=_address(t),
+    )
+
+
+def _address(t: _Table) -> str | None:
+    if not t.has("address"):
+        return None
+    text = t.string("address")
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except ValueError:
+        t.fail(f"expected an IPv4 address such as 10.0.0.1, got {text!r}", "address")
+
+
+def _array_of_tables(top: _Table, key: str, label: str) -> list[Any]:
+    raw = top.raw.get(key, [])
+    if not isinstance(raw, list):
+        top.fail(f"expected an array of tables written [[{key}]], got {_type_name(raw)}", key)
+    return raw
+
+
+_STEP_KEYS = ("at", "on", "do", "data", "match", "count", "by", "segment", "note")
+_KEYS_FOR = {
+    "data": ("send",),
+    "match": ("drop", "duplicate", "delay"),
+    "count": ("drop", "duplicate", "delay"),
+    "by": ("delay",),
+    "segment": ("inject",),
+}
+
+
+def _steps(top: _Table) -> tuple[Step, ...]:
+    raw_steps = _array_of_tables(top, "step", "step")
+    if not raw_steps:
+        top.fail("a scenario needs at least one [[step]]")
+    steps = [_step(top.source, i, raw) for i, raw in enumerate(raw_steps, start=1)]
+    # Steps run in time order, and in file order within one instant (a stable sort keeps that).
+    return tuple(sorted(steps, key=lambda s: s.at))
+
+
+def _step(source: str, index: int, raw: object) -> Step:
+    where = f"[[step]] #{index}"
+    if isinstance(raw, dict) and isinstance(raw.get("at"), int | float) and not isinstance(raw.get("at"), bool):
+        where += f" (at = {raw['at']:g})"
+    t = _Table(source, where, raw, _STEP_KEYS)
+    at = t.number("at", 0.0) if t.has("at") else t.fail("is required", "at")
+    on = t.choice("on", ("client", "server", "network"))
+    actions = NETWORK_ACTIONS if on == "network" else ENDPOINT_ACTIONS
+    if not t.has("do"):
+        t.fail(f"is required: one of {', '.join(actions)}", "do")
+    do = t.string("do")
+    if do not in actions:
+        other = ENDPOINT_ACTIONS if on == "network" else NETWORK_ACTIONS
+        hint = (
+            f' ({do!r} is done on = "{"client" if on == "network" else "network"}")'
+            if do in other
+            else suggest(do, actions)
+        )
+        t.fail(f"unknown action {do!r} for on = {on!r}{hint}; expected one of {', '.join(actions)}", "do")
+    for key, valid_for in _KEYS_FOR.items():
+        if t.has(key) and do not in valid_for:
+            t.fail(f"does not apply to do = {do!r} (it is for do = {' or '.join(repr(v) for v in valid_for)})", key)
+    data = b""
+    if do == "send":
+        if not t.has("data"):
+            t.fail('is required for do = "send" (the text to send)', "data")
+        data = t.data("data") or b""
+        if not data:
+            t.fail("must not be empty: sending nothing sends no segment", "data")
+    match = _match(t.table("match", ("from", "flags", "has", "data"))) if do in _KEYS_FOR["match"] else Match()
+    count = t.integer("count", 1, low=1, high=1_000_000) if do in _KEYS_FOR["count"] else 1
+    by = 0.0
+    if do == "delay":
+        if not t.has("by"):
+            t.fail('is required for do = "delay" (extra seconds in flight)', "by")
+        by = t.number("by", 0.0)
+    segment = None
+    if do == "inject":
+        seg_table = t.table("segment", ("from", "flags", "seq", "ack", "data", "wnd"))
+        if seg_table is None:
+            t.fail('is required for do = "inject", e.g. segment = { from = "client", flags = "RST" }', "segment")
+        segment = _segment(seg_table)
+    return Step(
+        index=index,
+        at=at,
+        on=on,
+        do=do,
+        data=data,
+        match=match,
+        count=count,
+        by=by,
+        segment=segment,
+        note=t.string("note", ""),
+    )
+
+
+def _match(t: _Table | None) -> Match:
+    if t is None:
+        return Match()
+    sender = t.choice("from", ENDPOINT_NAMES) if t.has("from") else None
+    data = t.boolean("data", False) if t.has("data") else None
+    return Match(sender=sender, flags=t.flags("flags"), has=t.flags("has"), data=data)
+
+
+def _segment(t: _Table) -> SegmentSpec:
+    sender = t.choice("from", ENDPOINT_NAMES)
+    if not t.has("flags"):
+        t.fail('is required, e.g. flags = "RST" or flags = "SYN"', "flags")
+    return SegmentSpec(
+        sender=sender,
+        flags=t.flags("flags") or NO_FLAGS,
+        seq=t.optional_integer("seq", low=0, high=SEQ_SPACE - 1),
+        ack=t.optional_integer("ack", low=0, high=SEQ_SPACE - 1),
+        data=t.data("data") or b"",
+        wnd=t.optional_integer("wnd", low=0, high=65535),
+    )
+
+
+def _expectations(top: _Table) -> tuple[Expectation, ...]:
+    raw_list = _array_of_tables(top, "expect", "expect")
+    result = []
+    for index, raw in enumerate(raw_list, start=1):
+        where = f"[[expect]] #{index}"
+        t = _Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
+        at = t.number("at", 0.0) if t.has("at") else t.fail("is required", "at")
+        t.where = f"{where} (at = {at:g})"
+        states = {}
+        for name in ENDPOINT_NAMES:
+            if t.has(name):
+                text = t.string(name)
+                try:
+                    states[name] = parse_state(text)
+                except ValueError:
+                    t.fail(
+                        f"unknown state {text!r}{suggest(text, STATE_NAMES)}; states are {', '.join(STATE_NAMES)}", name
+                    )
+        received = {}
+        rt = t.table("received", ENDPOINT_NAMES)
+        if rt is not None:
+            for name in ENDPOINT_NAMES:
+                if rt.has(name):
+                    received[name] = rt.data(name) or b""
+        last_sent = None
+        st = t.table("last_sent", ("from", "flags", "has", "seq", "ack", "len", "data"))
+        if st is not None:
+            last_sent = SentSpec(
+                sender=st.choice("from", ENDPOINT_NAMES) if st.has("from") else None,
+                flags=st.flags("flags"),
+                has=st.flags("has"),
+                seq=st.optional_integer("seq", low=0, high=SEQ_SPACE - 1),
+                ack=st.optional_integer("ack", low=0, high=SEQ_SPACE - 1),
+                len=st.optional_integer("len", low=0, high=1 << 31),
+                data=st.data("data"),
+            )
+        if not states and not received and last_sent is None:
+            t.fail("checks nothing: give client, server, received or last_sent")
+        result.append(
+            Expectation(
+                index=index, at=at, states=states, received=received, last_sent=last_sent, note=t.string("note", "")
+            )
+        )
+    return tuple(result)

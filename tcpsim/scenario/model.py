@@ -1,0 +1,101 @@
+"""A scenario, as read from a TOML file: the world's settings, timed steps and expectations.
+
+These are plain immutable records; :mod:`tcpsim.scenario.load` builds them from a file (and is
+the only place that knows TOML), :mod:`tcpsim.scenario.runner` plays them on a world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.segment import Flags
+from ..core.states import State
+from ..sim.network import Match
+
+ENDPOINT_ACTIONS = ("listen", "connect", "send", "close", "abort", "retransmit")
+NETWORK_ACTIONS = ("drop", "duplicate", "delay", "inject")
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    latency: float = 0.1
+    msl: float = 30.0
+    rto: float = 1.0
+    seed: int = 0
+    retries: int = 5
+    """Retransmissions of one segment before the connection is given up (RFC 9293 §3.8.3, R2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSpec:
+    port: int
+    isn: int | None = None
+    """Fixed ISN of the first connection; None derives one from the seed."""
+    isn_step: int = 64000
+    """How far each new connection's ISN moves on (4.4BSD's 64,000)."""
+    time_wait: bool = True
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSpec:
+    """An ``inject``ed segment. None means the sender's current value."""
+
+    sender: str
+    flags: Flags
+    seq: int | None = None
+    ack: int | None = None
+    data: bytes = b""
+    wnd: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    index: int
+    """1-based position among the file's ``[[step]]`` tables, for messages."""
+    at: float
+    on: str
+    do: str
+    data: bytes = b""
+    match: Match = field(default_factory=Match)
+    count: int = 1
+    by: float = 0.0
+    segment: SegmentSpec | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SentSpec:
+    """``last_sent``: the keys given must all equal the most recent segment's."""
+
+    sender: str | None = None
+    flags: Flags | None = None
+    has: Flags | None = None
+    seq: int | None = None
+    ack: int | None = None
+    len: int | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    index: int
+    at: float
+    states: dict[str, State] = field(default_factory=dict)
+    received: dict[str, bytes] = field(default_factory=dict)
+    last_sent: SentSpec | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    path: Path | None
+    network: NetworkSpec
+    client: EndpointSpec
+    server: EndpointSpec
+    steps: tuple[Step, ...]
+    expectations: tuple[Expectation, ...] = ()
+    summary: str = ""
+    description: str = ""

@@ -1,0 +1,207 @@
+"""Play a scenario on a world: schedule its steps, check its expectations at their times.
+
+The runner is the only piece that knows both a :class:`Scenario` and a :class:`World`; the CLI
+prints what it returns and the UI drives the same world step by step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..core.segment import Segment, format_flags
+from ..core.tcb import EndpointConfig
+from ..sim.network import FaultRule
+from ..sim.trace import SendEvent, TraceEvent, round_time, segment_fields
+from ..sim.world import Call, Inject, Note, RunawayError, World, derive_isn
+from .model import EndpointSpec, Expectation, Scenario, SentSpec, Step
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectEvent(TraceEvent):
+    """One checked item of an ``[[expect]]``: a state, the bytes received, or the last segment sent."""
+
+    index: int
+    check: str
+    """``state``, ``received`` or ``last_sent``."""
+    endpoint: str | None
+    expected: Any
+    actual: Any
+    ok: bool
+    note: str = ""
+    type: ClassVar[str] = "expect"
+
+    def _fields(self) -> dict[str, Any]:
+        fields = {
+            "ok": self.ok,
+            "endpoint": self.endpoint,
+            "check": self.check,
+            "expected": self.expected,
+            "actual": self.actual,
+            "index": self.index,
+        }
+        if self.note:
+            fields["note"] = self.note
+        return fields
+
+
+@dataclass
+class RunResult:
+    """What a headless run produced."""
+
+    scenario: Scenario
+    world: World
+    checks: list[ExpectEvent]
+    unchecked: list[Expectation]
+    """Expectations after ``--until``, which the run did not reach."""
+
+    @property
+    def trace(self) -> list[TraceEvent]:
+        return self.world.trace
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> list[ExpectEvent]:
+        return [c for c in self.checks if not c.ok]
+
+
+def endpoint_config(spec: EndpointSpec, name: str, peer: EndpointSpec, scenario: Scenario) -> EndpointConfig:
+    net = scenario.network
+    return EndpointConfig(
+        port=spec.port,
+        peer_port=peer.port,
+        isn=spec.isn if spec.isn is not None else derive_isn(net.seed, name),
+        isn_step=spec.isn_step,
+        rto=net.rto,
+        msl=net.msl,
+        time_wait=spec.time_wait,
+        max_retries=net.retries,
+    )
+
+
+def build_world(scenario: Scenario) -> World:
+    """A world set up as the scenario says, with every step scheduled (nothing has run yet)."""
+    world = World(
+        client=endpoint_config(scenario.client, "client", scenario.server, scenario),
+        server=endpoint_config(scenario.server, "server", scenario.client, scenario),
+        latency=scenario.network.latency,
+        seed=scenario.network.seed,
+    )
+    for step in scenario.steps:
+        schedule_step(world, step)
+    for expectation in scenario.expectations:
+        world.checkpoint(expectation.at, expectation)
+    return world
+
+
+def schedule_step(world: World, step: Step) -> None:
+    """Turn one scenario step into what the world runs at its time."""
+    if step.on != "network":
+        world.schedule(step.at, Call(step.on, step.do, step.data))
+    elif step.do == "inject":
+        spec = step.segment
+        assert spec is not None
+        world.schedule(step.at, Inject(spec.sender, spec.flags, spec.seq, spec.ack, spec.data, spec.wnd))
+    else:
+        # A rule applies to segments sent at or after its `at`, including those sent at that very
+        # instant before the steps run, so it is armed now and only announced at its time.
+        rule = FaultRule(step.do, step.match, at=round_time(step.at), count=step.count, by=step.by)  # type: ignore[arg-type]
+        world.add_rule(rule)
+        world.schedule(step.at, Note(f"network: {rule.describe()}"))
+
+
+def run(scenario: Scenario, until: float | None = None, max_events: int = 1_000_000) -> RunResult:
+    """Play the scenario headless: to quiet, or to every event with t ≤ ``until``."""
+    world = build_world(scenario)
+    checks: list[ExpectEvent] = []
+    limit = None if until is None else round_time(until)
+    for _ in range(max_events):
+        nxt = world.next_time()
+        if nxt is None or (limit is not None and nxt > limit):
+            break
+        processed = world.step()
+        if processed is not None and processed.kind == "checkpoint":
+            events = check(world, processed.payload)
+            world.trace.extend(events)
+            checks.extend(events)
+    else:
+        raise RunawayError(f"more than {max_events} events and still not quiet at t={world.now:g}")
+    if limit is not None:
+        world.now = max(world.now, limit)
+    checked = {c.index for c in checks}
+    unchecked = [e for e in scenario.expectations if e.index not in checked]
+    return RunResult(scenario, world, checks, unchecked)
+
+
+def check(world: World, expectation: Expectation) -> list[ExpectEvent]:
+    """Evaluate one ``[[expect]]`` against the world as it is now."""
+    t, idx, note = world.now, expectation.index, expectation.note
+    out = []
+    for name, state in expectation.states.items():
+        actual = world.endpoints[name].state
+        out.append(ExpectEvent(t, idx, "state", name, state.value, actual.value, actual is state, note))
+    for name, data in expectation.received.items():
+        got = bytes(world.endpoints[name].received)
+        out.append(
+            ExpectEvent(
+                t,
+                idx,
+                "received",
+                name,
+                data.decode("utf-8", "replace"),
+                got.decode("utf-8", "replace"),
+                got == data,
+                note,
+            )
+        )
+    if expectation.last_sent is not None:
+        spec = expectation.last_sent
+        sent = last_sent(world.trace, spec.sender)
+        actual_fields = None if sent is None else _sent_fields(sent)
+        expected_fields = _spec_fields(spec)
+        ok = sent is not None and sent_matches(spec, sent.segment)
+        out.append(ExpectEvent(t, idx, "last_sent", spec.sender, expected_fields, actual_fields, ok, note))
+    return out
+
+
+def last_sent(trace: list[TraceEvent], sender: str | None) -> SendEvent | None:
+    """The most recent segment an endpoint sent (injected segments are not the endpoint's own)."""
+    for event in reversed(trace):
+        if isinstance(event, SendEvent) and not event.injected and (sender is None or event.endpoint == sender):
+            return event
+    return None
+
+
+def sent_matches(spec: SentSpec, seg: Segment) -> bool:
+    return (
+        (spec.flags is None or seg.flags == spec.flags)
+        and (spec.has is None or seg.flags & spec.has == spec.has)
+        and (spec.seq is None or seg.seq == spec.seq)
+        and (spec.ack is None or seg.ack == spec.ack)
+        and (spec.len is None or len(seg.data) == spec.len)
+        and (spec.data is None or seg.data == spec.data)
+    )
+
+
+def _spec_fields(spec: SentSpec) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if spec.sender is not None:
+        fields["from"] = spec.sender
+    if spec.flags is not None:
+        fields["flags"] = format_flags(spec.flags)
+    if spec.has is not None:
+        fields["has"] = format_flags(spec.has)
+    for key in ("seq", "ack", "len"):
+        if getattr(spec, key) is not None:
+            fields[key] = getattr(spec, key)
+    if spec.data is not None:
+        fields["data"] = spec.data.decode("utf-8", "replace")
+    return fields
+
+
+def _sent_fields(event: SendEvent) -> dict[str, Any]:
+    fields = segment_fields(event.segment)
+    return {"from": event.endpoint, "id": event.id, **{k: fields[k] for k in ("flags", "seq", "ack", "len", "data")}}
