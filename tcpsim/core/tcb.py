@@ -29,11 +29,10 @@ from .actions import (
 )
 from .segment import NO_FLAGS, Flags, Segment
 from .seq import Seq
-
-_ZERO = Seq(0)
 from .states import State
 from .transitions import Event, lookup
 
+_ZERO = Seq(0)
 ACK, SYN, FIN, RST, PSH = Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH
 
 MAX_RTO = 60.0
