@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .core.states import State
@@ -50,11 +51,22 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def ui_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tcpsim", description="Open the interactive simulator.")
+    p.add_argument("scenario", nargs="?", metavar="FILE|NAME", help="open this scenario, paused at t = 0")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the explanations")
+    return p
+
+
+SUBCOMMANDS = ("run", "list", "states")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     p = parser()
-    if not args_list or (args_list[0] not in ("run", "list", "states") and not args_list[0].startswith("-")):
-        return _open_ui(args_list[0] if args_list else None, p)
+    if not args_list or (args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version")):
+        ui_args = ui_parser().parse_args(args_list)
+        return _open_ui(ui_args.scenario, ui_args.lang)
     args = p.parse_args(args_list)
     try:
         if args.command == "run":
@@ -71,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    Console(stderr=True, highlight=False).print(f"[bold red]tcpsim: error:[/] {message}", markup=True)
+    Console(stderr=True, highlight=False).print(Text("tcpsim: error: ", style="bold red") + Text(message))
     return EXIT_BAD_INPUT
 
 
@@ -80,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
         scenario = load_file(resolve(args.scenario))
         result = run(scenario, until=args.until)
     except ScenarioError as exc:
-        return _error(str(exc).replace("[", "\\["))
+        return _error(str(exc))
     except RunawayError as exc:
         return _error(f"{args.scenario}: {exc}")
     if args.format == "jsonl":
@@ -121,13 +133,10 @@ def _states() -> int:
     return EXIT_OK
 
 
-def _open_ui(scenario: str | None, p: argparse.ArgumentParser) -> int:
-    try:
-        from .ui import launch
-    except ImportError:
-        p.print_help()
-        return EXIT_BAD_INPUT
-    return launch(scenario)
+def _open_ui(scenario: str | None, language: str) -> int:
+    from .ui import launch
+
+    return launch(scenario, language)
 
 
 def entry() -> None:

@@ -340,6 +340,39 @@ class World:
             elif isinstance(a, act.Discard):
                 trace.append(DiscardEvent(now, name, arriving, a.reason, a.rule))
 
+    def alter_flight(self, sid: int, kind: str, by: float = 0.0) -> bool:
+        """Drop, duplicate or delay a segment that is already on the wire (the UI's ``x``).
+
+        Returns False when segment ``sid`` is no longer in flight (it arrived or was lost).
+        """
+        flight = self.in_flight.get(sid)
+        arrivals = [item for item in self._queue if item[3] == ARRIVE and item[4][2] == sid]
+        if flight is None or not arrivals:
+            return False
+        now = self.now
+        if kind == "duplicate":
+            receiver, seg, _, _ = arrivals[0][4]
+            self._push(max(item[0] for item in arrivals), ARRIVE, (receiver, seg, sid, True))
+            flight.copies += 1
+            flight.fate = "duplicate"
+            self.trace.append(DuplicateEvent(now, sid, flight.sender))
+            return True
+        self._queue = [item for item in self._queue if not (item[3] == ARRIVE and item[4][2] == sid)]
+        heapq.heapify(self._queue)
+        if kind == "drop":
+            del self.in_flight[sid]
+            flight.fate, flight.arrive_at = "drop", None
+            self.trace.append(DropEvent(now, sid, flight.sender))
+        elif kind == "delay":
+            for t, _cls, _order, _kind, payload in arrivals:
+                self._push(t + by, ARRIVE, payload)
+            flight.fate = "delay"
+            flight.arrive_at = (flight.arrive_at or now) + by
+            self.trace.append(DelayEvent(now, sid, flight.sender, by))
+        else:
+            raise ValueError(f"unknown fault {kind!r}")
+        return True
+
     # ------------------------------------------------------------------ rewind
     def snapshot(self) -> Snapshot:
         """A copy of the whole state; cheap enough to take before every step."""

@@ -1,0 +1,137 @@
+"""Write a :class:`Scenario` back as TOML in the public format, so that what a user did in the UI
+can be saved, shared and replayed by ``tcpsim run``. :func:`load_text` reads back what this writes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.segment import format_flags
+from ..sim.network import Match
+from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        # JSON's string escapes are all valid TOML basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _table(lines: list[str], header: str, fields: dict[str, Any]) -> None:
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if not fields:
+        return
+    lines.append("")
+    lines.append(header)
+    lines.extend(f"{key} = {_value(value)}" for key, value in fields.items())
+
+
+def _match(match: Match) -> dict[str, Any] | None:
+    fields: dict[str, Any] = {}
+    if match.sender is not None:
+        fields["from"] = match.sender
+    if match.flags is not None:
+        fields["flags"] = format_flags(match.flags)
+    if match.has is not None:
+        fields["has"] = format_flags(match.has)
+    if match.data is not None:
+        fields["data"] = match.data
+    return fields or None
+
+
+def _step(step: Step) -> dict[str, Any]:
+    fields: dict[str, Any] = {"at": step.at, "on": step.on, "do": step.do}
+    if step.do == "send":
+        fields["data"] = step.data
+    if step.do in ("drop", "duplicate", "delay"):
+        fields["match"] = _match(step.match)
+        fields["count"] = step.count if step.count != 1 else None
+    if step.do == "delay":
+        fields["by"] = step.by
+    if step.segment is not None:
+        seg = step.segment
+        fields["segment"] = {
+            k: v
+            for k, v in {
+                "from": seg.sender,
+                "flags": format_flags(seg.flags),
+                "seq": seg.seq,
+                "ack": seg.ack,
+                "data": seg.data.decode("utf-8", "replace") if seg.data else None,
+                "wnd": seg.wnd,
+            }.items()
+            if v is not None
+        }
+    fields["note"] = step.note or None
+    return fields
+
+
+def _sent(spec: SentSpec) -> dict[str, Any]:
+    fields = {
+        "from": spec.sender,
+        "flags": format_flags(spec.flags) if spec.flags is not None else None,
+        "has": format_flags(spec.has) if spec.has is not None else None,
+        "seq": spec.seq,
+        "ack": spec.ack,
+        "len": spec.len,
+        "data": spec.data.decode("utf-8", "replace") if spec.data is not None else None,
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _expect(e: Expectation) -> dict[str, Any]:
+    fields: dict[str, Any] = {"at": e.at}
+    for name, state in e.states.items():
+        fields[name] = state.value
+    if e.received:
+        fields["received"] = {k: v.decode("utf-8", "replace") for k, v in e.received.items()}
+    if e.last_sent is not None:
+        fields["last_sent"] = _sent(e.last_sent)
+    fields["note"] = e.note or None
+    return fields
+
+
+def _endpoint(spec: EndpointSpec, default_port: int) -> dict[str, Any]:
+    return {
+        "isn": spec.isn,
+        "port": spec.port if spec.port != default_port else None,
+        "isn_step": spec.isn_step if spec.isn_step != 64000 else None,
+        "time_wait": None if spec.time_wait else False,
+        "address": spec.address,
+    }
+
+
+def dump(scenario: Scenario) -> str:
+    """The scenario as TOML text in the public format."""
+    lines = [f"name = {_value(scenario.name)}"]
+    if scenario.summary:
+        lines.append(f"summary = {_value(scenario.summary)}")
+    if scenario.description:
+        lines.append(f"description = {_value(scenario.description)}")
+    net, default = scenario.network, NetworkSpec()
+    _table(
+        lines,
+        "[network]",
+        {
+            k: getattr(net, k)
+            for k in ("latency", "msl", "rto", "seed", "retries")
+            if getattr(net, k) != getattr(default, k)
+        },
+    )
+    _table(lines, "[client]", _endpoint(scenario.client, 49152))
+    _table(lines, "[server]", _endpoint(scenario.server, 80))
+    for step in scenario.steps:
+        _table(lines, "[[step]]", _step(step))
+    for expectation in scenario.expectations:
+        _table(lines, "[[expect]]", _expect(expectation))
+    return "\n".join(lines) + "\n"

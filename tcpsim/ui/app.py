@@ -1,0 +1,371 @@
+"""The tcpsim app: two endpoint panes around a live timeline, an event log, and the keys.
+
+The app is thin on purpose. It owns one :class:`~tcpsim.scenario.session.Session` and the view
+settings (focus, speed, view, relative numbers); every key turns into one session call, and after
+each the widgets are handed the new state to draw. No widget changes protocol state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from ..core.states import State
+from ..render import segment_label
+from ..scenario import Scenario, ScenarioError, load_file
+from ..scenario.session import Outcome, Session
+from ..sim.trace import SendEvent, StateEvent, TimerEvent
+from .commands import COMMANDS, bindings
+from .i18n import tr
+from .screens.dialogs import Details, FaultMenu, Prompt
+from .screens.help import Help
+from .screens.load import LoadScenario
+from .widgets.diagram import StateDiagram, WalkKey
+from .widgets.endpoint import EndpointPane
+from .widgets.eventlog import EventLog
+from .widgets.timeline import Timeline
+
+SPEEDS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
+DEFAULT_SPEED = 3  # 0.2×: a 0.1 s hop takes half a second, slow enough to watch a segment travel
+IDLE_FACTOR = 20.0
+"""While nothing is in flight, play runs this much faster: waiting out an RTO or 2·MSL is dull."""
+FRAME = 1 / 30
+COMPACT_WIDTH = 110
+FAULT_DELAY = 0.5
+
+
+class TcpsimApp(App[None]):
+    """Interactive simulator of two TCP endpoints."""
+
+    CSS_PATH = "tcpsim.tcss"
+    TITLE = "tcpsim"
+    BINDINGS = bindings()
+
+    playing: reactive[bool] = reactive(False)
+    speed_index: reactive[int] = reactive(DEFAULT_SPEED)
+    focused_endpoint: reactive[str] = reactive("client")
+    relative: reactive[bool] = reactive(False)
+    view: reactive[str] = reactive("timeline")
+
+    def __init__(self, scenario: Scenario | None = None, *, clock: bool = True) -> None:
+        super().__init__()
+        self.session = Session(scenario)
+        self.walked: set[WalkKey] = set()
+        self._walk_seen = 0
+        self._expect_seen = 0
+        self._last_frame = time.monotonic()
+        self._use_clock = clock
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Horizontal(id="main"):
+            yield EndpointPane("client")
+            with ContentSwitcher(initial="timeline", id="centre"):
+                yield Timeline(id="timeline")
+                with Vertical(id="diagram"):
+                    yield StateDiagram(id="state-diagram")
+            yield EndpointPane("server")
+        yield EventLog(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#client", EndpointPane).focused_endpoint = True
+        self.query_one("#timeline", Timeline).border_title = tr("timeline")
+        self.query_one("#diagram").border_title = tr("diagram")
+        self.query_one("#log", EventLog).border_title = tr("log")
+        self._ticker = self.set_interval(FRAME, self._tick, pause=True)
+        self.on_resize()
+        self.refresh_view()
+
+    def on_resize(self, _event: object = None) -> None:
+        """Narrow terminals stack the panes above the centre view instead of beside it."""
+        compact = self.size.width < COMPACT_WIDTH
+        self.screen.set_class(compact, "-compact")
+        main = self.query_one("#main")
+        server, centre = self.query_one("#server"), self.query_one("#centre")
+        if compact and main.children.index(server) > main.children.index(centre):
+            main.move_child(server, before=centre)
+        elif not compact and main.children.index(server) < main.children.index(centre):
+            main.move_child(server, after=centre)
+
+    # ------------------------------------------------------------------ drawing
+    def refresh_view(self) -> None:
+        """Hand every widget the session as it is now."""
+        s = self.session
+        world = s.world
+        msl = s.scenario.network.msl
+        for name in ("client", "server"):
+            self.query_one(f"#{name}", EndpointPane).show(
+                world.endpoints[name], s.now, relative=self.relative, msl=msl, restarts=self._restarts(name)
+            )
+        self.query_one("#timeline", Timeline).sync(s.trace, s.now, world.in_flight, world.network.latency)
+        self.query_one("#log", EventLog).sync(s.trace)
+        self._track_walks()
+        if self.view == "diagram":
+            self._paint_diagram()
+        self._announce_checks()
+        self._status()
+
+    def _status(self) -> None:
+        s = self.session
+        mode = f"▶ {tr('playing')}" if self.playing else f"‖ {tr('paused')}"
+        speed = SPEEDS[self.speed_index]
+        checks = s.checks
+        passed = sum(1 for c in checks if c.ok)
+        verdict = ""
+        if checks:
+            verdict = f" · {tr('expectations')} {passed}/{len(checks)} " + ("✓" if passed == len(checks) else "✗")
+        done = f" · {tr('finished')}" if s.finished and not self.playing else ""
+        self.query_one("#status", Static).update(
+            f"[b]{s.scenario.name}[/b] · t = [b]{s.now:8.3f}[/b] s · {mode} ×{speed:g} · "
+            f"→ [b]{tr(self.focused_endpoint)}[/b]{verdict}{done}"
+        )
+
+    def _restarts(self, name: str) -> int:
+        """How many times this endpoint's current TIME-WAIT has been restarted (for the bar)."""
+        if self.session.world.endpoints[name].state is not State.TIME_WAIT:
+            return 0
+        count = 0
+        for e in reversed(self.session.trace):
+            if isinstance(e, TimerEvent) and e.endpoint == name and e.name == "2msl":
+                if e.action == "set":
+                    return count
+                if e.action == "restart":
+                    count += 1
+        return count
+
+    def _track_walks(self) -> None:
+        trace = self.session.trace
+        self._walk_seen = min(self._walk_seen, len(trace))
+        for e in trace[self._walk_seen :]:
+            if isinstance(e, StateEvent):
+                self.walked.add((e.old, e.event, e.new))
+        self._walk_seen = len(trace)
+
+    def _last_transitions(self) -> dict[str, WalkKey | None]:
+        last: dict[str, WalkKey | None] = {"client": None, "server": None}
+        for e in reversed(self.session.trace):
+            if isinstance(e, StateEvent) and last[e.endpoint] is None:
+                last[e.endpoint] = (e.old, e.event, e.new)
+                if all(last.values()):
+                    break
+        return last
+
+    def _paint_diagram(self) -> None:
+        states = {name: ep.state for name, ep in self.session.world.endpoints.items()}
+        self.query_one(StateDiagram).show(states, self._last_transitions(), self.walked)
+
+    def _announce_checks(self) -> None:
+        checks = self.session.checks
+        if len(checks) < self._expect_seen:
+            self._expect_seen = len(checks)
+        for c in checks[self._expect_seen :]:
+            if not c.ok:
+                self.notify(f"expected {c.expected}, got {c.actual}", title=f"✗ expect #{c.index}", severity="error")
+        self._expect_seen = len(checks)
+
+    # ------------------------------------------------------------------ time
+    def _tick(self) -> None:
+        now = time.monotonic()
+        elapsed, self._last_frame = now - self._last_frame, now
+        if not self.playing:
+            return
+        s = self.session
+        factor = SPEEDS[self.speed_index] * (1.0 if s.world.in_flight else IDLE_FACTOR)
+        s.advance_to(s.now + min(elapsed, 0.25) * factor)
+        if s.finished:
+            self.playing = False
+            self.notify(tr("at_end"))
+        self.refresh_view()
+
+    def watch_playing(self, playing: bool) -> None:
+        if not hasattr(self, "_ticker"):
+            return
+        self._last_frame = time.monotonic()
+        if playing and self._use_clock:
+            self._ticker.resume()
+        else:
+            self._ticker.pause()
+        self._status()
+
+    def action_toggle_play(self) -> None:
+        if not self.playing and self.session.finished:
+            self.notify(tr("at_end"))
+            return
+        self.playing = not self.playing
+
+    def action_step(self) -> None:
+        self.playing = False
+        if self.session.step() is None:
+            self.notify(tr("at_end"))
+        self.refresh_view()
+
+    def action_back(self) -> None:
+        self.playing = False
+        if not self.session.back():
+            self.notify(tr("at_start"))
+        self.refresh_view()
+
+    def action_faster(self) -> None:
+        self.speed_index = min(len(SPEEDS) - 1, self.speed_index + 1)
+        self._status()
+
+    def action_slower(self) -> None:
+        self.speed_index = max(0, self.speed_index - 1)
+        self._status()
+
+    def action_restart(self) -> None:
+        self.playing = False
+        self.session.restart()
+        self.refresh_view()
+
+    # ------------------------------------------------------------------ endpoint commands
+    def action_switch_endpoint(self) -> None:
+        self.focused_endpoint = "server" if self.focused_endpoint == "client" else "client"
+
+    def watch_focused_endpoint(self, name: str) -> None:
+        for pane in self.query(EndpointPane):
+            pane.focused_endpoint = pane.endpoint_name == name
+        if self.is_mounted:
+            self._status()
+
+    def _report(self, outcome: Outcome) -> None:
+        if outcome.error:
+            self.notify(outcome.error, title=tr(self.focused_endpoint), severity="error")
+        self.refresh_view()
+
+    def action_open(self) -> None:
+        self._report(self.session.open(self.focused_endpoint))
+
+    def action_close(self) -> None:
+        self._report(self.session.act(self.focused_endpoint, "close"))
+
+    def action_abort(self) -> None:
+        self._report(self.session.act(self.focused_endpoint, "abort"))
+
+    def action_retransmit(self) -> None:
+        self._report(self.session.act(self.focused_endpoint, "retransmit"))
+
+    def action_send(self) -> None:
+        endpoint = self.focused_endpoint
+
+        def done(text: str | None) -> None:
+            if text:
+                self._report(self.session.act(endpoint, "send", text.encode("utf-8")))
+
+        default = "hello" if endpoint == "client" else "world"
+        self.push_screen(Prompt(tr("send_prompt", endpoint=tr(endpoint)), default), done)
+
+    def action_drop_next(self) -> None:
+        outcome = self.session.drop_next(self.focused_endpoint)
+        if not outcome.error:
+            self.notify(tr("drop_armed", endpoint=tr(self.focused_endpoint)))
+        self._report(outcome)
+
+    def action_fault(self) -> None:
+        target = self._fault_target()
+        if target is None:
+            self.notify(tr("no_flight"), severity="warning")
+            return
+        sid = target.id
+        self.playing = False
+
+        def done(kind: str | None) -> None:
+            if kind:
+                self._report(self.session.alter(sid, kind, FAULT_DELAY))
+
+        self.push_screen(FaultMenu(sid, segment_label(target.segment, sid), FAULT_DELAY), done)
+
+    def _fault_target(self) -> SendEvent | None:
+        """The selected segment if it is still in flight, else the one in flight sent last."""
+        flights = self.session.world.in_flight
+        selected = self.query_one("#timeline", Timeline).selected_event()
+        if isinstance(selected, SendEvent) and selected.id in flights:
+            return selected
+        for e in reversed(self.session.trace):
+            if isinstance(e, SendEvent) and e.id in flights:
+                return e
+        return None
+
+    # ------------------------------------------------------------------ files and views
+    def action_load(self) -> None:
+        def done(path: Path | None) -> None:
+            if path is not None:
+                self.load_path(path)
+
+        self.push_screen(LoadScenario(), done)
+
+    def load_path(self, path: Path) -> bool:
+        try:
+            scenario = load_file(path)
+        except ScenarioError as exc:
+            self.notify(str(exc), title="Cannot load", severity="error", timeout=10)
+            return False
+        self.playing = False
+        self.session.load(scenario)
+        self.notify(tr("loaded", name=scenario.name))
+        self.refresh_view()
+        return True
+
+    def action_save(self) -> None:
+        name = "".join(c if c.isalnum() else "-" for c in self.session.scenario.name.lower()).strip("-")
+        default = f"{name or 'session'}-saved.toml"
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            path = Path(text).expanduser()
+            try:
+                path.write_text(self.session.to_toml(), encoding="utf-8")
+            except OSError as exc:
+                self.notify(f"{path}: {exc.strerror or exc}", title="Cannot save", severity="error")
+                return
+            self.notify(tr("saved", path=str(path)))
+
+        self.push_screen(Prompt(tr("save_prompt"), default), done)
+
+    def action_switch_view(self) -> None:
+        views = ["timeline", "diagram"] + (["log"] if self.screen.has_class("-compact") else [])
+        self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else "timeline"
+
+    def watch_view(self, view: str) -> None:
+        if not self.is_mounted:
+            return
+        for name in ("timeline", "diagram", "log"):
+            self.screen.set_class(view == name, f"-view-{name}")
+        if view in ("timeline", "diagram"):
+            self.query_one("#centre", ContentSwitcher).current = view
+        if view == "diagram":
+            self._paint_diagram()
+
+    def action_toggle_relative(self) -> None:
+        self.relative = not self.relative
+        self.refresh_view()
+
+    def action_help(self) -> None:
+        self.push_screen(Help())
+
+    # ------------------------------------------------------------------ details
+    def on_timeline_activated(self, message: Timeline.Activated) -> None:
+        self.push_screen(Details(message.event))
+
+    def on_event_log_inspect(self, message: EventLog.Inspect) -> None:
+        self.push_screen(Details(message.event))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for command in COMMANDS:
+            if command.action != "quit":
+                yield SystemCommand(
+                    f"{command.label} ({command.shown_key})",
+                    command.description,
+                    getattr(self, f"action_{command.action}"),
+                )

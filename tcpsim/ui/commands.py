@@ -1,0 +1,67 @@
+"""Every user command, declared once: it drives the key bindings, the footer, the command
+palette and the help screen, so that none of them can drift from the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    key: str
+    """Textual key name(s), comma-separated."""
+    action: str
+    label: str
+    """Short label for the footer."""
+    description: str
+    """One line for the palette and the help screen."""
+    footer: bool = True
+    display_key: str = ""
+
+    @property
+    def shown_key(self) -> str:
+        return self.display_key or self.key
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("space", "toggle_play", "Play", "Play or pause the simulation clock", display_key="space"),
+    Command("n", "step", "Step", "Step to the next event (jumps over waits, even 2·MSL)"),
+    Command("b", "back", "Back", "Rewind one event, exactly"),
+    Command("tab", "switch_endpoint", "Switch", "Switch the focused endpoint (client ⇄ server)"),
+    Command("o", "open", "Open", "OPEN: connect on the client, listen on the server"),
+    Command("s", "send", "Send", "SEND data from the focused endpoint"),
+    Command("c", "close", "Close", "CLOSE the focused endpoint's side (sends a FIN)"),
+    Command("a", "abort", "Abort", "ABORT the focused endpoint's connection (sends a RST)"),
+    Command("d", "drop_next", "Drop next", "Drop the next segment the focused endpoint sends"),
+    Command("x", "fault", "Fault", "Drop, duplicate or delay the segment selected in the timeline"),
+    Command("f", "retransmit", "Retransmit", "Retransmit the FIN (the oldest unacknowledged segment) now"),
+    Command("plus,equals_sign", "faster", "Faster", "Play faster", display_key="+"),
+    Command("minus,underscore", "slower", "Slower", "Play slower", display_key="-"),
+    Command("r", "restart", "Restart", "Restart the scenario from t = 0", footer=False),
+    Command("l", "load", "Load", "Load a scenario (bundled, or any file)"),
+    Command("w", "save", "Save", "Save what was done as a scenario file that replays to the same result"),
+    Command("v", "switch_view", "View", "Switch the centre view: timeline ⇄ state diagram"),
+    Command("t", "toggle_relative", "Rel/Abs", "Show sequence numbers relative to the ISN, or absolute", footer=False),
+    Command(
+        "question_mark", "help", "Help", "Keys, every state explained, and why TIME-WAIT lasts 2·MSL", display_key="?"
+    ),
+    Command("q", "quit", "Quit", "Quit tcpsim"),
+)
+
+
+def bindings() -> list[Binding]:
+    """The app's BINDINGS, from the catalogue."""
+    return [
+        Binding(
+            c.key,
+            c.action,
+            c.label,
+            show=c.footer,
+            key_display=c.display_key or None,
+            priority=c.key in ("tab", "space"),
+            tooltip=c.description,
+        )
+        for c in COMMANDS
+    ]

@@ -1,0 +1,154 @@
+"""The UI's explanations in English and Chinese (``--lang zh``), written by us.
+
+RFC terms stay as the RFC spells them in both languages (state names, SYN/FIN/ACK, SND.NXT,
+"error: connection closing"): they are what a learner will meet in the RFC, in Wireshark and in
+``ss``; the sentences around them are translated.
+"""
+
+from __future__ import annotations
+
+from ..core.states import State
+
+LANGUAGES = ("en", "zh")
+
+_STATES_ZH: dict[State, str] = {
+    State.CLOSED: "没有连接：什么都不记得，任何到达的报文段都会收到 RST。",
+    State.LISTEN: "等待任意对端发来的 SYN；还没有发送任何东西。",
+    State.SYN_SENT: "已发送 SYN；等待对端的 SYN，以及它对我方 SYN 的确认。",
+    State.SYN_RECEIVED: "收到 SYN 并回复了 SYN,ACK；等待对我方 SYN 的 ACK。",
+    State.ESTABLISHED: "连接已打开：数据双向流动，双方确认各自收到的数据。",
+    State.FIN_WAIT_1: "我方已关闭并发送 FIN；等待它的 ACK，或对端的 FIN。",
+    State.FIN_WAIT_2: "我方的 FIN 已被确认；仍可接收数据，等待对端也关闭。",
+    State.CLOSE_WAIT: "对端已关闭它那一侧；等待我方应用调用 close。",
+    State.CLOSING: "双方同时发送了 FIN；等待对我方 FIN 的 ACK。",
+    State.LAST_ACK: "对端先关闭，我方随后关闭并发送了 FIN；等待最后的 ACK。",
+    State.TIME_WAIT: "双方的 FIN 都已确认；等待 2·MSL，以便重发丢失的最后一个 ACK，并让旧报文段消亡。",
+}
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "client": "client",
+        "server": "server",
+        "focused": "focused",
+        "tcb": "TCB",
+        "send_buffer": "send buffer",
+        "received": "received",
+        "rtx_queue": "retransmission queue",
+        "timers": "timers",
+        "no_timers": "no timer running",
+        "empty": "empty",
+        "rto": "RTO",
+        "time_wait_bar": "TIME-WAIT 2·MSL",
+        "restarted": "restarted",
+        "relative": "relative",
+        "absolute": "absolute",
+        "playing": "playing",
+        "paused": "paused",
+        "finished": "nothing left to happen",
+        "timeline": "Timeline",
+        "diagram": "State diagram",
+        "log": "Event log",
+        "walked": "transitions walked",
+        "send_prompt": "Data to send from the {endpoint}",
+        "save_prompt": "Save the session as a scenario file",
+        "saved": "Saved to {path}: `tcpsim run {path}` replays it.",
+        "no_flight": "No segment is in flight: select one in the timeline while it travels.",
+        "fault_title": "Segment #{id} is in flight",
+        "drop": "Drop it",
+        "duplicate": "Duplicate it",
+        "delay": "Delay it by {by} s",
+        "cancel": "Cancel",
+        "at_start": "Already at the beginning.",
+        "at_end": "Nothing more will happen: every segment has arrived and no timer is running.",
+        "drop_armed": "The next segment the {endpoint} sends will be dropped.",
+        "loaded": "Loaded “{name}”. Press space to play or n to step.",
+        "help_title": "tcpsim — help",
+        "keys": "Keys",
+        "states": "The eleven states (RFC 9293 §3.3.2)",
+        "time_wait_title": "Why TIME-WAIT lasts 2·MSL",
+        "time_wait_text": (
+            "The side that closes first ends in TIME-WAIT after it acknowledges the peer's FIN. "
+            "That last ACK may be lost; the peer then retransmits its FIN, and only an endpoint that "
+            "still remembers the connection can answer it with an ACK instead of a RST. The wait also "
+            "lets every segment of the old connection die out in the network (a segment lives at most "
+            "one MSL, maximum segment lifetime), so that a new connection between the same two ports "
+            "cannot mistake an old duplicate for its own data. One MSL for the lost ACK's replacement "
+            "FIN to arrive, one for stray segments to expire: 2·MSL. Every FIN that arrives in TIME-WAIT "
+            "is re-acknowledged and restarts the wait (RFC 9293 §3.10.7.4)."
+        ),
+        "expectations": "checks",
+    },
+    "zh": {
+        "client": "客户端",
+        "server": "服务器",
+        "focused": "当前焦点",
+        "tcb": "TCB（传输控制块）",
+        "send_buffer": "发送缓冲区",
+        "received": "已接收",
+        "rtx_queue": "重传队列",
+        "timers": "定时器",
+        "no_timers": "没有运行中的定时器",
+        "empty": "空",
+        "rto": "RTO（重传超时）",
+        "time_wait_bar": "TIME-WAIT 2·MSL",
+        "restarted": "已重启",
+        "relative": "相对",
+        "absolute": "绝对",
+        "playing": "播放中",
+        "paused": "已暂停",
+        "finished": "之后不会再发生任何事",
+        "timeline": "时间线",
+        "diagram": "状态图",
+        "log": "事件日志",
+        "walked": "已走过的转换",
+        "send_prompt": "从{endpoint}发送的数据",
+        "save_prompt": "把本次会话保存为场景文件",
+        "saved": "已保存到 {path}：用 `tcpsim run {path}` 可以重放。",
+        "no_flight": "没有正在传输的报文段：请在它传输途中在时间线上选中它。",
+        "fault_title": "报文段 #{id} 正在传输",
+        "drop": "丢弃",
+        "duplicate": "复制",
+        "delay": "延迟 {by} 秒",
+        "cancel": "取消",
+        "at_start": "已经在最开始了。",
+        "at_end": "之后不会再发生任何事：所有报文段都已到达，也没有运行中的定时器。",
+        "drop_armed": "{endpoint}发送的下一个报文段将被丢弃。",
+        "loaded": "已加载“{name}”。按空格播放，按 n 单步。",
+        "help_title": "tcpsim — 帮助",
+        "keys": "按键",
+        "states": "十一个状态（RFC 9293 §3.3.2）",
+        "time_wait_title": "为什么 TIME-WAIT 要持续 2·MSL",
+        "time_wait_text": (
+            "先关闭的一方在确认对端的 FIN 之后进入 TIME-WAIT。这最后一个 ACK 可能丢失；对端随后会重传它的 "
+            "FIN，只有仍然记得这个连接的一端才能用 ACK 而不是 RST 来回答。这段等待还让旧连接的所有报文段在"
+            "网络中消亡（一个报文段最多存活一个 MSL，即最大报文段生存期），使同一对端口之间的新连接不会把旧的"
+            "重复报文段误当作自己的数据。一个 MSL 留给替代丢失 ACK 的重传 FIN 到达，一个 MSL 留给游荡的报文段"
+            "过期：共 2·MSL。TIME-WAIT 中每收到一个 FIN，都会重新确认并重启等待（RFC 9293 §3.10.7.4）。"
+        ),
+        "expectations": "检查",
+    },
+}
+
+_language = "en"
+
+
+def set_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    global _language
+    _language = language
+
+
+def language() -> str:
+    return _language
+
+
+def tr(key: str, **values: object) -> str:
+    """The UI string ``key`` in the current language."""
+    text = _TEXT[_language].get(key) or _TEXT["en"][key]
+    return text.format(**values) if values else text
+
+
+def describe_state(state: State) -> str:
+    """A state's one-line explanation in the current language."""
+    return _STATES_ZH[state] if _language == "zh" else state.description

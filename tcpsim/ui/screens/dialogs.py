@@ -1,0 +1,116 @@
+"""Small modal screens: ask for text, choose a fault for a segment in flight, show details."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ...core.states import parse_state
+from ...scenario.runner import ExpectEvent
+from ...sim.trace import SendEvent, StateEvent, TraceEvent, segment_fields
+from ..i18n import describe_state, tr
+from ..widgets.eventlog import describe
+
+
+class Prompt(ModalScreen[str | None]):
+    """Ask for one line of text; escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, default: str = "") -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(value=self.default, id="prompt-input")
+            yield Label("enter to confirm · escape to cancel", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FaultMenu(ModalScreen[str | None]):
+    """Drop, duplicate or delay one segment while it travels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("d", "choose('drop')", "Drop"),
+        Binding("u", "choose('duplicate')", "Duplicate"),
+        Binding("l", "choose('delay')", "Delay"),
+    ]
+
+    def __init__(self, sid: int, label: str, by: float) -> None:
+        super().__init__(classes="dialog")
+        self.sid, self.label, self.by = sid, label, by
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(tr("fault_title", id=self.sid), classes="dialog-title")
+            yield Static(self.label)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{tr('drop')} [d]", id="drop", variant="error")
+                yield Button(f"{tr('duplicate')} [u]", id="duplicate", variant="warning")
+                yield Button(f"{tr('delay', by=f'{self.by:g}')} [l]", id="delay", variant="primary")
+                yield Button(tr("cancel"), id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, kind: str) -> None:
+        self.dismiss(kind)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def details_of(e: TraceEvent) -> Table:
+    """Every field of a trace record, with the explanation a learner needs."""
+    what, why = describe(e)
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row("time", f"{e.t:.6f} s")
+    table.add_row("what", what)
+    if why:
+        table.add_row("rule", Text(f"RFC 9293 {why}" if why[0].isdigit() else why))
+    if isinstance(e, SendEvent):
+        for key, value in segment_fields(e.segment).items():
+            table.add_row(key, repr(value) if key == "data" else str(value))
+        table.add_row("segment length", f"{e.segment.seg_len} (SYN and FIN count one each)")
+        table.add_row("retransmission", "yes" if e.retransmission else "no")
+    if isinstance(e, StateEvent):
+        table.add_row("new state", f"{e.new}: {describe_state(parse_state(e.new))}")
+    if isinstance(e, ExpectEvent):
+        table.add_row("expected", str(e.expected))
+        table.add_row("actual", str(e.actual))
+    return table
+
+
+class Details(ModalScreen[None]):
+    """The full story of one segment or log line."""
+
+    BINDINGS = [Binding("escape,enter,q", "close", "Close")]
+
+    def __init__(self, event: TraceEvent) -> None:
+        super().__init__(classes="dialog")
+        self.event = event
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(f"{self.event.type} at t = {self.event.t:g} s", classes="dialog-title")
+            yield Static(details_of(self.event))
+            yield Label("escape to close", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

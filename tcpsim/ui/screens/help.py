@@ -1,0 +1,45 @@
+"""The help screen: the keys (from the command catalogue), every state explained, and TIME-WAIT."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ...core.states import State
+from ..commands import COMMANDS
+from ..i18n import describe_state, tr
+
+
+class Help(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column()
+        for c in COMMANDS:
+            keys.add_row(c.shown_key, c.description)
+        keys.add_row("ctrl+p", "Command palette: every command above, searchable")
+        keys.add_row("↑ ↓ enter", "In the timeline or the log: select a line, show its details")
+        states = Table.grid(padding=(0, 2))
+        states.add_column(style="bold", no_wrap=True)
+        states.add_column()
+        for state in State:
+            states.add_row(state.value, describe_state(state))
+        with VerticalScroll(classes="dialog-box wide tall"):
+            yield Label(tr("help_title"), classes="dialog-title")
+            yield Label(tr("keys"), classes="help-heading")
+            yield Static(keys)
+            yield Label(tr("states"), classes="help-heading")
+            yield Static(states)
+            yield Label(tr("time_wait_title"), classes="help-heading")
+            yield Static(Text(tr("time_wait_text")))
+            yield Label("escape to close", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,47 @@
+"""Pick a scenario: one of the bundled ones, or any file by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from ...scenario import ScenarioError, bundled, load_file
+
+
+class LoadScenario(ModalScreen[Path | None]):
+    """Returns the chosen path; the caller loads it and reports any error."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box wide"):
+            yield Label("Load a scenario", classes="dialog-title")
+            options = []
+            for path in bundled():
+                try:
+                    s = load_file(path)
+                    prompt = f"[b]{s.name}[/b]  [dim]{s.summary}[/dim]"
+                except ScenarioError:
+                    prompt = f"{path.stem} [red](invalid)[/red]"
+                options.append(Option(prompt, id=str(path)))
+            yield OptionList(*options, id="scenario-list")
+            yield Input(placeholder="…or type the path of a scenario file and press enter", id="scenario-path")
+            yield Label("enter to load · escape to cancel", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.dismiss(Path(event.option.id))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(Path(event.value.strip()).expanduser())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,51 @@
+"""The layers point one way: core <- sim <- scenario <- render/cli <- ui (DEVELOPERS.md).
+
+import-linter checks every import statement against the contracts in pyproject.toml; the
+fresh-process test checks what actually gets loaded, which catches lazy or indirect imports too.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_linter_contracts_hold() -> None:
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    if not Path(exe).exists():
+        pytest.skip("import-linter is not installed")
+    result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module", ["tcpsim.core", "tcpsim.sim", "tcpsim.scenario"])
+def test_lower_layers_load_no_ui_library(module: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_core_does_not_import_the_simulation() -> None:
+    code = (
+        "import sys, tcpsim.core\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('tcpsim.sim', 'tcpsim.scenario', 'tcpsim.ui')))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_ruff_is_clean() -> None:
+    exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(exe).exists():
+        pytest.skip("ruff is not installed")
+    result = subprocess.run([exe, "check", "tcpsim", "tests"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
