@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from . import __version__
 from .core.states import State
@@ -83,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> int:
-    Console(stderr=True, highlight=False).print(Text("tcpsim: error: ", style="bold red") + Text(message))
+    from .render import print_error
+
+    print_error(message)
     return EXIT_BAD_INPUT
 
 
@@ -94,7 +95,10 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         return _error(str(exc))
     except RunawayError as exc:
-        return _error(f"{args.scenario}: {exc}")
+        return _error(
+            f"{args.scenario}: the run does not go quiet ({exc}); something keeps sending for ever. "
+            "Use --until T to see how it starts."
+        )
     if args.format == "jsonl":
         from .render import write_jsonl
 

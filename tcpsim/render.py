@@ -40,6 +40,12 @@ LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
 TIME_WIDTH = 9
 
 
+def print_error(message: str) -> None:
+    """``tcpsim: error: …`` on stderr, on one line whatever the width, so that scripts can parse it."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(Text("tcpsim: error: ", style="bold red") + Text(message))
+
+
 def write_jsonl(trace: Iterable[TraceEvent], out: IO[str]) -> None:
     """One JSON object per line, in the order things happened (the ``--format jsonl`` contract)."""
     for event in trace:
@@ -127,6 +133,15 @@ class Ladder:
                 text = Text(" " * column) + text
             self.console.print(self._time(None) + text, no_wrap=True, overflow="ellipsis")
 
+    def note(self, endpoint: str, text: str) -> None:
+        """A scenario author's explanation: always shown, in italics, under its line."""
+        for i, part in enumerate(textwrap.wrap(text, self.width - TIME_WIDTH - 2)):
+            line = Text(("ⓘ " if i == 0 else "  ") + part, style="italic yellow")
+            if endpoint == "server":
+                column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - len(line.plain)))
+                line = Text(" " * column) + line
+            self.console.print(self._time(None) + line, no_wrap=True, overflow="ellipsis")
+
     def event(self, e: TraceEvent) -> None:
         if isinstance(e, StateEvent):
             text = state_text(e.old) + Text(" → ") + state_text(e.new)
@@ -148,6 +163,8 @@ class Ladder:
         elif isinstance(e, CallEvent):
             arg = f" {e.data.decode('utf-8', 'replace')!r}" if e.data else ""
             self.lane_line(e.t, e.endpoint, Text(f"▸ {e.call}{arg}", style=f"bold {LANE_STYLE[e.endpoint]}"))
+            if e.note:
+                self.note(e.endpoint, e.note)
         elif isinstance(e, ErrorEvent):
             self.lane_line(e.t, e.endpoint, Text(f"✗ {e.call}: {e.message}", style="red"))
         elif isinstance(e, SignalEvent):
@@ -187,9 +204,9 @@ class Ladder:
     def _timer(self, e: TimerEvent) -> None:
         if e.name == "2msl" and e.action in ("set", "restart"):
             verb = "2MSL wait until" if e.action == "set" else "2MSL RESTARTED until"
-            self.lane_line(e.t, e.endpoint, Text(f"⏲ {verb} {e.deadline:g}", style="magenta"))
+            self.lane_line(e.t, e.endpoint, Text(f"◔ {verb} {e.deadline:g}", style="magenta"))
         elif e.action == "expire":
-            self.lane_line(e.t, e.endpoint, Text(f"⏲ {'2MSL' if e.name == '2msl' else 'RTO'} expired", style="magenta"))
+            self.lane_line(e.t, e.endpoint, Text(f"◔ {'2MSL' if e.name == '2msl' else 'RTO'} expired", style="magenta"))
 
 
 def _fit(text: Text, width: int) -> Text:
@@ -218,6 +235,15 @@ def _fields(fields: dict[str, Any] | None) -> str:
 
 
 def expect_line(e: ExpectEvent) -> Text:
+    """One check of an expectation, with the author's note if there is one."""
+    text = expect_verdict(e)
+    if e.note:
+        text.append(f"  ({e.note})", style="italic dim")
+    return text
+
+
+def expect_verdict(e: ExpectEvent) -> Text:
+    """Whether one check held, and what was expected and seen."""
     if e.ok:
         return Text(f"✓ expect #{e.index}: {_describe_expected(e)}", style="green")
     text = Text(f"✗ expect #{e.index}: expected {_describe_expected(e)}, but ", style="bold red")
@@ -268,6 +294,8 @@ def summary(result: RunResult, console: Console) -> None:
     checks = result.checks
     if not checks and not result.unchecked:
         console.print(Text("No expectations in this scenario.", style="dim"))
+    elif not checks:
+        console.print(Text("No expectation was reached before --until.", style="yellow"))
     elif result.ok:
         console.print(Text(f"✓ all {len(checks)} checks hold", style="bold green"))
     else:

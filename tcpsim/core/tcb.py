@@ -60,10 +60,18 @@ class EndpointConfig:
     msl: float = 30.0
     time_wait: bool = True
     """False imitates a broken stack that skips TIME-WAIT (the what-if switch)."""
-    max_retries: int = 5
-    """R2 of RFC 9293 §3.8.3 as a count: give up on the next timeout after this many retransmissions."""
+    max_retries: int | None = None
+    """R2 of RFC 9293 §3.8.3 as a count of retransmissions; None measures R2 in time instead."""
+    r2: float = 100.0
+    """R2 in seconds for data (SHLD-11: at least 100 s)."""
+    r2_syn: float = 180.0
+    """R2 in seconds for a SYN (MUST-23: retransmit a SYN for at least 3 minutes)."""
     mss: int = 1460
     rcv_wnd: int = 65535
+    ack_ratelimit: float = 0.5
+    """At most one ACK per this many seconds in reply to unacceptable segments without data, as
+    RFC 5961 §7 asks and Linux does (``tcp_invalid_ratelimit``): two endpoints that disagree
+    about the sequence space would otherwise ACK each other for ever."""
 
 
 @dataclass(slots=True)
@@ -126,10 +134,17 @@ class Endpoint:
     rto: float = 1.0
     retries: int = 0
     """Retransmissions of the segment at the head of the queue since it was last acknowledged."""
+    head_since: float = 0.0
+    """When the head of the retransmission queue started waiting for its ACK (for R2 in time)."""
+    base_rto: float = 1.0
+    """What the RTO returns to after an ACK: the configured RTO, or 3 s after a SYN timed out."""
+    syn_timed_out: bool = False
+    last_oow_ack: float = float("-inf")
+    """When the last rate-limited ACK (reply to an unacceptable segment) went out."""
     _out: list[Action] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.rto = self.config.rto
+        self.rto = self.base_rto = self.config.rto
         self.rcv_wnd = self.config.rcv_wnd
 
     # ------------------------------------------------------------------ queries
@@ -260,15 +275,24 @@ class Endpoint:
 
     def _retransmission_timeout(self, now: float) -> None:
         """RETRANSMISSION TIMEOUT: resend the head, back off (RFC 6298 §5.4–5.6), or give up (§3.8.3)."""
-        if self.retries >= self.config.max_retries:
+        head = self.retransmission_queue[0]
+        limit = self.config.max_retries
+        if limit is not None:
+            give_up = self.retries >= limit
+        else:
+            give_up = now - self.head_since >= (self.config.r2_syn if head.flags & SYN else self.config.r2) - 1e-9
+        if give_up:
             self._out.append(
                 Signal(
-                    f"error: connection aborted: no acknowledgment after {self.retries} retransmissions",
+                    f"error: connection aborted: no acknowledgment after {self.retries} retransmissions "
+                    f"({now - self.head_since:g} s)",
                     lookup(self.state, Event.GIVE_UP, State.CLOSED).rule,
                 )
             )
             self._go(State.CLOSED, Event.GIVE_UP)
             return
+        if head.flags & SYN:
+            self.syn_timed_out = True
         self.retries += 1
         self.rto = min(self.rto * 2, max(MAX_RTO, self.config.rto))
         self._resend_head(f"3.10.8 RETRANSMISSION TIMEOUT: resend, RTO doubled to {self.rto:g}s (RFC 6298 5.5)")
@@ -381,11 +405,11 @@ class Endpoint:
             return
         seg = seg_or_none
         if seg.has(RST):
-            self._check_rst(original)
+            self._check_rst(original, now)
             return
         # Third, check security: not modelled (no security/compartment in tcpsim).
         if seg.has(SYN):
-            self._check_syn(seg)
+            self._check_syn(seg, now)
             return
         if not self._check_ack(seg, now):
             return
@@ -419,7 +443,7 @@ class Endpoint:
                 self._discard(seg, "RST outside the receive window", "3.10.7.4 first: unacceptable RST is dropped")
             else:
                 self._discard(seg, "outside the receive window (old duplicate?)", "3.10.7.4 first: not acceptable")
-                self._send_ack("3.10.7.4 first: unacceptable segment, send ACK")
+                self._reply_ack(seg, now, "3.10.7.4 first: unacceptable segment, send ACK")
             return None
         return self._trim(seg)
 
@@ -451,11 +475,11 @@ class Endpoint:
         return seg.with_(seq=start, flags=flags, data=data)
 
     # --- second: RST -----------------------------------------------------------------------
-    def _check_rst(self, seg: Segment) -> None:
+    def _check_rst(self, seg: Segment, now: float) -> None:
         """Second step, with RFC 5961 §3.2: only a RST exactly at RCV.NXT resets."""
         if seg.seq != self.rcv_nxt:
             self._discard(seg, "RST in window but not at RCV.NXT", "RFC 5961 3.2: RST not exactly at RCV.NXT")
-            self._send_ack("3.10.7.4 second (RFC 5961 3.2): RST in window, send challenge ACK")
+            self._reply_ack(seg, now, "3.10.7.4 second (RFC 5961 3.2): RST in window, send challenge ACK")
             return
         state = self.state
         if state is State.SYN_RECEIVED:
@@ -473,14 +497,14 @@ class Endpoint:
             self._go(State.CLOSED, Event.RCV_RST)
 
     # --- fourth: SYN -------------------------------------------------------------------------
-    def _check_syn(self, seg: Segment) -> None:
+    def _check_syn(self, seg: Segment, now: float) -> None:
         """Fourth step: a SYN in window."""
         if self.state is State.SYN_RECEIVED and self.passive:
             self._go(State.LISTEN, Event.RCV_SYN)
             return
         # RFC 5961 §4: in a synchronized state answer any SYN with a challenge ACK and drop it.
         self._discard(seg, "SYN on a synchronized connection", "3.10.7.4 fourth (RFC 5961 4): SYN is not accepted")
-        self._send_ack("3.10.7.4 fourth (RFC 5961 4): SYN in a synchronized state, send challenge ACK")
+        self._reply_ack(seg, now, "3.10.7.4 fourth (RFC 5961 4): SYN in a synchronized state, send challenge ACK")
 
     # --- fifth: ACK --------------------------------------------------------------------------
     def _check_ack(self, seg: Segment, now: float) -> bool:
@@ -507,11 +531,11 @@ class Endpoint:
                 return False
         if sq.gt(seg.ack, self.snd_nxt):
             self._discard(seg, "acknowledges data never sent", "3.10.7.4 fifth: SEG.ACK > SND.NXT")
-            self._send_ack("3.10.7.4 fifth: ACK of something not yet sent, send ACK and drop")
+            self._reply_ack(seg, now, "3.10.7.4 fifth: ACK of something not yet sent, send ACK and drop")
             return False
         if sq.lt(seg.ack, sq.add(self.snd_una, -max(self.max_snd_wnd, 1))):
             self._discard(seg, "ACK too old (RFC 5961 5)", "3.10.7.4 fifth (RFC 5961 5): SEG.ACK below the window")
-            self._send_ack("3.10.7.4 fifth (RFC 5961 5): ACK out of range, send ACK and drop")
+            self._reply_ack(seg, now, "3.10.7.4 fifth (RFC 5961 5): ACK out of range, send ACK and drop")
             return False
         if sq.lt(self.snd_una, seg.ack):
             self._acknowledge(seg.ack, now)
@@ -646,8 +670,9 @@ class Endpoint:
             if head.flags & SYN:
                 cut -= 1
             queue[0] = Outstanding(ack, head.flags & ~SYN, head.data[cut:])
-        self.rto = self.config.rto
+        self.rto = self.base_rto
         self.retries = 0
+        self.head_since = now
         if queue:
             self._set_timer("rto", now + self.rto, "restart")
         else:
@@ -663,6 +688,9 @@ class Endpoint:
 
     def _after_handshake(self, now: float) -> None:
         """Entering ESTABLISHED: what was queued in SYN-SENT/SYN-RECEIVED may go now."""
+        if self.syn_timed_out and self.base_rto < 3.0:
+            # RFC 6298 §5.7: after a SYN timed out, data transmission starts with an RTO of 3 s.
+            self.base_rto = self.rto = 3.0
         if self.close_when_established:
             self.close_when_established = False
             self.fin_pending = True
@@ -691,6 +719,8 @@ class Endpoint:
 
     def _transmit(self, entry: Outstanding, now: float, rule: str) -> None:
         """First transmission of a segment: queue it for retransmission and start the RTO (6298 5.1)."""
+        if not self.retransmission_queue:
+            self.head_since = now
         self.retransmission_queue.append(entry)
         if sq.lt(self.snd_nxt, entry.end):
             self.snd_nxt = entry.end
@@ -707,6 +737,18 @@ class Endpoint:
         flags = entry.flags | ACK if synchronized else entry.flags
         ack = self.rcv_nxt if synchronized else Seq(0)
         self._emit_segment(entry.seq, ack, flags, entry.data, rule, retransmission)
+
+    def _reply_ack(self, seg: Segment, now: float, rule: str) -> None:
+        """An ACK in reply to a segment we could not accept, rate-limited unless it carried data
+        (a data segment without SYN is not part of an ACK loop)."""
+        if seg.data and not seg.has(SYN):
+            self._send_ack(rule)
+            return
+        if now - self.last_oow_ack < self.config.ack_ratelimit:
+            self._discard(seg, "reply ACK suppressed by the rate limit", "RFC 5961 7: ACK throttling")
+            return
+        self.last_oow_ack = now
+        self._send_ack(rule)
 
     def _send_ack(self, rule: str) -> None:
         """<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"""
@@ -757,7 +799,8 @@ class Endpoint:
         self.fin_pending = False
         self.fin_seq = None
         self.close_when_established = False
-        self.rto = self.config.rto
+        self.rto = self.base_rto = self.config.rto
+        self.syn_timed_out = False
         self.retries = 0
 
     def _set_timer(self, name: TimerName, deadline: float, action: str) -> None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import math
+import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..core.segment import NO_FLAGS, Flags, parse_flags
+from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
 from ..core.states import State, parse_state
 from ..sim.network import Match
+from ..sim.trace import round_time
 from .model import (
     ENDPOINT_ACTIONS,
     NETWORK_ACTIONS,
@@ -30,6 +32,8 @@ from .model import (
 )
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_SECONDS = 1e6
+"""No time in a scenario goes beyond about eleven days: it keeps every sum of times finite."""
 SEQ_SPACE = 1 << 32
 ENDPOINT_NAMES = ("client", "server")
 STATE_NAMES = [s.value for s in State]
@@ -61,7 +65,7 @@ def _type_name(value: object) -> str:
         str: "a string",
         dict: "a table",
         list: "an array",
-    }.get(type(value), type(value).__name__)
+    }.get(type(value), f"a {type(value).__name__}")
 
 
 class _Table:
@@ -90,7 +94,9 @@ class _Table:
             self.fail(f"expected a string, got {_type_name(value)}", key)
         return value
 
-    def number(self, key: str, default: float, *, low: float = 0.0, strict_low: bool = False) -> float:
+    def number(
+        self, key: str, default: float, *, low: float = 0.0, strict_low: bool = False, high: float = MAX_SECONDS
+    ) -> float:
         value = self._get(key, default, False)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(f"expected a number, got {_type_name(value)}", key)
@@ -98,6 +104,8 @@ class _Table:
             self.fail(f"expected a finite number, got {value}", key)
         if (value <= low) if strict_low else (value < low):
             self.fail(f"must be {'>' if strict_low else '≥'} {low:g}, got {value:g}", key)
+        if value > high:
+            self.fail(f"must be at most {high:g} seconds, got {value:g}", key)
         return float(value)
 
     def integer(self, key: str, default: int | None, *, low: int, high: int, required: bool = False) -> int:
@@ -131,18 +139,23 @@ class _Table:
         try:
             return parse_flags(text)
         except ValueError as exc:
-            name = str(exc).split("'")[1] if "'" in str(exc) else text
-            self.fail(f"{exc}{suggest(name, ['SYN', 'FIN', 'RST', 'PSH', 'ACK'])}", key)
+            words = [w for w in re.split(r"[^A-Za-z]+", text) if w]
+            if len(words) > 1 and all(w.upper() in FLAG_NAMES for w in words):
+                hint = f" (flags are separated by commas: did you mean {','.join(w.upper() for w in words)!r}?)"
+            else:
+                name = str(exc).split("'")[1] if "'" in str(exc) else text
+                hint = suggest(name, list(FLAG_NAMES))
+            self.fail(f"{exc}{hint}", key)
 
     def data(self, key: str) -> bytes | None:
         if key not in self.raw:
             return None
         return self.string(key).encode("utf-8")
 
-    def table(self, key: str, allowed: Iterable[str]) -> _Table | None:
+    def table(self, key: str, allowed: Iterable[str], where: str | None = None) -> _Table | None:
         if key not in self.raw:
             return None
-        return _Table(self.source, f"{self.where}, key {key!r}", self.raw[key], allowed)
+        return _Table(self.source, where or f"{self.where}, key {key!r}", self.raw[key], allowed)
 
     def _get(self, key: str, default: object, required: bool) -> Any:
         if key in self.raw:
@@ -161,12 +174,13 @@ def load_file(path: str | Path) -> Scenario:
     if path.is_dir():
         raise ScenarioError(source, "", "is a directory, not a scenario file")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(source, "", f"file is too large ({size} bytes; a scenario is at most 4 MiB)")
-        raw = path.read_bytes()
+        # Read at most one byte past the limit: a device or a pipe reports no size.
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(source, "", "file is too large (a scenario is at most 4 MiB)")
     return load_bytes(raw, source, path)
 
 
@@ -175,7 +189,7 @@ def load_bytes(raw: bytes, source: str = "<scenario>", path: Path | None = None)
     if b"\x00" in raw:
         raise ScenarioError(source, "", "this is a binary file, not a TOML scenario")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is harmless: accept it
     except UnicodeDecodeError as exc:
         raise ScenarioError(source, "", f"not UTF-8 text (byte {exc.start} cannot be decoded)") from None
     return load_text(text, source, path)
@@ -189,6 +203,8 @@ def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply") from None
     top = _Table(
         source, "top level", doc, ("name", "summary", "description", "network", "client", "server", "step", "expect")
     )
@@ -214,24 +230,22 @@ def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -
 
 
 def _network(top: _Table) -> NetworkSpec:
-    t = top.table("network", ("latency", "msl", "rto", "seed", "retries"))
+    t = top.table("network", ("latency", "msl", "rto", "seed", "retries"), "[network]")
     if t is None:
         return NetworkSpec()
-    t.where = "[network]"
     return NetworkSpec(
         latency=t.number("latency", 0.1),
         msl=t.number("msl", 30.0, strict_low=True),
         rto=t.number("rto", 1.0, strict_low=True),
         seed=t.integer("seed", 0, low=-(1 << 63), high=(1 << 63) - 1),
-        retries=t.integer("retries", 5, low=0, high=100),
+        retries=t.optional_integer("retries", low=0, high=100),
     )
 
 
 def _endpoint(top: _Table, name: str) -> EndpointSpec:
-    t = top.table(name, ("isn", "port", "time_wait", "isn_step", "address"))
+    t = top.table(name, ("isn", "port", "time_wait", "isn_step", "address"), f"[{name}]")
     if t is None:
         return EndpointSpec(port=DEFAULT_PORTS[name])
-    t.where = f"[{name}]"
     return EndpointSpec(
         port=t.integer("port", DEFAULT_PORTS[name], low=1, high=65535),
         isn=t.optional_integer("isn", low=0, high=SEQ_SPACE - 1),
@@ -282,7 +296,7 @@ def _step(source: str, index: int, raw: object) -> Step:
     if isinstance(raw, dict) and isinstance(raw.get("at"), int | float) and not isinstance(raw.get("at"), bool):
         where += f" (at = {raw['at']:g})"
     t = _Table(source, where, raw, _STEP_KEYS)
-    at = t.number("at", 0.0) if t.has("at") else t.fail("is required", "at")
+    at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
     on = t.choice("on", ("client", "server", "network"))
     actions = NETWORK_ACTIONS if on == "network" else ENDPOINT_ACTIONS
     if not t.has("do"):
@@ -361,7 +375,7 @@ def _expectations(top: _Table) -> tuple[Expectation, ...]:
     for index, raw in enumerate(raw_list, start=1):
         where = f"[[expect]] #{index}"
         t = _Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
-        at = t.number("at", 0.0) if t.has("at") else t.fail("is required", "at")
+        at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
         t.where = f"{where} (at = {at:g})"
         states = {}
         for name in ENDPOINT_NAMES:

@@ -23,8 +23,9 @@ class NetworkSpec:
     msl: float = 30.0
     rto: float = 1.0
     seed: int = 0
-    retries: int = 5
-    """Retransmissions of one segment before the connection is given up (RFC 9293 §3.8.3, R2)."""
+    retries: int | None = None
+    """Retransmissions of one segment before the connection is given up (RFC 9293 §3.8.3, R2);
+    None gives up by time instead: after 100 s for data, 180 s for a SYN."""
 
 
 @dataclass(frozen=True, slots=True)

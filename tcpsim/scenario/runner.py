@@ -90,8 +90,14 @@ def build_world(scenario: Scenario) -> World:
         latency=scenario.network.latency,
         seed=scenario.network.seed,
     )
+    # Fault rules are armed in file order, because where rules overlap the one declared first
+    # wins; every other step is scheduled in time order (file order within an instant).
+    for step in sorted(scenario.steps, key=lambda s: s.index):
+        if step.on == "network" and step.do != "inject":
+            schedule_step(world, step)
     for step in scenario.steps:
-        schedule_step(world, step)
+        if not (step.on == "network" and step.do != "inject"):
+            schedule_step(world, step)
     for expectation in scenario.expectations:
         world.checkpoint(expectation.at, expectation)
     return world
@@ -99,18 +105,21 @@ def build_world(scenario: Scenario) -> World:
 
 def schedule_step(world: World, step: Step) -> None:
     """Turn one scenario step into what the world runs at its time."""
+    note = f" — {step.note}" if step.note else ""
     if step.on != "network":
-        world.schedule(step.at, Call(step.on, step.do, step.data))
+        world.schedule(step.at, Call(step.on, step.do, step.data, step.note))
     elif step.do == "inject":
         spec = step.segment
         assert spec is not None
+        if step.note:
+            world.schedule(step.at, Note(f"inject from {spec.sender}{note}"))
         world.schedule(step.at, Inject(spec.sender, spec.flags, spec.seq, spec.ack, spec.data, spec.wnd))
     else:
         # A rule applies to segments sent at or after its `at`, including those sent at that very
         # instant before the steps run, so it is armed now and only announced at its time.
         rule = FaultRule(step.do, step.match, at=round_time(step.at), count=step.count, by=step.by)  # type: ignore[arg-type]
         world.add_rule(rule)
-        world.schedule(step.at, Note(f"network: {rule.describe()}"))
+        world.schedule(step.at, Note(f"network: {rule.describe()}{note}"))
 
 
 def run(scenario: Scenario, until: float | None = None, max_events: int = 1_000_000) -> RunResult:

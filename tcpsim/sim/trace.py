@@ -149,12 +149,15 @@ class CallEvent(TraceEvent):
     endpoint: str
     call: str
     data: bytes = b""
+    note: str = ""
     type: ClassVar[str] = "call"
 
     def _fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"endpoint": self.endpoint, "call": self.call}
         if self.data:
             fields["data"] = self.data.decode("utf-8", "replace")
+        if self.note:
+            fields["note"] = self.note
         return fields
 
 

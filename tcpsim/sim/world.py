@@ -64,6 +64,7 @@ class Call:
     endpoint: str
     call: str
     data: bytes = b""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +234,7 @@ class World:
     def execute(self, command: Command) -> None:
         """Carry out a command now."""
         if isinstance(command, Call):
-            self.call(command.endpoint, command.call, command.data)
+            self.call(command.endpoint, command.call, command.data, command.note)
         elif isinstance(command, Inject):
             self.inject(command)
         elif isinstance(command, Note):
@@ -242,11 +243,11 @@ class World:
             self.add_rule(command.rule)
             self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}"))
 
-    def call(self, name: str, call: str, data: bytes = b"") -> None:
-        """A user call on endpoint ``name`` now."""
+    def call(self, name: str, call: str, data: bytes = b"", note: str = "") -> None:
+        """A user call on endpoint ``name`` now (``note``: why, in the scenario author's words)."""
         ep = self.endpoints[name]
         now = self.now
-        self.trace.append(CallEvent(now, name, call, data))
+        self.trace.append(CallEvent(now, name, call, data, note))
         if call == "listen":
             actions = ep.open_passive(now)
         elif call == "connect":

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 def launch(scenario: str | None = None, language: str = "en") -> int:
     """Open the app, on a scenario file or bundled NAME if given. Returns the exit code."""
-    from rich.console import Console
-    from rich.text import Text
-
+    from ..render import print_error
     from ..scenario import ScenarioError, load_file, resolve
     from .app import TcpsimApp
     from .i18n import set_language
@@ -18,7 +16,7 @@ def launch(scenario: str | None = None, language: str = "en") -> int:
         try:
             loaded = load_file(resolve(scenario))
         except ScenarioError as exc:
-            Console(stderr=True, highlight=False).print(Text("tcpsim: error: ", style="bold red") + Text(str(exc)))
+            print_error(str(exc))
             return 2
     TcpsimApp(loaded).run()
     return 0

@@ -161,7 +161,7 @@ class TcpsimApp(App[None]):
 
     def _paint_diagram(self) -> None:
         states = {name: ep.state for name, ep in self.session.world.endpoints.items()}
-        self.query_one(StateDiagram).show(states, self._last_transitions(), self.walked)
+        self.query_one(StateDiagram).show(states, self._last_transitions(), self.walked, self.focused_endpoint)
 
     def _announce_checks(self) -> None:
         checks = self.session.checks

@@ -98,10 +98,14 @@ class StateDiagram(Grid):
                 yield StateBox(state) if state else Static(classes="state-gap")
         yield Static(id="diagram-summary", classes="diagram-summary")
 
-    def show(self, states: dict[str, State], last: dict[str, WalkKey | None], walked: set[WalkKey]) -> None:
+    def show(
+        self, states: dict[str, State], last: dict[str, WalkKey | None], walked: set[WalkKey], focus: str = "client"
+    ) -> None:
         for box in self.query(StateBox):
             here = {name: state is box.state for name, state in states.items()}
             box.paint(here, last, walked)
+            if here.get(focus):
+                box.scroll_visible(animate=False)
         seen = sum(1 for t in DIAGRAM if key_of(t) in walked)
         summary = Text()
         summary.append("any state: ABORT, rcv RST, too many retransmissions → CLOSED (Figure 5, note 3)\n", "dim")

@@ -108,13 +108,13 @@ class EndpointPane(VerticalScroll):
             return Text(tr("no_timers"), style="dim")
         if "rto" in ep.timers:
             left = max(0.0, ep.timers["rto"] - now)
-            text.append(f"⏲ {tr('rto')} ", style="bold")
+            text.append(f"◔ {tr('rto')} ", style="bold")
             text.append(f"{left:5.2f} s", style="yellow")
             text.append(f"  (RTO {ep.rto:g} s, retry {ep.retries})\n", style="dim")
         if "2msl" in ep.timers:
             total = 2 * msl
             left = max(0.0, ep.timers["2msl"] - now)
-            text.append(f"⏲ {tr('time_wait_bar')} ", style="bold magenta")
+            text.append(f"◔ {tr('time_wait_bar')} ", style="bold magenta")
             text.append(f"{left:6.2f} s\n", style="magenta")
             text.append(countdown_bar(left, total), style="magenta")
             if restarts:

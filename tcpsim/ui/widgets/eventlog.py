@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...render import LANE_STYLE, expect_line, segment_label
+from ...render import LANE_STYLE, expect_verdict, segment_label
 from ...scenario.runner import ExpectEvent
 from ...sim.trace import (
     ArriveEvent,
@@ -66,7 +66,7 @@ def describe(e: TraceEvent) -> tuple[str, str]:
     if isinstance(e, NoteEvent):
         return e.text, ""
     if isinstance(e, ExpectEvent):
-        return expect_line(e).plain, e.note
+        return expect_verdict(e).plain, e.note
     return e.type, ""
 
 

@@ -271,9 +271,9 @@ class Timeline(ScrollView, can_focus=True):
         if isinstance(e, TimerEvent):
             if e.name == "2msl" and e.action in ("set", "restart"):
                 verb = "2MSL wait" if e.action == "set" else "2MSL RESTARTED"
-                return self._lane(e.t, e.endpoint, Text(f"⏲ {verb} until {e.deadline:g}", "bold magenta"), width)
+                return self._lane(e.t, e.endpoint, Text(f"◔ {verb} until {e.deadline:g}", "bold magenta"), width)
             name = "2MSL" if e.name == "2msl" else "RTO"
-            return self._lane(e.t, e.endpoint, Text(f"⏲ {name} {e.action}", "magenta"), width)
+            return self._lane(e.t, e.endpoint, Text(f"◔ {name} {e.action}", "magenta"), width)
         if isinstance(e, ExpectEvent):
             return self._frame(e.t, Text(" ") + expect_line(e), width)
         return self._frame(e.t, Text(""), width)

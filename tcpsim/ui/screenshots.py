@@ -1,0 +1,81 @@
+"""Make the SVG screenshots in ``screenshots/``: ``python -m tcpsim.ui.screenshots [FOLDER]``.
+
+Each shot loads a bundled scenario, steps it to a moment worth seeing and saves the screen. The
+app runs headless with its clock stopped, so the same code makes the same pictures every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.states import State
+from ..scenario import load_file, resolve
+from .app import TcpsimApp
+
+
+@dataclass(frozen=True)
+class Shot:
+    file: str
+    scenario: str | None
+    until: Callable[[TcpsimApp], bool]
+    """Step until this holds."""
+    keys: tuple[str, ...] = ()
+    size: tuple[int, int] = (130, 38)
+
+
+def _state(app: TcpsimApp, name: str) -> State:
+    return app.session.world.endpoints[name].state
+
+
+def _in_flight(app: TcpsimApp, flags: str) -> bool:
+    return any(f.segment.flag_text == flags for f in app.session.world.in_flight.values())
+
+
+def _restarted(app: TcpsimApp) -> bool:
+    return any(e.type == "timer" and getattr(e, "action", "") == "restart" for e in app.session.trace)
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("handshake-in-flight.svg", "three-way-handshake", lambda a: _in_flight(a, "SYN,ACK")),
+    Shot("data-transfer.svg", "data-transfer", lambda a: len(a.session.world.endpoints["server"].received) > 0),
+    Shot("time-wait-countdown.svg", "lost-final-ack", lambda a: _restarted(a)),
+    Shot("state-diagram.svg", "simultaneous-close", lambda a: _state(a, "client") is State.TIME_WAIT, ("v",)),
+    Shot("no-time-wait-rst.svg", "lost-final-ack-no-time-wait", lambda a: _in_flight(a, "RST")),
+    Shot("compact-80x24.svg", "active-close-client", lambda a: _state(a, "client") is State.FIN_WAIT_2, (), (80, 24)),
+    Shot("help.svg", None, lambda a: True, ("question_mark",), (110, 40)),
+)
+
+
+async def take(shot: Shot, folder: Path) -> Path:
+    scenario = load_file(resolve(shot.scenario)) if shot.scenario else None
+    app = TcpsimApp(scenario, clock=False)
+    async with app.run_test(size=shot.size) as pilot:
+        for _ in range(2000):
+            if shot.until(app) or app.session.finished:
+                break
+            await pilot.press("n")
+        for key in shot.keys:
+            await pilot.press(key)
+        await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+        path = folder / shot.file
+        app.save_screenshot(str(path))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0] if args else "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    for shot in SHOTS:
+        print(asyncio.run(take(shot, folder)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
