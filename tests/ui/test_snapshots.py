@@ -1,0 +1,65 @@
+"""Snapshot tests of the main views at key moments (pytest-textual-snapshot).
+
+After an intended change of the screens: ``pytest tests/ui/test_snapshots.py --snapshot-update``.
+The app runs with its clock stopped and moves only by steps, so every picture is reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from tcpsim.scenario import load_file, resolve
+from tcpsim.ui.app import TcpsimApp
+from tcpsim.ui.screenshots import SHOTS, Shot
+
+
+def _app(shot: Shot) -> TcpsimApp:
+    scenario = load_file(resolve(shot.scenario)) if shot.scenario else None
+    return TcpsimApp(scenario, clock=False)
+
+
+def _steps_until(shot: Shot) -> Callable[[Pilot], object]:
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, TcpsimApp)
+        for _ in range(2000):
+            if shot.until(app) or app.session.finished:
+                break
+            await pilot.press("n")
+        for key in shot.keys:
+            await pilot.press(key)
+        await pilot.pause()
+        app.clear_notifications()
+
+    return run_before
+
+
+def _shot(name: str) -> Shot:
+    return next(s for s in SHOTS if s.file == name)
+
+
+def test_handshake_in_flight(snap_compare) -> None:
+    shot = _shot("handshake-in-flight.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
+
+
+def test_time_wait_countdown_restarted(snap_compare) -> None:
+    shot = _shot("time-wait-countdown.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
+
+
+def test_state_diagram(snap_compare) -> None:
+    shot = _shot("state-diagram.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
+
+
+def test_compact_80x24(snap_compare) -> None:
+    shot = _shot("compact-80x24.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
+
+
+def test_help_screen(snap_compare) -> None:
+    shot = _shot("help.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
