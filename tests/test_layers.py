@@ -16,10 +16,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _tool(name: str) -> str:
+    """The tool installed beside this Python (the project's own venv) before any on the PATH."""
+    local = Path(sys.executable).parent / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
 def test_import_linter_contracts_hold() -> None:
-    exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    if not Path(exe).exists():
-        pytest.skip("import-linter is not installed")
+    exe = _tool("lint-imports")
     result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -44,8 +51,6 @@ def test_core_does_not_import_the_simulation() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    if not Path(exe).exists():
-        pytest.skip("ruff is not installed")
+    exe = _tool("ruff")
     result = subprocess.run([exe, "check", "tcpsim", "tests"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout

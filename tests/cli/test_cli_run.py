@@ -290,14 +290,15 @@ def test_bad_until_end_to_end(tmp_path: Path) -> None:
 
 
 def test_a_run_that_never_goes_quiet_is_a_clean_error(write, cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A puppet FIN desynchronises the ends into an endless ACK war; the run stops at the event limit
-    (lowered here so that the test is fast) with a short error, not a traceback."""
+    """A run that keeps producing events stops at the event limit with a short error, not a
+    traceback. (Since replies to unacceptable segments are rate-limited, no bundled behaviour loops
+    for ever; the limit is lowered here below what the scenario needs, to exercise the path.)"""
     import functools
 
     import tcpsim.cli
     from tcpsim.scenario import run
 
-    monkeypatch.setattr(tcpsim.cli, "run", functools.partial(run, max_events=2000))
+    monkeypatch.setattr(tcpsim.cli, "run", functools.partial(run, max_events=8))
     text = (
         HANDSHAKE
         + '\n[[step]]\nat = 1.0\non = "network"\ndo = "inject"\nsegment = { from = "server", flags = "FIN,ACK" }\n'
@@ -306,6 +307,4 @@ def test_a_run_that_never_goes_quiet_is_a_clean_error(write, cli, monkeypatch: p
     r = cli("run", path)
     assert r.code == 2
     assert "Traceback" not in r.out + r.err
-    assert str(path) in r.err.replace("\n", "") and "not quiet" in r.flat_err
-    # with --until the same scenario is fine
-    assert cli("run", path, "--until", "5").code == 0
+    assert str(path) in r.err.replace("\n", "") and "quiet" in r.flat_err and "--until" in r.flat_err
