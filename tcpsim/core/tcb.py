@@ -547,10 +547,14 @@ class Endpoint:
             if not (seg.has(FIN) and seg.seq == self.rcv_nxt):
                 self._go(State.FIN_WAIT_2, Event.RCV_ACK_OF_FIN)
         elif state is State.CLOSING:
+            # "In addition to the processing for the ESTABLISHED state": data and a FIN that the
+            # window held back may go now.
+            self._output(now)
             if self.fin_acked:
                 self._enter_time_wait(Event.RCV_ACK_OF_FIN, now)
             return False  # "otherwise, ignore the segment"
         elif state is State.LAST_ACK:
+            self._output(now)
             if self.fin_acked:
                 self._go(State.CLOSED, Event.RCV_ACK_OF_FIN)
             return False  # "the only thing that can arrive in this state is an acknowledgment"
@@ -699,7 +703,7 @@ class Endpoint:
 
     def _output(self, now: float) -> None:
         """Segmentize the send buffer within the peer's window, then the FIN once it is empty."""
-        if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.LAST_ACK):
+        if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK):
             return
         buffer = self.send_buffer
         while buffer:

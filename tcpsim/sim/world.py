@@ -226,7 +226,8 @@ class World:
         queue = self._queue
         while queue and queue[0][3] == TIMER:
             name, timer = queue[0][4]
-            if self.endpoints[name].timers.get(timer) == queue[0][0]:
+            deadline = self.endpoints[name].timers.get(timer)
+            if deadline is not None and round_time(deadline) == queue[0][0]:
                 return
             heapq.heappop(queue)
 
@@ -346,6 +347,8 @@ class World:
 
         Returns False when segment ``sid`` is no longer in flight (it arrived or was lost).
         """
+        if kind not in ("drop", "duplicate", "delay"):
+            raise ValueError(f"unknown fault {kind!r}")
         flight = self.in_flight.get(sid)
         arrivals = [item for item in self._queue if item[3] == ARRIVE and item[4][2] == sid]
         if flight is None or not arrivals:
@@ -364,14 +367,12 @@ class World:
             del self.in_flight[sid]
             flight.fate, flight.arrive_at = "drop", None
             self.trace.append(DropEvent(now, sid, flight.sender))
-        elif kind == "delay":
+        else:
             for t, _cls, _order, _kind, payload in arrivals:
                 self._push(t + by, ARRIVE, payload)
             flight.fate = "delay"
             flight.arrive_at = (flight.arrive_at or now) + by
             self.trace.append(DelayEvent(now, sid, flight.sender, by))
-        else:
-            raise ValueError(f"unknown fault {kind!r}")
         return True
 
     # ------------------------------------------------------------------ rewind

@@ -1,0 +1,25 @@
+"""Shared test configuration: hypothesis profiles.
+
+The default profile keeps the whole suite fast; ``HYPOTHESIS_PROFILE=long`` runs the property
+tests for much longer (for a nightly job or a hunt after a change to the core).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long",
+    max_examples=20_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
