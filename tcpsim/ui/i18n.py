@@ -129,6 +129,36 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+_HINTS: dict[str, dict[State, str]] = {
+    "en": {
+        State.CLOSED: "o {open}",
+        State.LISTEN: "waiting for a SYN · c close",
+        State.SYN_SENT: "n step: watch the SYN travel",
+        State.SYN_RECEIVED: "n step: wait for the ACK",
+        State.ESTABLISHED: "s send · c close · a abort · d drop next",
+        State.FIN_WAIT_1: "n step · a abort",
+        State.FIN_WAIT_2: "waiting for the peer's FIN",
+        State.CLOSE_WAIT: "c close: the peer waits for our FIN · s send",
+        State.CLOSING: "n step · f resend FIN",
+        State.LAST_ACK: "n step · f resend FIN",
+        State.TIME_WAIT: "n step: jump to the end of 2·MSL",
+    },
+    "zh": {
+        State.CLOSED: "o {open}",
+        State.LISTEN: "等待 SYN · c 关闭",
+        State.SYN_SENT: "n 单步：看 SYN 传输",
+        State.SYN_RECEIVED: "n 单步：等待 ACK",
+        State.ESTABLISHED: "s 发送 · c 关闭 · a 中止 · d 丢弃下一个",
+        State.FIN_WAIT_1: "n 单步 · a 中止",
+        State.FIN_WAIT_2: "等待对端的 FIN",
+        State.CLOSE_WAIT: "c 关闭：对端在等我方的 FIN · s 发送",
+        State.CLOSING: "n 单步 · f 重发 FIN",
+        State.LAST_ACK: "n 单步 · f 重发 FIN",
+        State.TIME_WAIT: "n 单步：跳到 2·MSL 结束",
+    },
+}
+_OPEN = {"en": {"client": "connect", "server": "listen"}, "zh": {"client": "连接", "server": "监听"}}
+
 _language = "en"
 
 
@@ -147,6 +177,11 @@ def tr(key: str, **values: object) -> str:
     """The UI string ``key`` in the current language."""
     text = _TEXT[_language].get(key) or _TEXT["en"][key]
     return text.format(**values) if values else text
+
+
+def hint(state: State, endpoint: str) -> str:
+    """What the user can usefully do now with this endpoint, as keys."""
+    return _HINTS[_language][state].format(open=_OPEN[_language][endpoint])
 
 
 def describe_state(state: State) -> str:

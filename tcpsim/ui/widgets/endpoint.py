@@ -17,7 +17,7 @@ from ...core import seq as sq
 from ...core.segment import Flags, format_flags
 from ...core.states import State
 from ...core.tcb import Endpoint
-from ..i18n import describe_state, tr
+from ..i18n import describe_state, hint, tr
 
 BAR_WIDTH = 24
 
@@ -49,7 +49,7 @@ class EndpointPane(VerticalScroll):
         super().__init__(id=name, classes="endpoint")
         self.endpoint_name = name
         self.border_title = tr(name)
-        self._restarts = 0
+        self._state = State.CLOSED
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="state", id=f"{self.endpoint_name}-state")
@@ -60,11 +60,20 @@ class EndpointPane(VerticalScroll):
 
     def watch_focused_endpoint(self, focused: bool) -> None:
         self.set_class(focused, "-focused")
-        self.border_subtitle = tr("focused") if focused else ""
+        self._subtitle()
+
+    def _subtitle(self) -> None:
+        """The focused pane says what its keys would do now; the other stays quiet."""
+        self.border_subtitle = (
+            f"{tr('focused')} · {hint(self._state, self.endpoint_name)}" if self.focused_endpoint else ""
+        )
 
     def show(self, ep: Endpoint, now: float, *, relative: bool, msl: float, restarts: int) -> None:
         """Render the endpoint as it is at ``now``."""
         state = ep.state
+        if state is not self._state:
+            self._state = state
+            self._subtitle()
         banner = self.query_one(".state", Static)
         banner.update(state.value)
         for phase in ("opening", "established", "closing", "closed"):
