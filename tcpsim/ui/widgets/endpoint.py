@@ -64,9 +64,7 @@ class EndpointPane(VerticalScroll):
 
     def _subtitle(self) -> None:
         """The focused pane says what its keys would do now; the other stays quiet."""
-        self.border_subtitle = (
-            f"{tr('focused')} · {hint(self._state, self.endpoint_name)}" if self.focused_endpoint else ""
-        )
+        self.border_subtitle = f"▸ {hint(self._state, self.endpoint_name)}" if self.focused_endpoint else ""
 
     def show(self, ep: Endpoint, now: float, *, relative: bool, msl: float, restarts: int) -> None:
         """Render the endpoint as it is at ``now``."""
