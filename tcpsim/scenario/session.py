@@ -53,14 +53,19 @@ class Session:
     """A world, its history, and what the user did to it."""
 
     def __init__(self, scenario: Scenario | None = None) -> None:
-        self.load(scenario or sandbox())
+        self.load(scenario or sandbox(), settle=scenario is None)
 
-    def load(self, scenario: Scenario) -> None:
-        """Start over on ``scenario`` at t = 0."""
+    def load(self, scenario: Scenario, *, settle: bool = False) -> None:
+        """Start over on ``scenario`` at t = 0. ``settle`` runs what is due at t = 0 at once, so
+        that the sandbox opens with its server already listening."""
         self.scenario = scenario
+        self._settle = settle
         self.world: World = build_world(scenario)
         self.history: deque[tuple[Snapshot, int]] = deque(maxlen=HISTORY_LIMIT)
         self.recorded: list[Step] = []
+        if settle:
+            while (nxt := self.world.next_time()) is not None and nxt <= 0.0:
+                self._process()
 
     # ------------------------------------------------------------------ reading
     @property
@@ -111,7 +116,7 @@ class Session:
 
     def restart(self) -> None:
         """Back to t = 0 of the same scenario, without the interventions."""
-        self.load(self.scenario)
+        self.load(self.scenario, settle=self._settle)
 
     # ------------------------------------------------------------------ interventions
     def act(self, endpoint: str, call: str, data: bytes = b"") -> Outcome:

@@ -47,10 +47,9 @@ async def handshake(app: TcpsimApp, pilot: Pilot) -> None:
         await pilot.press("n")
 
 
-def test_sandbox_opens_with_server_listening_after_first_step() -> None:
+def test_sandbox_opens_with_server_listening() -> None:
     async def script(app: TcpsimApp, pilot: Pilot) -> None:
         assert app.session.scenario.name == "Sandbox"
-        await pilot.press("n")
         assert state(app, "server") is State.LISTEN
         assert state(app, "client") is State.CLOSED
 
@@ -115,7 +114,9 @@ def test_back_rewinds_exactly() -> None:
         assert app.session.now == now
         for _ in range(40):
             await pilot.press("b")
-        assert app.session.trace == []
+        # Back to where the sandbox opened: the server's listen at t = 0 is not undone.
+        assert [e.type for e in app.session.trace] == ["call", "state"]
+        assert state(app, "server") is State.LISTEN
 
     drive(script)
 
@@ -217,7 +218,8 @@ def test_restart_goes_back_to_zero() -> None:
     async def script(app: TcpsimApp, pilot: Pilot) -> None:
         await handshake(app, pilot)
         await pilot.press("r")
-        assert app.session.now == 0 and app.session.trace == []
+        assert app.session.now == 0 and [e.type for e in app.session.trace] == ["call", "state"]
+        assert state(app, "server") is State.LISTEN and state(app, "client") is State.CLOSED
 
     drive(script)
 
