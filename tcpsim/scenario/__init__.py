@@ -2,7 +2,7 @@
 
 from .library import bundled, resolve, scenarios_dir
 from .load import ScenarioError, load_bytes, load_file, load_text
-from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SegmentSpec, SentSpec, Step
+from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
 from .runner import ExpectEvent, RunResult, build_world, check, run, schedule_step
 
 __all__ = [
@@ -13,7 +13,6 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
-    "SegmentSpec",
     "SentSpec",
     "Step",
     "build_world",

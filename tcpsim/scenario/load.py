@@ -19,6 +19,7 @@ from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
 from ..core.states import State, parse_state
 from ..sim.network import Match
 from ..sim.trace import round_time
+from ..sim.world import Inject
 from .model import (
     ENDPOINT_ACTIONS,
     NETWORK_ACTIONS,
@@ -26,7 +27,6 @@ from .model import (
     Expectation,
     NetworkSpec,
     Scenario,
-    SegmentSpec,
     SentSpec,
     Step,
 )
@@ -355,11 +355,11 @@ def _match(t: _Table | None) -> Match:
     return Match(sender=sender, flags=t.flags("flags"), has=t.flags("has"), data=data)
 
 
-def _segment(t: _Table) -> SegmentSpec:
+def _segment(t: _Table) -> Inject:
     sender = t.choice("from", ENDPOINT_NAMES)
     if not t.has("flags"):
         t.fail('is required, e.g. flags = "RST" or flags = "SYN"', "flags")
-    return SegmentSpec(
+    return Inject(
         sender=sender,
         flags=t.flags("flags") or NO_FLAGS,
         seq=t.optional_integer("seq", low=0, high=SEQ_SPACE - 1),

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..core.segment import Flags
 from ..core.states import State
 from ..sim.network import Match
+from ..sim.world import Inject
 
 ENDPOINT_ACTIONS = ("listen", "connect", "send", "close", "abort", "retransmit")
 NETWORK_ACTIONS = ("drop", "duplicate", "delay", "inject")
@@ -40,18 +41,6 @@ class EndpointSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class SegmentSpec:
-    """An ``inject``ed segment. None means the sender's current value."""
-
-    sender: str
-    flags: Flags
-    seq: int | None = None
-    ack: int | None = None
-    data: bytes = b""
-    wnd: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Step:
     index: int
     """1-based position among the file's ``[[step]]`` tables, for messages."""
@@ -62,7 +51,8 @@ class Step:
     match: Match = field(default_factory=Match)
     count: int = 1
     by: float = 0.0
-    segment: SegmentSpec | None = None
+    segment: Inject | None = None
+    """The hand-made segment of an ``inject`` step (None fields: the sender's current values)."""
     note: str = ""
 
 

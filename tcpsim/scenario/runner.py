@@ -13,7 +13,7 @@ from ..core.segment import Segment, format_flags
 from ..core.tcb import EndpointConfig
 from ..sim.network import FaultRule
 from ..sim.trace import SendEvent, TraceEvent, round_time, segment_fields
-from ..sim.world import Call, Inject, Note, RunawayError, World, derive_isn
+from ..sim.world import Call, Note, RunawayError, World, derive_isn
 from .model import EndpointSpec, Expectation, Scenario, SentSpec, Step
 
 
@@ -109,11 +109,10 @@ def schedule_step(world: World, step: Step) -> None:
     if step.on != "network":
         world.schedule(step.at, Call(step.on, step.do, step.data, step.note))
     elif step.do == "inject":
-        spec = step.segment
-        assert spec is not None
+        assert step.segment is not None
         if step.note:
-            world.schedule(step.at, Note(f"inject from {spec.sender}{note}"))
-        world.schedule(step.at, Inject(spec.sender, spec.flags, spec.seq, spec.ack, spec.data, spec.wnd))
+            world.schedule(step.at, Note(f"inject from {step.segment.sender}{note}"))
+        world.schedule(step.at, step.segment)
     else:
         # A rule applies to segments sent at or after its `at`, including those sent at that very
         # instant before the steps run, so it is armed now and only announced at its time.
