@@ -20,6 +20,7 @@ from .scenario import ScenarioError, bundled, load_file, resolve, run
 from .sim.world import RunawayError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
 
 
 def _time(text: str) -> float:
@@ -42,9 +43,22 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("run", help="play a scenario headless and check its expectations")
     r.add_argument("scenario", metavar="FILE|NAME", help="a scenario file, or the name of a bundled one")
-    r.add_argument("--format", choices=("text", "jsonl"), default="text", help="ladder diagram or JSON lines")
+    r.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="ladder diagram, JSON lines, tcpdump's text, or a Mermaid sequence diagram",
+    )
     r.add_argument("--until", type=_time, metavar="T", help="stop after every event with t ≤ T")
     r.add_argument("--no-rules", action="store_true", help="text format: leave out the RFC rule under each line")
+    r.add_argument("--pcap", metavar="FILE", help="also write every segment to FILE as a pcap, for Wireshark")
+    r.add_argument(
+        "--capture-point",
+        choices=("sender", "receiver"),
+        default="sender",
+        help="--pcap and --format tcpdump: capture as segments leave the sender (every transmission, "
+        "dropped ones too) or as they arrive (no drops, duplicates twice, at arrival time)",
+    )
     sub.add_parser("list", help="the bundled scenarios")
     sub.add_parser("states", help="the eleven states, in plain words")
     return p
@@ -99,10 +113,27 @@ def _run(args: argparse.Namespace) -> int:
             f"{args.scenario}: the run does not go quiet ({exc}); something keeps sending for ever. "
             "Use --until T to see how it starts."
         )
+    if args.pcap is not None:
+        from .export import write_pcap
+
+        try:
+            write_pcap(result.trace, scenario, args.pcap, args.capture_point)
+        except OSError as exc:
+            return _error(f"cannot write the pcap to {args.pcap}: {exc.strerror or exc}")
     if args.format == "jsonl":
         from .render import write_jsonl
 
         write_jsonl(result.trace, sys.stdout)
+        sys.stdout.flush()
+    elif args.format == "tcpdump":
+        from .export import write_tcpdump
+
+        write_tcpdump(result.trace, scenario, sys.stdout, args.capture_point)
+        sys.stdout.flush()
+    elif args.format == "mermaid":
+        from .export import write_mermaid
+
+        write_mermaid(result.trace, scenario, sys.stdout)
         sys.stdout.flush()
     else:
         from .render import render_text

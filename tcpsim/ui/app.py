@@ -18,13 +18,14 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from ..core.states import State
+from ..export import write_pcap
 from ..render import segment_label
 from ..scenario import Scenario, ScenarioError, load_file
 from ..scenario.session import Outcome, Session
 from ..sim.trace import SendEvent, StateEvent, TimerEvent
 from .commands import COMMANDS, bindings
 from .i18n import tr
-from .screens.dialogs import Details, FaultMenu, Prompt
+from .screens.dialogs import Details, FaultMenu, Prompt, ScenarioInfo
 from .screens.help import Help
 from .screens.load import LoadScenario
 from .widgets.diagram import StateDiagram, WalkKey
@@ -84,6 +85,8 @@ class TcpsimApp(App[None]):
         self._ticker = self.set_interval(FRAME, self._tick, pause=True)
         self.on_resize()
         self.refresh_view()
+        scenario = self.session.scenario
+        self.notify(f"{scenario.summary}\nn step · space play · i the story · ? help", title=scenario.name, timeout=8)
 
     def on_resize(self, _event: object = None) -> None:
         """Narrow terminals stack the panes above the centre view instead of beside it."""
@@ -311,7 +314,7 @@ class TcpsimApp(App[None]):
             return False
         self.playing = False
         self.session.load(scenario)
-        self.notify(tr("loaded", name=scenario.name))
+        self.notify(f"{scenario.summary}\n{tr('loaded', name=scenario.name)} i: the whole story.", timeout=8)
         self.refresh_view()
         return True
 
@@ -331,6 +334,22 @@ class TcpsimApp(App[None]):
             self.notify(tr("saved", path=str(path)))
 
         self.push_screen(Prompt(tr("save_prompt"), default), done)
+
+    def action_export_pcap(self) -> None:
+        name = "".join(c if c.isalnum() else "-" for c in self.session.scenario.name.lower()).strip("-")
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            path = Path(text).expanduser()
+            try:
+                count = write_pcap(self.session.trace, self.session.scenario, path)
+            except OSError as exc:
+                self.notify(f"{path}: {exc.strerror or exc}", title="Cannot export", severity="error")
+                return
+            self.notify(f"{count} packets written to {path} (captured at the sender): open it in Wireshark.")
+
+        self.push_screen(Prompt("Export the segments so far as a pcap file", f"{name or 'session'}.pcap"), done)
 
     def action_switch_view(self) -> None:
         views = ["timeline", "diagram"] + (["log"] if self.screen.has_class("-compact") else [])
@@ -352,6 +371,9 @@ class TcpsimApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(Help())
+
+    def action_info(self) -> None:
+        self.push_screen(ScenarioInfo(self.session.scenario))
 
     # ------------------------------------------------------------------ details
     def on_timeline_activated(self, message: Timeline.Activated) -> None:

@@ -41,7 +41,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("minus,underscore", "slower", "Slower", "Play slower", display_key="-"),
     Command("r", "restart", "Restart", "Restart the scenario from t = 0", footer=False),
     Command("l", "load", "Load", "Load a scenario (bundled, or any file)"),
+    Command("i", "info", "Story", "The scenario's story: what happens, why, and what it expects", footer=False),
     Command("w", "save", "Save", "Save what was done as a scenario file that replays to the same result"),
+    Command("p", "export_pcap", "Export pcap", "Export the segments so far as a pcap file for Wireshark", footer=False),
     Command("v", "switch_view", "View", "Switch the centre view: timeline ⇄ state diagram"),
     Command("t", "toggle_relative", "Rel/Abs", "Show sequence numbers relative to the ISN, or absolute", footer=False),
     Command(

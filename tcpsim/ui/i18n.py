@@ -159,6 +159,31 @@ _HINTS: dict[str, dict[State, str]] = {
 }
 _OPEN = {"en": {"client": "connect", "server": "listen"}, "zh": {"client": "连接", "server": "监听"}}
 
+_COMMANDS_ZH: dict[str, str] = {
+    "toggle_play": "播放或暂停模拟时钟",
+    "step": "单步到下一个事件（可跳过等待，包括 2·MSL）",
+    "back": "精确地回退一个事件",
+    "switch_endpoint": "切换当前操作的端点（客户端 ⇄ 服务器）",
+    "open": "OPEN：客户端发起连接，服务器开始监听",
+    "send": "从当前端点 SEND 数据",
+    "close": "CLOSE 当前端点这一侧（发送 FIN）",
+    "abort": "ABORT 当前端点的连接（发送 RST）",
+    "drop_next": "丢弃当前端点发送的下一个报文段",
+    "fault": "丢弃、复制或延迟时间线上选中的、正在传输的报文段",
+    "retransmit": "立即重传 FIN（最早的未确认报文段）",
+    "faster": "加快播放",
+    "slower": "减慢播放",
+    "restart": "从 t = 0 重新开始本场景",
+    "load": "加载场景（内置的或任意文件）",
+    "info": "场景的故事：发生了什么、为什么、期望什么",
+    "save": "把所做的操作保存为可重放出相同结果的场景文件",
+    "export_pcap": "把目前的报文段导出为 pcap 文件，用 Wireshark 打开",
+    "switch_view": "切换中间视图：时间线 ⇄ 状态图",
+    "toggle_relative": "序号显示为相对 ISN 的值或绝对值",
+    "help": "按键、每个状态的解释，以及 TIME-WAIT 为何持续 2·MSL",
+    "quit": "退出 tcpsim",
+}
+
 _language = "en"
 
 
@@ -182,6 +207,11 @@ def tr(key: str, **values: object) -> str:
 def hint(state: State, endpoint: str) -> str:
     """What the user can usefully do now with this endpoint, as keys."""
     return _HINTS[_language][state].format(open=_OPEN[_language][endpoint])
+
+
+def describe_command(action: str, english: str) -> str:
+    """A command's one-line description in the current language."""
+    return _COMMANDS_ZH.get(action, english) if _language == "zh" else english
 
 
 def describe_state(state: State) -> str:

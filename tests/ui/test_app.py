@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from tcpsim.core.states import State
 from tcpsim.scenario import load_file, load_text, resolve, run
 from tcpsim.ui.app import SPEEDS, TcpsimApp
-from tcpsim.ui.screens.dialogs import Details, FaultMenu, Prompt
+from tcpsim.ui.screens.dialogs import Details, FaultMenu, Prompt, ScenarioInfo
 from tcpsim.ui.screens.help import Help
 from tcpsim.ui.screens.load import LoadScenario
 from tcpsim.ui.widgets.timeline import Timeline
@@ -274,6 +274,9 @@ def test_views_help_and_relative_numbers() -> None:
         assert app.relative
         await pilot.press("question_mark")
         assert isinstance(app.screen, Help)
+        await pilot.press("escape")
+        await pilot.press("i")
+        assert isinstance(app.screen, ScenarioInfo)
         await pilot.press("escape")
         await pilot.press("tab")
         assert app.focused_endpoint == "server"

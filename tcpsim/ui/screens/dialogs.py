@@ -6,11 +6,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ...core.states import parse_state
+from ...scenario import Scenario
 from ...scenario.runner import ExpectEvent
 from ...sim.trace import SendEvent, StateEvent, TraceEvent, segment_fields
 from ..i18n import describe_state, tr
@@ -110,6 +111,50 @@ class Details(ModalScreen[None]):
         with Vertical(classes="dialog-box"):
             yield Label(f"{self.event.type} at t = {self.event.t:g} s", classes="dialog-title")
             yield Static(details_of(self.event))
+            yield Label("escape to close", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ScenarioInfo(ModalScreen[None]):
+    """The loaded scenario's story: its description, its steps and what it expects."""
+
+    BINDINGS = [Binding("escape,enter,q,i", "close", "Close")]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__(classes="dialog")
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        s = self.scenario
+        steps = Table.grid(padding=(0, 2))
+        steps.add_column(justify="right", style="dim")
+        steps.add_column(style="bold")
+        steps.add_column()
+        for step in s.steps:
+            what = step.do + (f" {step.data.decode('utf-8', 'replace')!r}" if step.data else "")
+            steps.add_row(f"{step.at:g} s", step.on, what + (f"  — {step.note}" if step.note else ""))
+        checks = Table.grid(padding=(0, 2))
+        checks.add_column(justify="right", style="dim")
+        checks.add_column()
+        for e in s.expectations:
+            parts = [f"{name} {state.value}" for name, state in e.states.items()]
+            parts += [f"{name} received {data.decode('utf-8', 'replace')!r}" for name, data in e.received.items()]
+            if e.last_sent is not None:
+                parts.append("last segment sent")
+            checks.add_row(f"{e.at:g} s", ", ".join(parts) + (f"  — {e.note}" if e.note else ""))
+        with VerticalScroll(classes="dialog-box wide tall"):
+            yield Label(s.name, classes="dialog-title")
+            if s.summary:
+                yield Static(Text(s.summary, style="italic"))
+            if s.description:
+                yield Static(Text(s.description.strip()), classes="scenario-description")
+            yield Label("Steps", classes="help-heading")
+            yield Static(steps)
+            if s.expectations:
+                yield Label("Expectations", classes="help-heading")
+                yield Static(checks)
             yield Label("escape to close", classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import Label, Static
 
 from ...core.states import State
 from ..commands import COMMANDS
-from ..i18n import describe_state, tr
+from ..i18n import describe_command, describe_state, tr
 
 
 class Help(ModalScreen[None]):
@@ -23,7 +23,7 @@ class Help(ModalScreen[None]):
         keys.add_column(style="bold cyan", no_wrap=True)
         keys.add_column()
         for c in COMMANDS:
-            keys.add_row(c.shown_key, c.description)
+            keys.add_row(c.shown_key, describe_command(c.action, c.description))
         keys.add_row("ctrl+p", "Command palette: every command above, searchable")
         keys.add_row("↑ ↓ enter", "In the timeline or the log: select a line, show its details")
         states = Table.grid(padding=(0, 2))
