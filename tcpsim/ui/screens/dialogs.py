@@ -60,9 +60,10 @@ class FaultMenu(ModalScreen[str | None]):
             yield Label(tr("fault_title", id=self.sid), classes="dialog-title")
             yield Static(self.label)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{tr('drop')} [d]", id="drop", variant="error")
-                yield Button(f"{tr('duplicate')} [u]", id="duplicate", variant="warning")
-                yield Button(f"{tr('delay', by=f'{self.by:g}')} [l]", id="delay", variant="primary")
+                # Parentheses, not brackets: a Button label is markup.
+                yield Button(f"{tr('drop')} (d)", id="drop", variant="error")
+                yield Button(f"{tr('duplicate')} (u)", id="duplicate", variant="warning")
+                yield Button(f"{tr('delay', by=f'{self.by:g}')} (l)", id="delay", variant="primary")
                 yield Button(tr("cancel"), id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -135,6 +135,12 @@ class EndpointPane(VerticalScroll):
         text.append(f"\n{tr('received')}: ", style="bold")
         received = bytes(ep.received).decode("utf-8", "replace")
         text.append(repr(received[-40:]) if received else tr("empty"), style="green" if received else "")
+        if ep.held:
+            held = ", ".join(
+                f"{_show(h.seq, ep.irs, relative)}+{len(h.data)}{' FIN' if h.fin else ''}" for h in ep.held
+            )
+            text.append(f"\n{tr('held')}: ", style="bold")
+            text.append(held, style="yellow")
         text.append(f"\n{tr('rtx_queue')}:", style="bold")
         if not ep.retransmission_queue:
             text.append(f" {tr('empty')}")
