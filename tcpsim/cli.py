@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .core.states import State
+from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
 from .sim.world import RunawayError
 
@@ -61,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("list", help="the bundled scenarios")
     sub.add_parser("states", help="the eleven states, in plain words")
+    add_load_arguments(
+        sub.add_parser("load", help="the TIME-WAIT lab: many short connections, headless, counts per state over time")
+    )
     return p
 
 
@@ -71,7 +75,7 @@ def ui_parser() -> argparse.ArgumentParser:
     return p
 
 
-SUBCOMMANDS = ("run", "list", "states")
+SUBCOMMANDS = ("run", "list", "states", "load")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list()
         if args.command == "states":
             return _states()
+        if args.command == "load":
+            return _load(args)
     except BrokenPipeError:  # `tcpsim run x | head` is fine
         sys.stderr.close()
         return EXIT_OK
@@ -165,6 +171,46 @@ def _states() -> int:
     for state in State:
         table.add_row(state.value, state.phase, state.description)
     Console().print(table)
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace) -> int:
+    """``tcpsim load``: the TIME-WAIT lab headless, samples then a summary."""
+    from rich import box
+    from rich.text import Text
+
+    from .lab import LoadLab, report
+    from .lab.options import config_from_args
+
+    try:
+        lab = LoadLab(config_from_args(args))
+    except ValueError as exc:
+        return _error(str(exc))
+    if args.format == "jsonl":
+        for sample in lab.samples():
+            sys.stdout.write(report.json_line(sample.to_dict()))
+        sys.stdout.write(report.json_line(report.summary_dict(lab.summary())))
+        sys.stdout.flush()
+        return EXIT_OK
+    samples = list(lab.samples())
+    headers, rows = report.table(samples)
+    table = Table(
+        title="TIME-WAIT lab: TCBs per state over time (as ss -s counts them)",
+        title_justify="left",
+        caption=report.legend(samples),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for header in headers:
+        table.add_column(header, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    console = Console(highlight=False)
+    console.print(table)
+    for label, text in report.summary_items(lab.summary()):
+        console.print(Text.assemble((f"{label}: ", "bold"), text))
     return EXIT_OK
 
 

@@ -23,3 +23,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+if os.environ.get("HYPOTHESIS_MAX_EXAMPLES"):  # e.g. 300000 for a hunt of hundreds of thousands
+    settings.register_profile(
+        "custom",
+        settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")),
+        max_examples=int(os.environ["HYPOTHESIS_MAX_EXAMPLES"]),
+    )
+    settings.load_profile("custom")

@@ -1,0 +1,696 @@
+"""The TIME-WAIT lab: one client host opening many short connections to one server port.
+
+Each connection does a small request and reply and closes, so closed connections pile up in
+TIME-WAIT on the side that closed first. Every connection is two :class:`~tcpsim.core.tcb.Endpoint`
+objects, the same core as the two-endpoint view: the lab only carries segments between hosts,
+keeps the timers, and plays the applications (send the request, answer it, close).
+
+The hosts do what a kernel does around its TCBs:
+
+* **Demultiplexing** by the 4-tuple (local address, local port, remote address, remote port). On
+  the server a SYN for an unknown tuple to the listening port gets a fresh endpoint that does a
+  passive OPEN and then processes the SYN: a listening socket that spawns connections. Any other
+  segment for an unknown tuple goes to a throwaway endpoint in LISTEN (listening port) or CLOSED
+  (anything else), which answers it as RFC 9293 §3.10.7.1–2 say (a RST, or nothing).
+* **Ephemeral ports** on the client: a port is busy while the client's TCB for (port, server)
+  exists, TIME-WAIT included. Successive connects step through the range (the port free for
+  longest goes first), as Linux's connect() steps on from a per-destination offset; when none is
+  free the connect fails with EADDRNOTAVAIL, "Cannot assign requested address".
+* **Forgetting**: a TCB that reaches CLOSED is deleted. Only aggregate counters remain, so memory
+  follows the connections alive at one time, not the connections that have ever been.
+
+The event loop is lean on purpose: arrivals in a FIFO (one latency for all, so they queue in time
+order), timers in a ``heapq`` of plain tuples with one item per timer however often the core moves
+it, ``__slots__``, no per-event objects of its own. The README's "TIME-WAIT lab" says what it costs;
+``python -m tcpsim.lab.bench`` measures it. Same configuration, same seed: the same samples.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from heapq import heappop, heappush
+
+from ..core.actions import Deliver, Send, StateChanged, TimerChanged
+from ..core.segment import Flags, Segment
+from ..core.states import State
+from ..core.tcb import Endpoint, EndpointConfig
+from ..core.transitions import Event
+
+CLIENT_ADDR = "10.0.0.1"
+SERVER_ADDR = "10.0.0.2"
+SERVER_PORT = 80
+DEFAULT_PORTS = (32768, 60999)
+"""Linux's default ``net.ipv4.ip_local_port_range``."""
+REQUEST = b"GET / HTTP/1.0\r\n\r\n"
+RESPONSE = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
+EADDRNOTAVAIL = "Cannot assign requested address"
+"""What Linux's connect() says (errno EADDRNOTAVAIL) when no ephemeral port is free."""
+MAX_CONNECTIONS = 10_000_000
+MAX_TIME = 1e6
+MAX_SAMPLES = 100_000
+
+CLOSERS = ("client", "server")
+STATE_NAMES = tuple(s.value for s in State)
+"""Every state's RFC spelling, in the RFC's order: the keys of a sample's counts."""
+
+_CLIENT, _SERVER = 0, 1
+_SIDES = ("client", "server")
+_CONNECT, _ARRIVE, _TIMER = 0, 1, 2
+_CLOSED, _LISTEN = State.CLOSED, State.LISTEN
+_ESTABLISHED, _CLOSE_WAIT, _TIME_WAIT = State.ESTABLISHED, State.CLOSE_WAIT, State.TIME_WAIT
+_TIME_WAIT_NAME = State.TIME_WAIT.value
+_GRACEFUL = frozenset((Event.TIMEOUT_2MSL, Event.RCV_ACK_OF_FIN))
+_SYN, _RST = Flags.SYN, Flags.RST
+
+
+@dataclass(frozen=True, slots=True)
+class LoadConfig:
+    """What one run of the lab does. Invalid values raise :class:`ValueError` with a clear message."""
+
+    rate: float
+    """New connections per second (simulated time)."""
+    duration: float
+    """Connections are attempted during [0, duration); the run goes on until the last one is gone."""
+    msl: float = 30.0
+    """Maximum segment lifetime: TIME-WAIT lasts 2·MSL (Linux's is fixed at 60 s)."""
+    ports: tuple[int, int] = DEFAULT_PORTS
+    """The client's ephemeral port range, both ends included."""
+    closer: str = "client"
+    """Which side closes first, and so keeps the TIME-WAIT: ``client`` or ``server``."""
+    latency: float = 0.01
+    """One-way delay, seconds."""
+    interval: float | None = None
+    """Seconds between samples; None picks a round interval giving about 20 samples."""
+    rto: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _check(self.rate, "--rate", "connections per second", low=0.0, strict=True, high=math.inf)
+        _check(self.duration, "--duration", "seconds", low=0.0, strict=True)
+        _check(self.msl, "--msl", "seconds", low=0.0, strict=True)
+        _check(self.latency, "--latency", "seconds", low=0.0, strict=False)
+        _check(self.rto, "rto", "seconds", low=0.0, strict=True)
+        if self.interval is not None:
+            _check(self.interval, "--interval", "seconds", low=0.0, strict=True)
+        lo, hi = self.ports
+        if not (1 <= lo <= 65535 and 1 <= hi <= 65535):
+            raise ValueError(f"--ports: ports are 1 to 65535, got {lo}-{hi}")
+        if lo > hi:
+            raise ValueError(f"--ports: the range {lo}-{hi} is empty (LO must be ≤ HI)")
+        if self.closer not in CLOSERS:
+            raise ValueError(f"--closer: expected client or server, got {self.closer!r}")
+        if (self.duration + 2 * self.msl) / self.sample_interval > MAX_SAMPLES:
+            raise ValueError(
+                f"--interval {self.sample_interval:g} s would print more than {MAX_SAMPLES:,} samples; "
+                "choose a longer one"
+            )
+        if self.connections > MAX_CONNECTIONS:
+            raise ValueError(
+                f"--rate × --duration asks for {self.connections:,} connections; the lab runs at most "
+                f"{MAX_CONNECTIONS:,}"
+            )
+
+    @property
+    def connections(self) -> int:
+        """How many connects are attempted: one every 1/rate seconds during [0, duration)."""
+        return math.ceil(self.rate * self.duration - 1e-9)
+
+    @property
+    def port_count(self) -> int:
+        return self.ports[1] - self.ports[0] + 1
+
+    @property
+    def sample_interval(self) -> float:
+        if self.interval is not None:
+            return self.interval
+        return nice_interval((self.duration + 2 * self.msl) / 20)
+
+
+def _check(value: float, name: str, unit: str, *, low: float, strict: bool, high: float = MAX_TIME) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a number of {unit}, got {value!r}")
+    if value < low or (strict and value == low):
+        raise ValueError(f"{name}: must be {'>' if strict else '≥'} {low:g} {unit}, got {value:g}")
+    if value > high:
+        raise ValueError(f"{name}: at most {high:g} {unit}, got {value:g}")
+
+
+def nice_interval(span: float) -> float:
+    """The round number (1, 2 or 5 times a power of ten) nearest above ``span``."""
+    if span <= 0:
+        return 1.0
+    base = 10 ** math.floor(math.log10(span))
+    for m in (1, 2, 5, 10):
+        if span <= m * base * (1 + 1e-9):
+            return float(m * base)
+    return float(10 * base)  # pragma: no cover - the loop always returns
+
+
+@dataclass(frozen=True, slots=True)
+class Theory:
+    """What Little's law predicts for the steady state: sockets in a state = rate × time in it."""
+
+    time_wait: float
+    """Expected TIME-WAIT sockets on the closing side: rate × 2·MSL while the ports last; at most
+    one per client port either way (on the server, one per 4-tuple)."""
+    port_hold: float
+    """Seconds a client port stays busy per connection: about 6 one-way delays (SYN, SYN-ACK,
+    request, reply, FIN, FIN), plus 2·MSL when the client closes first."""
+    max_rate: float
+    """The most connects per second the port range sustains: ports / port_hold."""
+    reuse_period: float
+    """Seconds before a client port, and so the same 4-tuple, comes round again: ports / rate."""
+    time_wait_span: float
+    """How long a TIME-WAIT lasts when nothing cuts it short: 2·MSL."""
+
+    @property
+    def ports_run_out(self) -> bool:
+        """The client closes first and asks for more connects than the ports sustain."""
+        return self.max_rate < math.inf and self.reuse_period < self.port_hold
+
+    @property
+    def meets_time_wait(self) -> bool:
+        """The server closes first and a port comes round while its old tuple is in TIME-WAIT."""
+        return self.port_hold < self.reuse_period < self.time_wait_span
+
+
+def theory(config: LoadConfig) -> Theory:
+    """The steady state that the samples should show, from the configuration alone."""
+    two_msl = 2 * config.msl
+    ports = config.port_count
+    exchange = 6 * config.latency
+    client_closes = config.closer == "client"
+    hold = exchange + (two_msl if client_closes else 0.0)
+    max_rate = ports / hold if hold > 0 else math.inf
+    reuse = ports / config.rate
+    tw = min(config.rate, max_rate) * two_msl if client_closes else min(config.rate * two_msl, float(ports))
+    return Theory(time_wait=tw, port_hold=hold, max_rate=max_rate, reuse_period=reuse, time_wait_span=two_msl)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """The lab at one instant, as ``ss -s`` would summarise it, plus the running totals."""
+
+    t: float
+    client: dict[str, int]
+    """Client TCBs per state (states with none are left out)."""
+    server: dict[str, int]
+    """Server TCBs per state, the listening socket included (LISTEN 1)."""
+    ports_in_use: int
+    attempted: int
+    connected: int
+    """Connects that got a port and sent their SYN."""
+    failed: int
+    """Connects refused with EADDRNOTAVAIL: no ephemeral port free."""
+    completed: int
+    """Connections whose client received the whole reply and closed gracefully."""
+    reset: int
+    """Connections that ended with a RST or gave up instead."""
+    syn_in_time_wait: int
+    """SYNs that arrived for a tuple still in TIME-WAIT (the server closed first and the client
+    reused the port within 2·MSL)."""
+
+    @property
+    def time_wait_client(self) -> int:
+        return self.client.get(_TIME_WAIT_NAME, 0)
+
+    @property
+    def time_wait_server(self) -> int:
+        return self.server.get(_TIME_WAIT_NAME, 0)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "sample",
+            "t": round(self.t, 9),
+            "client": self.client,
+            "server": self.server,
+            "time_wait": {"client": self.time_wait_client, "server": self.time_wait_server},
+            "ports_in_use": self.ports_in_use,
+            "connects": {"attempted": self.attempted, "ok": self.connected, "failed": self.failed},
+            "completed": self.completed,
+            "reset": self.reset,
+            "syn_in_time_wait": self.syn_in_time_wait,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The whole run: peaks, totals, and what it cost to simulate."""
+
+    config: LoadConfig
+    theory: Theory
+    end: float
+    """Simulated time of the last event."""
+    attempted: int
+    connected: int
+    failed: int
+    completed: int
+    reset: int
+    syn_in_time_wait: int
+    peak_time_wait_client: int
+    peak_time_wait_server: int
+    peak_ports_in_use: int
+    peak_tcbs: int
+    """Most TCBs alive at once, both sides (the listening socket not counted)."""
+    live_tcbs: int
+    segments: int
+    retransmissions: int
+    events: int
+    """Connect attempts, segment arrivals and timer expiries processed."""
+    wall: float
+    """Wall-clock seconds spent processing them."""
+    first_failure: float | None = None
+    """When the first connect failed with EADDRNOTAVAIL, if one did."""
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.wall if self.wall > 0 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        c, th = self.config, self.theory
+        return {
+            "type": "summary",
+            "rate": c.rate,
+            "duration": c.duration,
+            "msl": c.msl,
+            "ports": f"{c.ports[0]}-{c.ports[1]}",
+            "closer": c.closer,
+            "latency": c.latency,
+            "end": round(self.end, 9),
+            "connects": {"attempted": self.attempted, "ok": self.connected, "failed": self.failed},
+            "first_failure": self.first_failure,
+            "completed": self.completed,
+            "reset": self.reset,
+            "syn_in_time_wait": self.syn_in_time_wait,
+            "peak_time_wait": {"client": self.peak_time_wait_client, "server": self.peak_time_wait_server},
+            "peak_ports_in_use": self.peak_ports_in_use,
+            "peak_tcbs": self.peak_tcbs,
+            "live_tcbs": self.live_tcbs,
+            "theory": {
+                "time_wait": round(th.time_wait, 3),
+                "port_hold": round(th.port_hold, 9),
+                "max_rate": round(th.max_rate, 3) if math.isfinite(th.max_rate) else None,
+                "reuse_period": round(th.reuse_period, 9),
+                "ports_run_out": th.ports_run_out,
+                "meets_time_wait": th.meets_time_wait,
+            },
+            "segments": self.segments,
+            "retransmissions": self.retransmissions,
+            "events": self.events,
+            "wall": round(self.wall, 6),
+            "events_per_second": round(self.events_per_second),
+        }
+
+
+class _Sock:
+    """One TCB in a host's table, with the heap times its timers are queued at."""
+
+    __slots__ = ("ep", "key", "side", "t_2msl", "t_rto")
+
+    def __init__(self, ep: Endpoint, side: int, key: tuple[str, int, str, int]) -> None:
+        self.ep: Endpoint | None = ep
+        """None once the TCB is deleted: a timer item still queued for it must not keep it alive."""
+        self.side = side
+        self.key = key
+        self.t_rto: float | None = None
+        self.t_2msl: float | None = None
+
+
+@dataclass(eq=False)
+class LoadLab:
+    """The lab's engine. Drive it with :meth:`step`, :meth:`advance_to` or :meth:`samples`; read it
+    with :meth:`sample` (now) and :meth:`summary` (so far)."""
+
+    config: LoadConfig
+    now: float = 0.0
+
+    def __post_init__(self) -> None:
+        c = self.config
+        self._latency = c.latency
+        self._closer_client = c.closer == "client"
+        self._rng = random.Random(f"tcpsim-lab:{c.seed}")
+        # Three sources of work, merged by (time, order): arrivals in a FIFO (one latency for every
+        # segment, so they are queued in time order), timers in a heap, and the next connect.
+        self._order = itertools.count(1)
+        self._arrivals: deque[tuple[float, int, int, Segment]] = deque()
+        self._timers: list[tuple[float, int, _Sock, str]] = []
+        self._connect_item: tuple[float, int] | None = None
+        self._tables: tuple[dict, dict] = ({}, {})
+        """Per host: 4-tuple (local addr, local port, remote addr, remote port) → _Sock."""
+        self._listening = {SERVER_PORT}
+        self._free_ports: deque[int] = deque(range(c.ports[0], c.ports[1] + 1))
+        self._counts: tuple[dict[str, int], dict[str, int]] = (
+            dict.fromkeys(STATE_NAMES, 0),
+            dict.fromkeys(STATE_NAMES, 0),
+        )
+        self._next_connect = 0
+        self._total_connects = c.connections
+        self.attempted = self.connected = self.failed = self.completed = self.reset = 0
+        self.syn_in_time_wait = self.segments = self.retransmissions = self.events = 0
+        self.peak_time_wait = [0, 0]
+        self.peak_ports = self.peak_tcbs = 0
+        self.first_failure: float | None = None
+        self.wall = 0.0
+        if self._total_connects:
+            self._connect_item = (0.0, next(self._order))
+
+    # ------------------------------------------------------------------ driving
+    @property
+    def done(self) -> bool:
+        """Nothing left to happen: every connect attempted and every TCB gone."""
+        return self.next_time() is None
+
+    def next_time(self) -> float | None:
+        """When the next queued item is due (a timer item may turn out to be stale)."""
+        fronts = [q[0][0] for q in (self._arrivals, self._timers) if q]
+        if self._connect_item is not None:
+            fronts.append(self._connect_item[0])
+        return min(fronts, default=None)
+
+    def step(self) -> bool:
+        """Process the next event (a connect, an arrival or a timer). False when nothing is left."""
+        return self._run(math.inf, 1) > 0
+
+    def advance_to(self, t: float) -> None:
+        """Process every item with time ≤ ``t``; the clock then reads ``t``."""
+        self._run(t, -1)
+        self.now = max(self.now, t)
+
+    def run(self) -> Summary:
+        """Run to the end and return the summary."""
+        self._run(math.inf, -1)
+        return self.summary()
+
+    def samples(self) -> Iterator[Sample]:
+        """Advance one interval at a time and yield a sample after each, until the run is over.
+
+        Only the running counters are kept, never the samples: a consumer that needs them keeps them.
+        """
+        interval = self.config.sample_interval
+        k = math.floor(self.now / interval + 1e-9)
+        while True:
+            k += 1
+            self.advance_to(float(k * interval))
+            yield self.sample()
+            if self.done:
+                return
+
+    def _run(self, until: float, limit: int) -> int:
+        """The event loop: take the earliest of the three queues' fronts while it is due.
+
+        ``limit`` < 0: no limit on the number of events. Returns the number of events processed.
+        """
+        arrivals, timers = self._arrivals, self._timers
+        tables, apply = self._tables, self._apply
+        popleft = arrivals.popleft
+        started = time.perf_counter()
+        n = 0
+        connect = self._connect_item
+        while n != limit:
+            if arrivals:
+                item = arrivals[0]
+                if timers and timers[0] < item:
+                    item = timers[0]
+                    kind = _TIMER
+                else:
+                    kind = _ARRIVE
+            elif timers:
+                item = timers[0]
+                kind = _TIMER
+            elif connect is None:
+                break
+            else:
+                item = connect
+                kind = _CONNECT
+            if connect is not None and connect < item:
+                item = connect
+                kind = _CONNECT
+            t = item[0]
+            if t > until:
+                break
+            self.now = t
+            n += 1
+            if kind == _ARRIVE:
+                popleft()
+                side, seg = item[2], item[3]
+                if side:
+                    key = (SERVER_ADDR, seg.dport, CLIENT_ADDR, seg.sport)
+                else:
+                    key = (CLIENT_ADDR, seg.dport, SERVER_ADDR, seg.sport)
+                sock = tables[side].get(key)
+                if sock is None or (sock.ep.state is _TIME_WAIT and seg.flags & _SYN):
+                    self._arrive_unusual(side, key, sock, seg)
+                else:
+                    apply(sock, sock.ep.segment_arrives(seg, t))
+            elif kind == _TIMER:
+                heappop(timers)
+                if not self._timer(item[2], item[3], t):
+                    n -= 1  # a stale item: the timer was cancelled or moved
+            else:
+                self._connect(t)
+                connect = self._connect_item
+        self.events += n
+        self.wall += time.perf_counter() - started
+        return n
+
+    # ------------------------------------------------------------------ events
+    def _connect(self, t: float) -> None:
+        """The client application calls connect(): take an ephemeral port, or fail."""
+        k = self._next_connect
+        self._next_connect = k + 1
+        if k + 1 < self._total_connects:
+            self._connect_item = ((k + 1) / self.config.rate, next(self._order))
+        else:
+            self._connect_item = None
+        self.attempted += 1
+        free = self._free_ports
+        if not free:
+            self.failed += 1
+            if self.first_failure is None:
+                self.first_failure = t
+            return
+        port = free.popleft()
+        self.connected += 1
+        in_use = self.config.port_count - len(free)
+        if in_use > self.peak_ports:
+            self.peak_ports = in_use
+        key = (CLIENT_ADDR, port, SERVER_ADDR, SERVER_PORT)
+        sock = _Sock(self._endpoint(port, SERVER_PORT), _CLIENT, key)
+        self._tables[_CLIENT][key] = sock
+        self._tcb_born()
+        self._apply(sock, sock.ep.open_active(t))
+
+    def _arrive_unusual(self, side: int, key: tuple[str, int, str, int], sock: _Sock | None, seg: Segment) -> None:
+        """The rarer arrivals: a SYN meeting TIME-WAIT (counted), or no TCB for the 4-tuple."""
+        now = self.now
+        if sock is not None:
+            self.syn_in_time_wait += 1
+            self._apply(sock, sock.ep.segment_arrives(seg, now))
+            return
+        listening = side == _SERVER and seg.dport in self._listening
+        if listening and seg.flags & (_SYN | _RST) == _SYN:
+            # The listening socket spawns a TCB for this tuple: passive OPEN, then the SYN.
+            sock = _Sock(self._endpoint(seg.dport, seg.sport), side, key)
+            self._tables[side][key] = sock
+            self._tcb_born()
+            self._apply(sock, sock.ep.open_passive(now))
+            self._apply(sock, sock.ep.segment_arrives(seg, now))
+            return
+        # No TCB: a throwaway endpoint answers as LISTEN (§3.10.7.2) or CLOSED (§3.10.7.1) does.
+        ep = self._endpoint(seg.dport, seg.sport)
+        if listening:
+            ep.open_passive(now)
+        for action in ep.segment_arrives(seg, now):
+            if action.__class__ is Send:
+                self._transmit(side, action)
+
+    def _timer(self, sock: _Sock, name: str, t: float) -> int:
+        """A queued timer item is due. The core may have moved or cancelled the timer since:
+        one heap item per timer, re-queued at the new deadline if it moved later."""
+        if name == "rto":
+            sock.t_rto = None
+        else:
+            sock.t_2msl = None
+        ep = sock.ep
+        if ep is None:
+            return 0  # the TCB is gone
+        deadline = ep.timers.get(name)
+        if deadline is None:
+            return 0  # cancelled
+        if deadline > t + 1e-9:
+            self._queue_timer(sock, name, deadline)
+            return 0
+        self._apply(sock, ep.timer_expired(name, t))  # type: ignore[arg-type]
+        return 1
+
+    # ------------------------------------------------------------------ carrying out actions
+    def _endpoint(self, port: int, peer_port: int) -> Endpoint:
+        config = EndpointConfig(
+            port=port,
+            peer_port=peer_port,
+            isn=self._rng.getrandbits(32),
+            rto=self.config.rto,
+            msl=self.config.msl,
+        )
+        return Endpoint(config)
+
+    def _tcb_born(self) -> None:
+        live = len(self._tables[0]) + len(self._tables[1])
+        if live > self.peak_tcbs:
+            self.peak_tcbs = live
+
+    def _transmit(self, side: int, action: Send) -> None:
+        self.segments += 1
+        if action.retransmission:
+            self.retransmissions += 1
+        self._arrivals.append((self.now + self._latency, next(self._order), 1 - side, action.segment))
+
+    def _queue_timer(self, sock: _Sock, name: str, deadline: float) -> None:
+        heappush(self._timers, (deadline, next(self._order), sock, name))
+        if name == "rto":
+            sock.t_rto = deadline
+        else:
+            sock.t_2msl = deadline
+
+    def _apply(self, sock: _Sock, actions: list) -> None:
+        """Carry out what a TCB asked for, then let its application react to what happened."""
+        side = sock.side
+        react_established = react_data = react_close_wait = False
+        sent = 0
+        for a in actions:
+            cls = a.__class__
+            if cls is TimerChanged:  # the commonest: most are cancels, or moves later (no new item)
+                deadline = a.deadline
+                if deadline is not None and a.action != "cancel":
+                    if a.name == "rto":
+                        if sock.t_rto is None or deadline < sock.t_rto:
+                            self._queue_timer(sock, "rto", deadline)
+                    elif sock.t_2msl is None or deadline < sock.t_2msl:
+                        self._queue_timer(sock, "2msl", deadline)
+            elif cls is Send:
+                if not sent:
+                    append, order, at, peer = self._arrivals.append, self._order, self.now + self._latency, 1 - side
+                sent += 1
+                if a.retransmission:
+                    self.retransmissions += 1
+                append((at, next(order), peer, a.segment))
+            elif cls is StateChanged:
+                old, new = a.old, a.new
+                counts = self._counts[side]
+                if old is not _CLOSED:
+                    counts[old._value_] -= 1
+                if new is _CLOSED or (new is _LISTEN and old is not _CLOSED):
+                    # CLOSED, or a spawned TCB sent back to LISTEN by a RST (RFC 9293 §3.10.7.4
+                    # second): the listening socket carries on, this TCB is deleted.
+                    self._closed(sock, a.event)
+                    continue
+                counts[new._value_] += 1
+                if new is _ESTABLISHED:
+                    react_established = True
+                elif new is _TIME_WAIT:
+                    n = counts[_TIME_WAIT_NAME]
+                    if n > self.peak_time_wait[side]:
+                        self.peak_time_wait[side] = n
+                elif new is _CLOSE_WAIT:
+                    react_close_wait = True
+            elif cls is Deliver:
+                react_data = True
+        if sent:
+            self.segments += sent
+        if not (react_established or react_data or react_close_wait):
+            return
+        # The applications: the client sends its request once connected and closes once the whole
+        # reply is in (if it closes first); the server replies to a whole request (and closes, if it
+        # closes first); either closes when the other side has closed (CLOSE-WAIT).
+        ep = sock.ep
+        if ep is None:
+            return  # deleted in this very call (a RST, say): no application left to react
+        now = self.now
+        if side == _CLIENT:
+            if react_established:
+                self._apply(sock, ep.send(REQUEST, now))
+            if react_data and self._closer_client and len(ep.received) == len(RESPONSE):
+                self._apply(sock, ep.close(now))
+        elif react_data and len(ep.received) == len(REQUEST):
+            self._apply(sock, ep.send(RESPONSE, now))
+            if not self._closer_client:
+                self._apply(sock, ep.close(now))
+        if react_close_wait and ep.state is _CLOSE_WAIT:
+            self._apply(sock, ep.close(now))
+
+    def _closed(self, sock: _Sock, event: str) -> None:
+        """A TCB reached CLOSED: delete it, free its port, count how the connection ended."""
+        side = sock.side
+        table = self._tables[side]
+        if table.get(sock.key) is sock:
+            del table[sock.key]
+        if side == _CLIENT:
+            self._free_ports.append(sock.key[1])
+            if event in _GRACEFUL and len(sock.ep.received) == len(RESPONSE):  # type: ignore[union-attr]
+                self.completed += 1
+            else:
+                self.reset += 1
+        sock.ep = None
+
+    def inject(self, to: str, segment: Segment) -> None:
+        """Put a hand-made segment on the wire now, towards host ``to`` (``client`` or ``server``):
+        an old duplicate, a stray RST. It arrives one latency later and is demultiplexed as any other."""
+        side = _SIDES.index(to)
+        self._arrivals.append((self.now + self._latency, next(self._order), side, segment))
+
+    # ------------------------------------------------------------------ reading
+    def tcbs(self, side: str) -> dict[tuple[str, int, str, int], Endpoint]:
+        """A copy of host ``side``'s TCB table: 4-tuple (local address, local port, remote address,
+        remote port) → endpoint. The listening socket is not in it."""
+        return {key: sock.ep for key, sock in self._tables[_SIDES.index(side)].items()}  # type: ignore[misc]
+
+    def live_tcbs(self) -> int:
+        """TCBs alive now, both sides (the listening socket not counted)."""
+        return len(self._tables[0]) + len(self._tables[1])
+
+    def sample(self) -> Sample:
+        client = {name: n for name, n in self._counts[_CLIENT].items() if n > 0}
+        server_counts = dict(self._counts[_SERVER])
+        server_counts[State.LISTEN.value] += len(self._listening)
+        server = {name: n for name, n in server_counts.items() if n > 0}
+        return Sample(
+            t=self.now,
+            client=client,
+            server=server,
+            ports_in_use=self.config.port_count - len(self._free_ports),
+            attempted=self.attempted,
+            connected=self.connected,
+            failed=self.failed,
+            completed=self.completed,
+            reset=self.reset,
+            syn_in_time_wait=self.syn_in_time_wait,
+        )
+
+    def summary(self) -> Summary:
+        return Summary(
+            config=self.config,
+            theory=theory(self.config),
+            end=self.now,
+            attempted=self.attempted,
+            connected=self.connected,
+            failed=self.failed,
+            completed=self.completed,
+            reset=self.reset,
+            syn_in_time_wait=self.syn_in_time_wait,
+            peak_time_wait_client=self.peak_time_wait[_CLIENT],
+            peak_time_wait_server=self.peak_time_wait[_SERVER],
+            peak_ports_in_use=self.peak_ports,
+            peak_tcbs=self.peak_tcbs,
+            live_tcbs=self.live_tcbs(),
+            segments=self.segments,
+            retransmissions=self.retransmissions,
+            events=self.events,
+            wall=self.wall,
+            first_failure=self.first_failure,
+        )
