@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .core.segment import Segment
+from .core.segment import Flags, Segment
 from .core.states import parse_state
 from .scenario.runner import ExpectEvent, RunResult
 from .sim.trace import (
@@ -59,7 +59,7 @@ def state_text(name: str) -> Text:
 
 def segment_label(seg: Segment, sid: int) -> str:
     label = f"#{sid} {seg.flag_text or 'no flags'} {seg.seq}"
-    if seg.flags & seg.flags.ACK:
+    if seg.flags & Flags.ACK:
         label += f" ack {seg.ack}"
     if seg.data:
         label += f" len {len(seg.data)}"
@@ -189,7 +189,7 @@ class Ladder:
         if e.injected:
             label = "⚡ " + label
         span = self.lane + self.middle - 1
-        style = "bold red" if seg.flags & seg.flags.RST else LANE_STYLE[e.endpoint]
+        style = "bold red" if seg.flags & Flags.RST else LANE_STYLE[e.endpoint]
         shaft = "─" * max(2, span - len(label) - 2)
         line = self._time(e.t)
         if e.endpoint == "client":

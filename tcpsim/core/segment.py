@@ -1,7 +1,9 @@
 """The TCP segment as the state machine sees it (RFC 9293 §3.1), without options or checksums.
 
 Flags are written in one canonical order everywhere (``SYN,FIN,RST,PSH,ACK``) so that traces,
-scenario files and tests compare as plain strings.
+scenario files and tests compare as plain strings. A segment holds its flags as a plain ``int``:
+:class:`Flags` names the bits for parsing and display, but ``IntFlag`` arithmetic costs about a
+microsecond per operation, and the core tests flags several times per segment.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ class Flags(IntFlag):
 FLAG_ORDER: tuple[Flags, ...] = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
 FLAG_NAMES: dict[str, Flags] = {f.name: f for f in FLAG_ORDER if f.name is not None}
 NO_FLAGS = Flags(0)
+_ORDER: tuple[tuple[int, str], ...] = tuple((int(f), f.name or "") for f in FLAG_ORDER)
+_SYN, _FIN, _ACK = int(Flags.SYN), int(Flags.FIN), int(Flags.ACK)
 
 
-def format_flags(flags: Flags) -> str:
+def format_flags(flags: int) -> str:
     """``Flags.SYN | Flags.ACK`` → ``"SYN,ACK"``; no flags → ``""``."""
-    return ",".join(f.name for f in FLAG_ORDER if flags & f and f.name is not None)
+    bits = int(flags)
+    return ",".join(name for bit, name in _ORDER if bits & bit)
 
 
 def parse_flags(text: str) -> Flags:
@@ -53,23 +58,25 @@ class Segment:
     dport: int
     seq: Seq
     ack: Seq
-    flags: Flags
+    flags: int
+    """The control bits, as an int (compare with :class:`Flags` members or their int values)."""
     wnd: int = 65535
     data: bytes = b""
 
     @property
     def seg_len(self) -> int:
         """SEG.LEN: payload octets plus one each for SYN and FIN (RFC 9293 §3.4)."""
-        return len(self.data) + (1 if self.flags & Flags.SYN else 0) + (1 if self.flags & Flags.FIN else 0)
+        flags = self.flags
+        return len(self.data) + (1 if flags & _SYN else 0) + (1 if flags & _FIN else 0)
 
     @property
     def end(self) -> Seq:
         """The sequence number just after this segment: SEG.SEQ + SEG.LEN."""
         return add(self.seq, self.seg_len)
 
-    def has(self, flag: Flags) -> bool:
+    def has(self, flag: int) -> bool:
         """Whether a control bit is set."""
-        return bool(self.flags & flag)
+        return self.flags & flag != 0
 
     @property
     def flag_text(self) -> str:
@@ -83,7 +90,7 @@ class Segment:
     def describe(self) -> str:
         """A compact one-line form for logs: ``SYN,ACK seq=5000 ack=1001 len=0``."""
         text = f"{self.flag_text or '-'} seq={self.seq}"
-        if self.flags & Flags.ACK:
+        if self.flags & _ACK:
             text += f" ack={self.ack}"
         text += f" len={len(self.data)}"
         return text

@@ -24,6 +24,11 @@ class State(Enum):
     LAST_ACK = "LAST-ACK"
     TIME_WAIT = "TIME-WAIT"
 
+    # Members are singletons compared by identity, so identity is a valid hash, and much cheaper
+    # than Enum's own (a Python-level hash of the name): the transition table is a dict keyed by
+    # states, looked up on every state change.
+    __hash__ = object.__hash__
+
     def __str__(self) -> str:
         return self.value
 

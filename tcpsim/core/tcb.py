@@ -27,13 +27,14 @@ from .actions import (
     TimerName,
     UserError,
 )
-from .segment import NO_FLAGS, Flags, Segment
+from .segment import Flags, Segment
 from .seq import Seq
 from .states import State
 from .transitions import Event, lookup
 
 _ZERO = Seq(0)
-ACK, SYN, FIN, RST, PSH = Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH
+# Plain ints, not Flags members: see tcpsim.core.segment.
+ACK, SYN, FIN, RST, PSH = (int(f) for f in (Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH))
 
 MAX_RTO = 60.0
 """RFC 6298 §2.5: a maximum may be placed on RTO provided it is at least 60 seconds."""
@@ -79,7 +80,7 @@ class Outstanding:
     """One entry of the retransmission queue: what was sent and not yet wholly acknowledged."""
 
     seq: Seq
-    flags: Flags
+    flags: int
     """The SYN/FIN/PSH bits it carries; ACK is added at each (re)transmission when appropriate."""
     data: bytes
 
@@ -713,7 +714,7 @@ class Endpoint:
                 break  # window closed: no zero-window probing in tcpsim
             chunk = bytes(buffer[:n])
             del buffer[:n]
-            flags = PSH if not buffer else NO_FLAGS
+            flags = PSH if not buffer else 0
             self._transmit(Outstanding(self.snd_nxt, flags, chunk), now, "3.10.2 SEND: segmentize and send")
         if self.fin_pending and not buffer:
             self.fin_pending = False
@@ -759,7 +760,7 @@ class Endpoint:
         self._emit_segment(self.snd_nxt, self.rcv_nxt, ACK, b"", rule)
 
     def _emit_segment(
-        self, seq: Seq, ack: Seq, flags: Flags, data: bytes, rule: str, retransmission: bool = False
+        self, seq: Seq, ack: Seq, flags: int, data: bytes, rule: str, retransmission: bool = False
     ) -> None:
         segment = Segment(
             sport=self.config.port,

@@ -273,7 +273,7 @@ class World:
             dport=ep.config.peer_port,
             seq=seq(spec.seq) if spec.seq is not None else ep.snd_nxt,
             ack=(seq(spec.ack) if spec.ack is not None else ep.rcv_nxt) if spec.flags & Flags.ACK else Seq(0),
-            flags=spec.flags,
+            flags=int(spec.flags),
             wnd=spec.wnd if spec.wnd is not None else ep.rcv_wnd,
             data=spec.data,
         )

@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core.segment import Flags
 from ...render import LANE_STYLE, expect_line, segment_label, state_text
 from ...scenario.runner import ExpectEvent
 from ...sim.trace import (
@@ -298,7 +299,7 @@ class Timeline(ScrollView, can_focus=True):
         marks = ("⚡" if e.injected else "") + ("⟳" if e.retransmission else "") + self._marks.get(e.id, "")
         if marks:
             label = f"{label} {marks}"
-        style = "bold red" if seg.flags & seg.flags.RST else LANE_STYLE[e.endpoint]
+        style = "bold red" if seg.flags & Flags.RST else LANE_STYLE[e.endpoint]
         progress = self._progress(e)
         lost = e.id in self._dropped and self._dropped[e.id] <= self.now + 1e-9
         head = "✕" if lost else ("▶" if e.endpoint == "client" else "◀")
