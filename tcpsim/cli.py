@@ -65,6 +65,16 @@ def parser() -> argparse.ArgumentParser:
     add_load_arguments(
         sub.add_parser("load", help="the TIME-WAIT lab: many short connections, headless, counts per state over time")
     )
+    from .bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(
+        sub.add_parser("bench", help="measure the speed targets on this machine (engine, load mode, UI)")
+    )
+    from .capture.options import add_arguments as add_import_arguments
+
+    add_import_arguments(
+        sub.add_parser("import", help="a real capture (pcap, pcapng) with each side's state inferred, in the app")
+    )
     return p
 
 
@@ -75,7 +85,7 @@ def ui_parser() -> argparse.ArgumentParser:
     return p
 
 
-SUBCOMMANDS = ("run", "list", "states", "load")
+SUBCOMMANDS = ("run", "list", "states", "load", "bench", "import")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _states()
         if args.command == "load":
             return _load(args)
+        if args.command == "bench":
+            return _bench(args)
+        if args.command == "import":
+            return _import(args)
     except BrokenPipeError:  # `tcpsim run x | head` is fine
         sys.stderr.close()
         return EXIT_OK
@@ -211,6 +225,51 @@ def _load(args: argparse.Namespace) -> int:
     console.print(table)
     for label, text in report.summary_items(lab.summary()):
         console.print(Text.assemble((f"{label}: ", "bold"), text))
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """``tcpsim bench``: the speed targets measured here, as a table or JSON (exit 0 whatever the verdicts)."""
+    from .bench import main_from_args
+
+    return main_from_args(args)
+
+
+def _import(args: argparse.Namespace) -> int:
+    """``tcpsim import``: a capture's conversation with both sides' states inferred, in the app or printed."""
+    from .capture import CaptureError, import_capture
+
+    try:
+        result = import_capture(args.capture, args.stream, args.msl)
+    except CaptureError as exc:
+        return _error(str(exc))
+    if len(result.conversations) > 1 and args.stream is None:
+        origin = result.capture.packets[0].time
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err.print(f"{args.capture}: {len(result.conversations)} TCP conversations; showing stream 0 (--stream N):")
+        for conv in result.conversations:
+            err.print(f"  {conv.describe(origin)}")
+    if args.format is None:
+        from .ui import launch_import
+
+        return launch_import(result, args.lang)
+    if args.format == "jsonl":
+        from .render import write_jsonl
+
+        write_jsonl(result.observation.trace, sys.stdout)
+    elif args.format == "tcpdump":
+        from .export.imported import write_import_tcpdump
+
+        write_import_tcpdump(result, sys.stdout)
+    elif args.format == "mermaid":
+        from .export.imported import write_import_mermaid
+
+        write_import_mermaid(result, sys.stdout)
+    else:
+        from .render import render_import
+
+        render_import(result, Console(highlight=False), rules=not args.no_rules)
+    sys.stdout.flush()
     return EXIT_OK
 
 

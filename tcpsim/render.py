@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -34,6 +34,9 @@ from .sim.trace import (
     TimerEvent,
     TraceEvent,
 )
+
+if TYPE_CHECKING:
+    from .capture import ImportResult
 
 PHASE_STYLE = {"opening": "yellow", "established": "green", "closing": "magenta", "closed": "bright_black"}
 LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
@@ -309,3 +312,48 @@ def summary(result: RunResult, console: Console) -> None:
     if result.unchecked:
         ats = ", ".join(f"#{e.index} (at {e.at:g})" for e in result.unchecked)
         console.print(Text(f"not reached before --until: {ats}", style="yellow"))
+
+
+def render_import(result: ImportResult, console: Console, *, rules: bool = True) -> None:
+    """An imported capture (``tcpsim import``) as a ladder, then both sides' states at its end."""
+    from .capture import CaptureNote
+    from .capture.reader import endpoint_text
+
+    obs = result.observation
+    client, server = (endpoint_text(obs.roles[n]) for n in ("client", "server"))
+    ladder = Ladder(console, rules)
+    console.print(Text(f"{result.capture.path}, stream {result.stream}", style="bold"))
+    console.print(
+        Text(
+            f"{len(result.conversation.packets)} packets over {obs.end_time:g} s · states inferred by the RFC 9293 "
+            f"state machine · MSL {obs.msl:g} s (TIME-WAIT {2 * obs.msl:g} s)",
+            style="dim",
+        )
+    )
+    console.print()
+    row = Text(" " * TIME_WIDTH)
+    row.append(f"client {client}".ljust(ladder.lane + ladder.middle), style=f"bold {LANE_STYLE['client']}")
+    row.append(f"server {server}", style=f"bold {LANE_STYLE['server']}")
+    console.print(row)
+    for event in obs.trace:
+        if isinstance(event, CaptureNote):  # in full: each says what the state machine could not explain
+            for i, part in enumerate(textwrap.wrap(event.text, ladder.width - TIME_WIDTH - 2)):
+                time = Text(f"{event.t:>{TIME_WIDTH - 2}.3f}  " if i == 0 else " " * TIME_WIDTH, style="dim")
+                console.print(time + Text(("⚠ " if i == 0 else "  ") + part, style="yellow"), no_wrap=True)
+        else:
+            ladder.event(event)
+    console.print()
+    ends = obs.end_states
+    console.print(
+        Text(f"at the end of the capture (t = {obs.end_time:g}): ", style="dim")
+        + Text("client ")
+        + state_text(ends["client"].value)
+        + Text(", server ")
+        + state_text(ends["server"].value)
+    )
+    notes = len(obs.problems)
+    console.print(
+        Text(f"{notes} note{'s' if notes != 1 else ''} on what the state machine cannot explain", style="yellow")
+        if notes
+        else Text("every segment is explained by the state machine", style="green")
+    )

@@ -55,9 +55,9 @@ class TcpsimApp(App[None]):
     relative: reactive[bool] = reactive(False)
     view: reactive[str] = reactive("timeline")
 
-    def __init__(self, scenario: Scenario | None = None, *, clock: bool = True) -> None:
+    def __init__(self, scenario: Scenario | None = None, *, clock: bool = True, session: Session | None = None) -> None:
         super().__init__()
-        self.session = Session(scenario)
+        self.session = session if session is not None else Session(scenario)  # an import brings its own
         self.walked: set[WalkKey] = set()
         self._walk_seen = 0
         self._expect_seen = 0

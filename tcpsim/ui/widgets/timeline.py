@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...capture.observer import CaptureNote
 from ...core.segment import Flags
 from ...render import LANE_STYLE, expect_line, segment_label, state_text
 from ...scenario.runner import ExpectEvent
@@ -46,6 +47,8 @@ CURSOR = Style(color="yellow", bold=True)
 
 def _shown(event: TraceEvent) -> bool:
     """Which trace records get a row of their own."""
+    if isinstance(event, CaptureNote):  # what an imported capture cannot explain: on the timeline
+        return True
     if isinstance(event, TimerEvent):
         return event.name == "2msl" or event.action == "expire"
     return isinstance(
@@ -277,6 +280,9 @@ class Timeline(ScrollView, can_focus=True):
             return self._lane(e.t, e.endpoint, Text(f"◔ {name} {e.action}", "magenta"), width)
         if isinstance(e, ExpectEvent):
             return self._frame(e.t, Text(" ") + expect_line(e), width)
+        if isinstance(e, CaptureNote):
+            note = Text(f"⚠ {e.text}", "italic yellow")
+            return self._lane(e.t, e.endpoint, note, width) if e.endpoint else self._centre(e.t, note, width)
         return self._frame(e.t, Text(""), width)
 
     def _progress(self, e: SendEvent) -> float:

@@ -1,0 +1,58 @@
+"""The options of ``tcpsim import``, kept beside the code they drive (the CLI only wires them in)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from .observer import DEFAULT_MSL
+
+FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
+
+
+def _stream(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a stream number (0, 1, …), got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"stream numbers start at 0, got {text!r}")
+    return value
+
+
+def _msl(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0 or value > 1e6:
+        raise argparse.ArgumentTypeError(f"must be a time > 0 in seconds, got {text!r}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("capture", metavar="FILE", help="a pcap or pcapng capture (tcpdump -w, Wireshark, dumpcap)")
+    p.add_argument(
+        "--stream",
+        type=_stream,
+        metavar="N",
+        help="which TCP conversation, numbered from 0 in order of first packet as Wireshark's tcp.stream "
+        "(default: the first; all are listed on stderr when there are several)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="print the inferred trace headless instead of opening the app: ladder diagram, JSON lines, "
+        "tcpdump's text or a Mermaid sequence diagram",
+    )
+    p.add_argument(
+        "--msl",
+        type=_msl,
+        default=DEFAULT_MSL,
+        metavar="S",
+        help=f"maximum segment lifetime for the TIME-WAIT countdown, 2·MSL (default {DEFAULT_MSL:g} s, "
+        "which makes Linux's 60 s)",
+    )
+    p.add_argument("--no-rules", action="store_true", help="text format: leave out the RFC rule under each line")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the app")
+    return p

@@ -1,0 +1,63 @@
+"""Fixtures of the import tests: ``tcpdump`` and ``tshark`` as the export tests find or install them,
+``tcpsim`` in-process, and the exported pcaps of the bundled scenarios."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tcpsim.cli import main
+
+HERE = Path(__file__).resolve().parent
+
+
+def _export_fixtures() -> ModuleType:
+    """tests/export/conftest.py, whose tool finder installs tcpdump and tshark non-interactively."""
+    folder = HERE.parent / "export"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # it imports its export_support helper
+    spec = importlib.util.spec_from_file_location("tcpsim_export_fixtures", folder / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def tcpdump() -> str:
+    """``tcpdump``: on the PATH, else installed with apt-get (as root), else the test is skipped."""
+    return _export_fixtures()._tool("tcpdump")
+
+
+@pytest.fixture(scope="session")
+def tshark() -> str:
+    return _export_fixtures()._tool("tshark")
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """``cli("import", path, ...)``: ``tcpsim`` in this process, argparse's exits as codes."""
+
+    def _cli(*argv: object) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return _cli
