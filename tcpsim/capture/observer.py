@@ -89,7 +89,7 @@ def peer_of(name: str) -> str:
     return "server" if name == "client" else "client"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CaptureNote(NoteEvent):
     """What the observer could not explain, or had to assume, about a capture.
 

@@ -2,7 +2,9 @@
 
 The core never sends, sleeps or prints: every call returns a list of these, in the order they
 happened, and the host (the simulation, or a test) carries them out. Timers are absolute deadlines
-in the host's clock, which the core only ever receives as ``now``.
+in the host's clock, which the core only ever receives as ``now``. Actions are values, never
+changed once made; like :class:`~tcpsim.core.segment.Segment` they are not frozen dataclasses only
+because those cost four times as much to build, and every event builds several.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ TimerName = Literal["rto", "2msl"]
 TimerAction = Literal["set", "restart", "cancel", "expire"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StateChanged:
     """The endpoint moved along an arrow of the state diagram."""
 
@@ -27,7 +29,7 @@ class StateChanged:
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Send:
     """Put this segment on the wire now."""
 
@@ -36,7 +38,7 @@ class Send:
     retransmission: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TimerChanged:
     """A timer was set, moved, cancelled, or has expired. ``deadline`` is absolute (host clock)."""
 
@@ -45,14 +47,14 @@ class TimerChanged:
     deadline: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Deliver:
     """These bytes were handed to the application, in order and exactly once."""
 
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class UserError:
     """A user call was refused, with the RFC's error string ("error: connection closing")."""
 
@@ -60,7 +62,7 @@ class UserError:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Signal:
     """An asynchronous report to the user (RFC 9293 §3.9.1.8): "connection reset", "closing"…"""
 
@@ -68,7 +70,7 @@ class Signal:
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Discard:
     """An arriving segment was dropped by the endpoint, and why: a learner's "why was this ignored"."""
 

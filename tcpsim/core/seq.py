@@ -18,7 +18,12 @@ Seq = NewType("Seq", int)
 
 MOD = 1 << 32
 HALF = 1 << 31
-_MASK = MOD - 1
+MASK = MOD - 1
+"""The hot paths of :mod:`tcpsim.core.tcb` inline these functions' expressions with MASK and HALF
+(``lt(a, b)`` is ``0 < ((b - a) & MASK) < HALF``): a Python call costs more than the arithmetic.
+Each inlined comparison names the function it stands for in a comment; the property tests
+(tests/sim) draw half of their ISNs just below 2**32, so that connections cross the wrap."""
+_MASK = MASK
 
 
 def seq(value: int) -> Seq:

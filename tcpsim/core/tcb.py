@@ -28,7 +28,7 @@ from .actions import (
     UserError,
 )
 from .segment import Flags, Segment
-from .seq import Seq
+from .seq import HALF, MASK, Seq
 from .states import State
 from .transitions import Event, lookup
 
@@ -83,10 +83,12 @@ class Outstanding:
     flags: int
     """The SYN/FIN/PSH bits it carries; ACK is added at each (re)transmission when appropriate."""
     data: bytes
+    end: Seq = field(init=False)
+    """SEQ + LEN, SYN and FIN counted: computed once, as every ACK that arrives compares with it."""
 
-    @property
-    def end(self) -> Seq:
-        return sq.add(self.seq, len(self.data) + (1 if self.flags & SYN else 0) + (1 if self.flags & FIN else 0))
+    def __post_init__(self) -> None:
+        flags = self.flags
+        self.end = Seq((self.seq + len(self.data) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & MASK)
 
 
 @dataclass(slots=True)
@@ -316,9 +318,9 @@ class Endpoint:
 
     def _arrives_closed(self, seg: Segment) -> None:
         """§3.10.7.1: no TCB, so answer anything but a RST with a RST the sender will accept."""
-        if seg.has(RST):
+        if seg.flags & RST:
             self._discard(seg, "a RST reached a closed port", "3.10.7.1: RST in CLOSED is discarded")
-        elif seg.has(ACK):
+        elif seg.flags & ACK:
             self._emit_segment(seg.ack, Seq(0), RST, b"", "3.10.7.1: segment to a CLOSED port, <SEQ=SEG.ACK><CTL=RST>")
         else:
             self._emit_segment(
@@ -327,13 +329,13 @@ class Endpoint:
 
     def _arrives_listen(self, seg: Segment, now: float) -> None:
         """§3.10.7.2: only a SYN starts something; a RST is ignored and an ACK is reset."""
-        if seg.has(RST):  # first
+        if seg.flags & RST:  # first
             self._discard(seg, "a RST cannot concern a listening endpoint", "3.10.7.2 first: RST in LISTEN is ignored")
             return
-        if seg.has(ACK):  # second
+        if seg.flags & ACK:  # second
             self._emit_segment(seg.ack, Seq(0), RST, b"", "3.10.7.2 second: ACK in LISTEN, <SEQ=SEG.ACK><CTL=RST>")
             return
-        if not seg.has(SYN):  # fourth
+        if not seg.flags & SYN:  # fourth
             self._discard(seg, "neither SYN, ACK nor RST", "3.10.7.2 fourth: other segment in LISTEN is dropped")
             return
         # Third: a SYN. Remember the peer's ISN, choose ours, answer SYN,ACK.
@@ -350,9 +352,9 @@ class Endpoint:
     def _arrives_syn_sent(self, seg: Segment, now: float) -> None:
         """§3.10.7.3: waiting for the peer's SYN (and the ACK of ours)."""
         ack_ok = False
-        if seg.has(ACK):  # first: check the ACK bit
+        if seg.flags & ACK:  # first: check the ACK bit
             if sq.le(seg.ack, self.iss) or sq.gt(seg.ack, self.snd_nxt):
-                if seg.has(RST):
+                if seg.flags & RST:
                     self._discard(seg, "RST whose ACK is not for our SYN", "3.10.7.3 first: unacceptable ACK on a RST")
                 else:
                     self._emit_segment(
@@ -360,7 +362,7 @@ class Endpoint:
                     )
                 return
             ack_ok = sq.lt(self.snd_una, seg.ack) and sq.le(seg.ack, self.snd_nxt)
-        if seg.has(RST):  # second: check the RST bit
+        if seg.flags & RST:  # second: check the RST bit
             if ack_ok:
                 # RFC 5961's exact-RCV.NXT test cannot apply here: there is no RCV.NXT before the
                 # peer's SYN, so an acceptable ACK is what validates the reset.
@@ -371,13 +373,13 @@ class Endpoint:
                 self._discard(seg, "RST without an acceptable ACK", "3.10.7.3 second: RST without ACK is dropped")
             return
         # Third: security/compartment is not modelled.
-        if not seg.has(SYN):  # fifth
+        if not seg.flags & SYN:  # fifth
             self._discard(seg, "neither SYN nor RST", "3.10.7.3 fifth: segment without SYN or RST is dropped")
             return
         # Fourth: the SYN bit.
         self.irs = seg.seq
         self.rcv_nxt = sq.add(seg.seq, 1)
-        if seg.has(ACK):
+        if seg.flags & ACK:
             self._acknowledge(seg.ack, now)
         if sq.gt(self.snd_una, self.iss):  # our SYN has been ACKed
             self._update_window(seg, force=True)
@@ -386,7 +388,7 @@ class Endpoint:
             # Text or FIN on the SYN,ACK continues at the sixth step of §3.10.7.4, whose ACK then
             # also completes the handshake; otherwise the handshake's own ACK goes out now.
             rest = seg.with_(seq=sq.add(seg.seq, 1), flags=seg.flags & ~SYN)
-            if not (rest.data or rest.has(FIN)):
+            if not (rest.data or rest.flags & FIN):
                 self._send_ack(rule)
             self._after_handshake(now)
             self._text_and_fin(rest, now)
@@ -405,11 +407,11 @@ class Endpoint:
         if seg_or_none is None:
             return
         seg = seg_or_none
-        if seg.has(RST):
+        if seg.flags & RST:
             self._check_rst(original, now)
             return
         # Third, check security: not modelled (no security/compartment in tcpsim).
-        if seg.has(SYN):
+        if seg.flags & SYN:
             self._check_syn(seg, now)
             return
         if not self._check_ack(seg, now):
@@ -421,7 +423,7 @@ class Endpoint:
     def _check_sequence(self, seg: Segment, now: float) -> Segment | None:
         """First step: Table 6's acceptability test, then trim to the window. None means stop."""
         state = self.state
-        if state is State.TIME_WAIT and seg.has(FIN) and not seg.has(RST) and seg.end == self.rcv_nxt:
+        if state is State.TIME_WAIT and seg.flags & FIN and not seg.flags & RST and seg.end == self.rcv_nxt:
             # §3.10.7.4 fifth and eighth for TIME-WAIT: "the only thing that can arrive in this
             # state is a retransmission of the remote FIN. Acknowledge it, and restart the 2 MSL
             # timeout." Our last ACK was lost; this is what TIME-WAIT is for.
@@ -440,7 +442,7 @@ class Endpoint:
             # hold. Trim that SYN (it lies left of the window) and let its ACK complete the open.
             seg = seg.with_(seq=self.rcv_nxt, flags=seg.flags & ~SYN)
         if not self._acceptable(seg):
-            if seg.has(RST):
+            if seg.flags & RST:
                 self._discard(seg, "RST outside the receive window", "3.10.7.4 first: unacceptable RST is dropped")
             else:
                 self._discard(seg, "outside the receive window (old duplicate?)", "3.10.7.4 first: not acceptable")
@@ -450,16 +452,23 @@ class Endpoint:
 
     def _acceptable(self, seg: Segment) -> bool:
         """Table 6 of RFC 9293 §3.10.7.4."""
-        length, wnd, nxt = seg.seg_len, self.rcv_wnd, self.rcv_nxt
+        flags, start = seg.flags, seg.seq
+        length = len(seg.data) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)  # SEG.LEN
+        wnd, nxt = self.rcv_wnd, self.rcv_nxt
         if length == 0:
-            return seg.seq == nxt if wnd == 0 else sq.in_window(seg.seq, nxt, wnd)
+            # in_window(SEG.SEQ, RCV.NXT, RCV.WND)
+            return start == nxt if wnd == 0 else ((start - nxt) & MASK) < wnd
         if wnd == 0:
             return False
-        return sq.in_window(seg.seq, nxt, wnd) or sq.in_window(sq.add(seg.seq, length - 1), nxt, wnd)
+        # in_window of the first or of the last octet (SEG.SEQ + SEG.LEN - 1)
+        return ((start - nxt) & MASK) < wnd or ((start + length - 1 - nxt) & MASK) < wnd
 
     def _trim(self, seg: Segment) -> Segment:
         """Cut off what lies outside the window, SYN and FIN included (§3.10.7.4 first)."""
         flags, start, data = seg.flags, seg.seq, seg.data
+        nxt = self.rcv_nxt
+        if start == nxt and not flags & SYN and len(data) <= self.rcv_wnd:
+            return seg  # in order and within the window: the common case, nothing to cut
         if sq.lt(start, self.rcv_nxt) and flags & SYN:
             flags &= ~SYN
             start = sq.add(start, 1)
@@ -510,7 +519,7 @@ class Endpoint:
     # --- fifth: ACK --------------------------------------------------------------------------
     def _check_ack(self, seg: Segment, now: float) -> bool:
         """Fifth step. Returns False when processing stops here."""
-        if not seg.has(ACK):
+        if not seg.flags & ACK:
             self._discard(seg, "no ACK bit", "3.10.7.4 fifth: segment without ACK is dropped")
             return False
         state = self.state
@@ -530,22 +539,23 @@ class Endpoint:
                     "3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, <SEQ=SEG.ACK><CTL=RST>",
                 )
                 return False
-        if sq.gt(seg.ack, self.snd_nxt):
+        ack = seg.ack
+        if 0 < ((ack - self.snd_nxt) & MASK) < HALF:  # gt(SEG.ACK, SND.NXT)
             self._discard(seg, "acknowledges data never sent", "3.10.7.4 fifth: SEG.ACK > SND.NXT")
             self._reply_ack(seg, now, "3.10.7.4 fifth: ACK of something not yet sent, send ACK and drop")
             return False
-        if sq.lt(seg.ack, sq.add(self.snd_una, -max(self.max_snd_wnd, 1))):
+        if 0 < ((self.snd_una - max(self.max_snd_wnd, 1) - ack) & MASK) < HALF:  # lt(SEG.ACK, SND.UNA - MAX.SND.WND)
             self._discard(seg, "ACK too old (RFC 5961 5)", "3.10.7.4 fifth (RFC 5961 5): SEG.ACK below the window")
             self._reply_ack(seg, now, "3.10.7.4 fifth (RFC 5961 5): ACK out of range, send ACK and drop")
             return False
-        if sq.lt(self.snd_una, seg.ack):
-            self._acknowledge(seg.ack, now)
-        if sq.le(self.snd_una, seg.ack):
+        if 0 < ((ack - self.snd_una) & MASK) < HALF:  # lt(SND.UNA, SEG.ACK)
+            self._acknowledge(ack, now)
+        if ((ack - self.snd_una) & MASK) < HALF:  # le(SND.UNA, SEG.ACK)
             self._update_window(seg)
         if state is State.FIN_WAIT_1 and self.fin_acked:
             # If this very segment also carries the peer's FIN in order, the eighth step takes
             # FIN-WAIT-1 straight to TIME-WAIT (note 2); otherwise, on to FIN-WAIT-2.
-            if not (seg.has(FIN) and seg.seq == self.rcv_nxt):
+            if not (seg.flags & FIN and seg.seq == self.rcv_nxt):
                 self._go(State.FIN_WAIT_2, Event.RCV_ACK_OF_FIN)
         elif state is State.CLOSING:
             # "In addition to the processing for the ESTABLISHED state": data and a FIN that the
@@ -569,10 +579,10 @@ class Endpoint:
         fin = False
         must_ack = False
         if state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2):
-            if seg.data or seg.has(FIN):
+            if seg.data or seg.flags & FIN:
                 if seg.seq == self.rcv_nxt:
                     self._deliver(seg.data)
-                    fin = seg.has(FIN)
+                    fin = bool(seg.flags & FIN)
                     must_ack = True
                 elif sq.gt(seg.seq, self.rcv_nxt):
                     # SHLD-31: hold for later; MAY-13: ACK at once to show the gap.
@@ -582,7 +592,7 @@ class Endpoint:
             if not fin:
                 fin, drained = self._drain_held()
                 must_ack = must_ack or drained
-        elif seg.has(FIN) and seg.seq == self.rcv_nxt:
+        elif seg.flags & FIN and seg.seq == self.rcv_nxt:
             fin = True  # CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: text is ignored, FIN is not.
         if fin:
             self._process_fin(now)
@@ -632,10 +642,10 @@ class Endpoint:
     # ------------------------------------------------------------------ receive side helpers
     def _hold_text(self, seg: Segment) -> None:
         """Keep an out-of-order (or pre-ESTABLISHED) segment's text and FIN for later."""
-        start = sq.add(seg.seq, 1) if seg.has(SYN) else seg.seq
+        start = sq.add(seg.seq, 1) if seg.flags & SYN else seg.seq
         duplicate = any(h.seq == start and len(h.data) >= len(seg.data) for h in self.held)
-        if (seg.data or seg.has(FIN)) and not duplicate:
-            self.held.append(_Held(start, seg.data, seg.has(FIN)))
+        if (seg.data or seg.flags & FIN) and not duplicate:
+            self.held.append(_Held(start, seg.data, bool(seg.flags & FIN)))
 
     def _drain_held(self) -> tuple[bool, bool]:
         """Deliver held text that RCV.NXT has reached. Returns (FIN now in order, anything delivered)."""
@@ -667,9 +677,9 @@ class Endpoint:
         """SND.UNA advances: drop what is wholly acknowledged, reset the backoff (RFC 6298 5.2–5.3)."""
         self.snd_una = ack
         queue = self.retransmission_queue
-        while queue and sq.le(queue[0].end, ack):
+        while queue and ((ack - queue[0].end) & MASK) < HALF:  # le(entry end, SEG.ACK)
             queue.pop(0)
-        if queue and sq.lt(queue[0].seq, ack):  # partly acknowledged: keep only the rest
+        if queue and 0 < ((ack - queue[0].seq) & MASK) < HALF:  # lt(start, SEG.ACK): partly acknowledged, keep the rest
             head = queue[0]
             cut = sq.diff(ack, head.seq)
             if head.flags & SYN:
@@ -685,7 +695,12 @@ class Endpoint:
 
     def _update_window(self, seg: Segment, *, force: bool = False) -> None:
         """SND.WND from SEG.WND, unless the segment is older than the last update (WL1/WL2)."""
-        if force or sq.lt(self.snd_wl1, seg.seq) or (self.snd_wl1 == seg.seq and sq.le(self.snd_wl2, seg.ack)):
+        wl1, start = self.snd_wl1, seg.seq
+        if (
+            force
+            or 0 < ((start - wl1) & MASK) < HALF  # lt(SND.WL1, SEG.SEQ)
+            or (wl1 == start and ((seg.ack - self.snd_wl2) & MASK) < HALF)  # le(SND.WL2, SEG.ACK)
+        ):
             self.snd_wnd = seg.wnd
             self.snd_wl1 = seg.seq
             self.snd_wl2 = seg.ack
@@ -704,6 +719,8 @@ class Endpoint:
 
     def _output(self, now: float) -> None:
         """Segmentize the send buffer within the peer's window, then the FIN once it is empty."""
+        if not self.send_buffer and not self.fin_pending:
+            return  # the common case: called after every ACK with nothing left to send
         if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK):
             return
         buffer = self.send_buffer
@@ -727,7 +744,7 @@ class Endpoint:
         if not self.retransmission_queue:
             self.head_since = now
         self.retransmission_queue.append(entry)
-        if sq.lt(self.snd_nxt, entry.end):
+        if 0 < ((entry.end - self.snd_nxt) & MASK) < HALF:  # lt(SND.NXT, entry end)
             self.snd_nxt = entry.end
         self._send_entry(entry, rule, retransmission=False)
         if "rto" not in self.timers:
@@ -746,7 +763,7 @@ class Endpoint:
     def _reply_ack(self, seg: Segment, now: float, rule: str) -> None:
         """An ACK in reply to a segment we could not accept, rate-limited unless it carried data
         (a data segment without SYN is not part of an ACK loop)."""
-        if seg.data and not seg.has(SYN):
+        if seg.data and not seg.flags & SYN:
             self._send_ack(rule)
             return
         if now - self.last_oow_ack < self.config.ack_ratelimit:
@@ -762,15 +779,8 @@ class Endpoint:
     def _emit_segment(
         self, seq: Seq, ack: Seq, flags: int, data: bytes, rule: str, retransmission: bool = False
     ) -> None:
-        segment = Segment(
-            sport=self.config.port,
-            dport=self.config.peer_port,
-            seq=seq,
-            ack=ack if flags & ACK else Seq(0),
-            flags=flags,
-            wnd=self.rcv_wnd,
-            data=data,
-        )
+        config = self.config
+        segment = Segment(config.port, config.peer_port, seq, ack if flags & ACK else _ZERO, flags, self.rcv_wnd, data)
         self._out.append(Send(segment, rule, retransmission))
 
     # ------------------------------------------------------------------ bookkeeping

@@ -17,7 +17,7 @@ from ..sim.world import Call, Note, RunawayError, World, derive_isn
 from .model import EndpointSpec, Expectation, Scenario, SentSpec, Step
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ExpectEvent(TraceEvent):
     """One checked item of an ``[[expect]]``: a state, the bytes received, or the last segment sent."""
 

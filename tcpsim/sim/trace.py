@@ -1,8 +1,10 @@
 """The trace: every thing that happens in a world, as typed records in the order they happened.
 
 Each record turns into one JSON object (the ``--format jsonl`` contract): ``t``, ``type`` and the
-type's own fields. Records are immutable and only ever appended, so a snapshot of a world only
-needs to remember how long its trace was.
+type's own fields. Records are values, never changed once made, and only ever appended, so a
+snapshot of a world only needs to remember how long its trace was. They are slotted dataclasses but
+not frozen ones: a frozen dataclass's ``__init__`` costs about four times as much (measured: 0.7 µs
+against 0.15 µs for seven fields), and a world writes several records per event.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def segment_fields(seg: Segment) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TraceEvent:
     """Base of all records: the simulated time it happened at."""
 
@@ -47,7 +49,7 @@ class TraceEvent:
         return {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StateEvent(TraceEvent):
     endpoint: str
     old: str
@@ -60,7 +62,7 @@ class StateEvent(TraceEvent):
         return {"endpoint": self.endpoint, "from": self.old, "to": self.new, "event": self.event, "rule": self.rule}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SendEvent(TraceEvent):
     """A segment put on the wire by an endpoint (``injected``: by a scenario, in its name)."""
 
@@ -85,7 +87,7 @@ class SendEvent(TraceEvent):
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ArriveEvent(TraceEvent):
     endpoint: str
     id: int
@@ -100,7 +102,7 @@ class ArriveEvent(TraceEvent):
         return fields
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DropEvent(TraceEvent):
     id: int
     endpoint: str
@@ -111,7 +113,7 @@ class DropEvent(TraceEvent):
         return {"id": self.id, "endpoint": self.endpoint}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DuplicateEvent(TraceEvent):
     id: int
     endpoint: str
@@ -121,7 +123,7 @@ class DuplicateEvent(TraceEvent):
         return {"id": self.id, "endpoint": self.endpoint}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DelayEvent(TraceEvent):
     id: int
     endpoint: str
@@ -132,7 +134,7 @@ class DelayEvent(TraceEvent):
         return {"id": self.id, "endpoint": self.endpoint, "by": self.by}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DeliverEvent(TraceEvent):
     endpoint: str
     data: bytes
@@ -142,7 +144,7 @@ class DeliverEvent(TraceEvent):
         return {"endpoint": self.endpoint, "data": self.data.decode("utf-8", "replace")}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CallEvent(TraceEvent):
     """The user (or a scenario step) made a call on an endpoint: listen, connect, send…"""
 
@@ -161,7 +163,7 @@ class CallEvent(TraceEvent):
         return fields
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ErrorEvent(TraceEvent):
     """A user call the endpoint refused, with the RFC's error string."""
 
@@ -174,7 +176,7 @@ class ErrorEvent(TraceEvent):
         return {"endpoint": self.endpoint, "call": self.call, "message": self.message}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SignalEvent(TraceEvent):
     """An asynchronous report to the endpoint's user ("error: connection reset", …)."""
 
@@ -187,7 +189,7 @@ class SignalEvent(TraceEvent):
         return {"endpoint": self.endpoint, "message": self.message, "rule": self.rule}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DiscardEvent(TraceEvent):
     """An arriving segment that the endpoint dropped, and why."""
 
@@ -201,7 +203,7 @@ class DiscardEvent(TraceEvent):
         return {"endpoint": self.endpoint, "id": self.id, "reason": self.reason, "rule": self.rule}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class TimerEvent(TraceEvent):
     endpoint: str
     name: str
@@ -214,7 +216,7 @@ class TimerEvent(TraceEvent):
         return {"endpoint": self.endpoint, "name": self.name, "action": self.action, "deadline": deadline}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class NoteEvent(TraceEvent):
     """Something the host wants in the trace that is not a protocol event (a fault rule armed…)."""
 
