@@ -28,7 +28,6 @@ under cProfile (a separate, untimed pass). Nothing here is asserted by a test: t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -44,7 +43,7 @@ if TYPE_CHECKING:
     import cProfile
 
 # `tcpsim` builds its whole parser, this module's options included, on every start: the heavier
-# modules (asyncio, subprocess, cProfile, …) are imported where they are used.
+# modules (asyncio, subprocess, cProfile, json, …) are imported where they are used.
 
 FIGURES = ("engine", "load", "load_memory", "startup", "timeline", "keypress")
 TIMELINE_SIZES = (100, 10_000, 100_000)
@@ -454,6 +453,8 @@ def _run_child(code: str, *args: str, env: dict[str, str] | None = None, timeout
         os.unlink(path)
     if result.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+    import json
+
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -476,6 +477,7 @@ def _stats_top(rows: list[list[Any]], limit: int = 15) -> dict[str, Any]:
 
 
 def bench_load(quick: bool, profile: bool = False) -> tuple[Figure, Figure]:
+    import json
     import subprocess
 
     connections = 4_000 if quick else 100_000
@@ -632,6 +634,7 @@ def _startup_once(which: str, script: str, cache: str, profile: bool = False) ->
 
     Bytecode is cached in ``cache`` (and written there by the first, untimed run), as it is for an
     installed package, even where the environment says PYTHONDONTWRITEBYTECODE."""
+    import json
     import subprocess
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -1115,6 +1118,8 @@ def main_from_args(args: argparse.Namespace) -> int:
         quick=args.quick, only=tuple(args.only) if args.only else None, profile=args.profile, progress=progress
     )
     if args.json:
+        import json
+
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
     else:

@@ -6,7 +6,6 @@ under each state change and segment, dimmed, the RFC 9293 rule that caused it.
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
@@ -51,6 +50,8 @@ def print_error(message: str) -> None:
 
 def write_jsonl(trace: Iterable[TraceEvent], out: IO[str]) -> None:
     """One JSON object per line, in the order things happened (the ``--format jsonl`` contract)."""
+    import json  # here: the app imports this module on every start, and never writes JSON lines
+
     for event in trace:
         out.write(json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
 

@@ -32,7 +32,6 @@ import copy
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
 
 from ..core import actions as act
 from ..core import seq as sq
@@ -47,7 +46,6 @@ from ..sim.trace import (
     DiscardEvent,
     DropEvent,
     ErrorEvent,
-    NoteEvent,
     SendEvent,
     SignalEvent,
     StateEvent,
@@ -55,14 +53,13 @@ from ..sim.trace import (
     TraceEvent,
     round_time,
 )
+from .notes import DEFAULT_MSL, CaptureNote  # defined apart, for what needs them without the observer
 from .reader import Conversation, TcpPacket, endpoint_text
 
 SYN, FIN, RST, ACK, PSH = Flags.SYN, Flags.FIN, Flags.RST, Flags.ACK, Flags.PSH
 NAMES = ("client", "server")
 UNLIMITED = 1 << 30
 """The window (and MSS) an observer assumes where the capture does not tell: never the limit."""
-DEFAULT_MSL = 30.0
-"""Linux waits 60 s in TIME-WAIT whatever the path; 2·MSL with MSL = 30 s is the same."""
 
 SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
 FIN_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_RECEIVED)
@@ -87,28 +84,6 @@ FORCED = {
 
 def peer_of(name: str) -> str:
     return "server" if name == "client" else "client"
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class CaptureNote(NoteEvent):
-    """What the observer could not explain, or had to assume, about a capture.
-
-    ``kind``: ``start`` (the capture begins mid-connection), ``unexplained`` (a segment the
-    inferred state does not allow), ``gap`` (bytes missing from the capture), ``lost`` (taken as
-    lost on the way), ``late`` (arrived late), ``missing`` (a segment the model would send is not
-    in the capture), ``time-wait`` (TIME-WAIT ended before 2·MSL) and ``projection`` (what
-    happens after the capture ends).
-    """
-
-    endpoint: str | None = None
-    kind: str = "note"
-    type: ClassVar[str] = "note"
-
-    def _fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"text": self.text, "kind": self.kind}
-        if self.endpoint is not None:
-            fields["endpoint"] = self.endpoint
-        return fields
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from .observer import DEFAULT_MSL
+from .notes import DEFAULT_MSL  # not the observer's module: every start of `tcpsim` imports this one
 
 FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
 

@@ -19,12 +19,17 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import dpkt
-import dpkt.pcapng
+from typing import TYPE_CHECKING
 
 from ..core.segment import Flags, Segment
 from ..core.seq import seq
+
+if TYPE_CHECKING:
+    import dpkt
+
+# dpkt (with the 70-odd protocol modules its package imports, ~20 ms) is imported by the functions
+# that decode a capture file, not here: the observer and the capture package import this module for
+# its types and helpers, and only reading a file needs the decoder.
 
 LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_LOOP = 0, 1, 108
 LINKTYPE_RAW, LINKTYPE_RAW_BSD, LINKTYPE_RAW_OPENBSD = 101, 12, 14
@@ -191,6 +196,8 @@ def _truncated(name: str, frame: int, offset: int, what: str) -> CaptureError:
 
 
 def _read_pcap(name: str, path: Path, data: bytes) -> Capture:
+    import dpkt.pcap
+
     order, unit = _PCAP_MAGICS[data[:4]]  # nanoseconds per tick of the fraction
     header_cls = dpkt.pcap.LEFileHdr if order == "<" else dpkt.pcap.FileHdr
     record_cls = dpkt.pcap.LEPktHdr if order == "<" else dpkt.pcap.PktHdr
@@ -229,6 +236,8 @@ def _read_pcap(name: str, path: Path, data: bytes) -> Capture:
 
 
 def _read_pcapng(name: str, path: Path, data: bytes) -> Capture:
+    import dpkt.pcapng
+
     capture = Capture(path, "pcapng", [], 0, [])
     interfaces: list[tuple[int, int, int]] = []  # (link type, ticks per second, offset in seconds)
     little = True
@@ -308,6 +317,8 @@ def _check_link(name: str, linktype: int) -> None:
 # ---------------------------------------------------------------------------------------- packets
 def _decode(capture: Capture, frame: int, time_ns: int, linktype: int, raw: bytes, wire_len: int) -> None:
     """Append the frame's TCP segment to the capture, or count why it is not one."""
+    import dpkt
+
     try:
         ip = _network_layer(linktype, raw)
     except (dpkt.UnpackError, struct.error, ValueError):
@@ -359,6 +370,8 @@ def _decode(capture: Capture, frame: int, time_ns: int, linktype: int, raw: byte
 
 
 def _network_layer(linktype: int, raw: bytes) -> dpkt.ip.IP | dpkt.ip6.IP6 | None:
+    import dpkt
+
     if linktype == LINKTYPE_ETHERNET:
         inner = dpkt.ethernet.Ethernet(raw).data
     elif linktype == LINKTYPE_LINUX_SLL:
@@ -378,6 +391,8 @@ def _network_layer(linktype: int, raw: bytes) -> dpkt.ip.IP | dpkt.ip6.IP6 | Non
 
 
 def _ip(raw: bytes) -> dpkt.ip.IP | dpkt.ip6.IP6 | None:
+    import dpkt
+
     version = raw[0] >> 4 if raw else 0
     if version == 4:
         return dpkt.ip.IP(raw)

@@ -589,7 +589,7 @@ class Endpoint:
                     self._hold_text(seg)
                     self._send_ack("3.10.7.4 seventh: out-of-order segment held, ACK RCV.NXT (MAY-13)")
                     return
-            if not fin:
+            if not fin and self.held:
                 fin, drained = self._drain_held()
                 must_ack = must_ack or drained
         elif seg.flags & FIN and seg.seq == self.rcv_nxt:

@@ -17,12 +17,14 @@ import socket
 from collections.abc import Iterable
 from typing import BinaryIO
 
-import dpkt
-
 from ..core.segment import Segment
 from ..scenario.model import Scenario
 from ..sim.trace import TraceEvent
 from .capture import Packet, addresses, captured
+
+# dpkt is imported where a packet is built or a file written, not here: its package loads 70-odd
+# protocol modules (~20 ms), which nothing that merely imports the exporters (`from tcpsim.export
+# import ...`) should pay for, least of all the start of the app, which writes a pcap only on `p`.
 
 EPOCH = 1_767_225_600
 """2026-01-01T00:00:00Z as a Unix time: simulated t = 0 in the pcap."""
@@ -34,6 +36,8 @@ SNAPLEN = 65535
 
 def packet_bytes(seg: Segment, src: str, dst: str, ip_id: int = 0) -> bytes:
     """One segment as the bytes of an IPv4 packet with its TCP header, checksums filled in."""
+    import dpkt
+
     tcp = dpkt.tcp.TCP(
         sport=seg.sport,
         dport=seg.dport,
@@ -62,6 +66,8 @@ def _timestamp(t: float) -> float:
 
 
 def _write(packets: Iterable[Packet], addr: dict[str, str], out: BinaryIO) -> int:
+    import dpkt
+
     writer = dpkt.pcap.Writer(out, snaplen=SNAPLEN, linktype=LINKTYPE_RAW)
     count = 0
     for p in packets:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
-from .engine import CLOSERS, DEFAULT_PORTS, LoadConfig
+if TYPE_CHECKING:
+    from .engine import LoadConfig
 
+# `tcpsim` builds every subcommand's parser on each start, the app's included, so this module does
+# not import the engine (and the core's dataclasses with it): the two values the options need are
+# repeated here, and tests/lab/test_lab_cli.py checks that they match the engine's.
+CLOSERS = ("client", "server")
+"""Which side may close first: :data:`tcpsim.lab.engine.CLOSERS`."""
+DEFAULT_PORTS = (32768, 60999)
+"""Linux's default ``net.ipv4.ip_local_port_range``: :data:`tcpsim.lab.engine.DEFAULT_PORTS`."""
 FORMATS = ("text", "jsonl")
 
 
@@ -69,6 +78,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> LoadConfig:
     """The lab's configuration; raises ValueError when the options do not fit together."""
+    from .engine import LoadConfig
+
     return LoadConfig(
         rate=args.rate,
         duration=args.duration,

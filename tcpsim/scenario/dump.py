@@ -4,7 +4,6 @@ can be saved, shared and replayed by ``tcpsim run``. :func:`load_text` reads bac
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..core.segment import format_flags
@@ -20,7 +19,10 @@ def _value(value: Any) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):
-        # JSON's string escapes are all valid TOML basic-string escapes.
+        # JSON's string escapes are all valid TOML basic-string escapes. (json is imported here:
+        # only saving a scenario needs it, and the app imports this module on every start.)
+        import json
+
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"

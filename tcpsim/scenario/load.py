@@ -10,7 +10,6 @@ import difflib
 import ipaddress
 import math
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -197,6 +196,8 @@ def load_bytes(raw: bytes, source: str = "<scenario>", path: Path | None = None)
 
 def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -> Scenario:
     """Check and parse scenario TOML."""
+    import tomllib  # here, not at the top: the app starts on the built-in sandbox and reads no TOML
+
     if not text.strip():
         raise ScenarioError(source, "", "the file is empty; a scenario needs at least a name and one [[step]]")
     try:

@@ -7,31 +7,35 @@ each the widgets are handed the new state to draw. No widget changes protocol st
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from ..core.states import State
-from ..export import write_pcap
 from ..render import segment_label
-from ..scenario import Scenario, ScenarioError, load_file
+from ..scenario import Scenario
 from ..scenario.session import Outcome, Session
 from ..sim.trace import SendEvent, StateEvent, TimerEvent
 from .commands import COMMANDS, bindings
 from .i18n import tr
-from .screens.dialogs import Details, FaultMenu, Prompt, ScenarioInfo
-from .screens.help import Help
 from .screens.load import LoadScenario
-from .widgets.diagram import StateDiagram, WalkKey
 from .widgets.endpoint import EndpointPane
 from .widgets.eventlog import EventLog
+from .widgets.footer import KeyFooter
 from .widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from .widgets.diagram import StateDiagram, WalkKey
+
+# The dialogs and the help screen are imported where they are opened: start-up needs none of them.
 
 SPEEDS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 DEFAULT_SPEED = 3  # 0.2×: a 0.1 s hop takes half a second, slow enough to watch a segment travel
@@ -40,6 +44,10 @@ IDLE_FACTOR = 20.0
 FRAME = 1 / 30
 COMPACT_WIDTH = 110
 FAULT_DELAY = 0.5
+FIRST_VIEW = "timeline"
+"""The centre view the app opens on."""
+FIRST_ENDPOINT = "client"
+"""The endpoint user commands go to when the app opens."""
 
 
 class TcpsimApp(App[None]):
@@ -51,9 +59,9 @@ class TcpsimApp(App[None]):
 
     playing: reactive[bool] = reactive(False)
     speed_index: reactive[int] = reactive(DEFAULT_SPEED)
-    focused_endpoint: reactive[str] = reactive("client")
+    focused_endpoint: reactive[str] = reactive(FIRST_ENDPOINT)
     relative: reactive[bool] = reactive(False)
-    view: reactive[str] = reactive("timeline")
+    view: reactive[str] = reactive(FIRST_VIEW)
 
     def __init__(self, scenario: Scenario | None = None, *, clock: bool = True, session: Session | None = None) -> None:
         super().__init__()
@@ -63,19 +71,36 @@ class TcpsimApp(App[None]):
         self._expect_seen = 0
         self._last_frame = time.monotonic()
         self._use_clock = clock
+        self._diagram_slot = Vertical(id="diagram")
+        self._diagram: StateDiagram | None = None
+        """The state diagram, once composed and mounted (on its first showing: _show_diagram)."""
 
     # ------------------------------------------------------------------ layout
+    def get_default_screen(self) -> Screen:
+        """The screen, born with the classes of the first view.
+
+        ``watch_view`` keeps a ``-view-NAME`` class on the screen. Added at mount, it would
+        restyle the whole DOM once more before the first frame; given here, before anything is
+        styled, it costs nothing (and ``watch_view`` finds it already set). Not ``self.view``:
+        reading the reactive here would run ``watch_view`` before the screen is on the stack.
+        """
+        return Screen(id="_default", classes=f"-view-{FIRST_VIEW}")
+
     def compose(self) -> ComposeResult:
+        # The panes are born focused or not and in their first state, so that mounting styles them
+        # once (not self.focused_endpoint: reading it here would run its watcher before the panes exist).
+        states = {name: ep.state for name, ep in self.session.world.endpoints.items()}
         yield Static(id="status")
         with Horizontal(id="main"):
-            yield EndpointPane("client")
-            with ContentSwitcher(initial="timeline", id="centre"):
+            yield EndpointPane("client", focused=FIRST_ENDPOINT == "client", state=states["client"])
+            with ContentSwitcher(initial=FIRST_VIEW, id="centre"):
                 yield Timeline(id="timeline")
-                with Vertical(id="diagram"):
-                    yield StateDiagram(id="state-diagram")
-            yield EndpointPane("server")
+                # The state diagram (some thirty widgets) is composed the first time it is shown:
+                # see _show_diagram. Most sessions start, and many stay, on the timeline.
+                yield self._diagram_slot
+            yield EndpointPane("server", focused=FIRST_ENDPOINT == "server", state=states["server"])
         yield EventLog(id="log")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#client", EndpointPane).focused_endpoint = True
@@ -85,8 +110,21 @@ class TcpsimApp(App[None]):
         self._ticker = self.set_interval(FRAME, self._tick, pause=True)
         self.on_resize()
         self.refresh_view()
+        self.call_after_refresh(self._welcome)
+
+    def _welcome(self) -> None:
+        """The scenario's summary and the first keys, as a toast once the screen is first drawn.
+
+        Posted from ``on_mount`` it would be mounted, styled and laid out before the first frame,
+        holding the whole screen back by some 5 ms for an overlay that can come a frame later.
+        """
         scenario = self.session.scenario
-        self.notify(f"{scenario.summary}\nn step · space play · i the story · ? help", title=scenario.name, timeout=8)
+        self.notify(
+            f"{scenario.summary}\nn step · space play · i the story · ? help",
+            title=scenario.name,
+            timeout=8,
+            markup=False,  # the summary comes from a file: show it as written
+        )
 
     def on_resize(self, _event: object = None) -> None:
         """Narrow terminals stack the panes above the centre view instead of beside it."""
@@ -127,9 +165,15 @@ class TcpsimApp(App[None]):
         if checks:
             verdict = f" · {tr('expectations')} {passed}/{len(checks)} " + ("✓" if passed == len(checks) else "✗")
         done = f" · {tr('finished')}" if s.finished and not self.playing else ""
+        from textual.content import Content  # loaded with textual already: costs nothing
+
+        # The name comes from a file: a template variable is shown as written, never read as markup.
         self.query_one("#status", Static).update(
-            f"[b]{s.scenario.name}[/b] · t = [b]{s.now:8.3f}[/b] s · {mode} ×{speed:g} · "
-            f"→ [b]{tr(self.focused_endpoint)}[/b]{verdict}{done}"
+            Content.from_markup(
+                f"[b]$name[/b] · t = [b]{s.now:8.3f}[/b] s · {mode} ×{speed:g} · "
+                f"→ [b]{tr(self.focused_endpoint)}[/b]{verdict}{done}",
+                name=s.scenario.name,
+            )
         )
 
     def _restarts(self, name: str) -> int:
@@ -163,8 +207,26 @@ class TcpsimApp(App[None]):
         return last
 
     def _paint_diagram(self) -> None:
+        """Bring the state diagram up to date, once it exists (_show_diagram paints it when it does)."""
+        if self._diagram is None:
+            return
         states = {name: ep.state for name, ep in self.session.world.endpoints.items()}
-        self.query_one(StateDiagram).show(states, self._last_transitions(), self.walked, self.focused_endpoint)
+        self._diagram.show(states, self._last_transitions(), self.walked, self.focused_endpoint)
+
+    async def _show_diagram(self) -> None:
+        """Compose the state diagram on its first showing, then paint it.
+
+        Composed at start-up it would add some thirty widgets to style and lay out before the
+        first frame, for a view that only ``v`` opens.
+        """
+        if self._diagram is None:
+            from .widgets.diagram import StateDiagram  # its module too is loaded on first use
+
+            diagram = StateDiagram(id="state-diagram")
+            await self._diagram_slot.mount(diagram)  # returns once its boxes are composed
+            self._diagram = diagram
+        if self.view == "diagram":
+            self._paint_diagram()
 
     def _announce_checks(self) -> None:
         checks = self.session.checks
@@ -258,6 +320,8 @@ class TcpsimApp(App[None]):
         self._report(self.session.act(self.focused_endpoint, "retransmit"))
 
     def action_send(self) -> None:
+        from .screens.dialogs import Prompt
+
         endpoint = self.focused_endpoint
 
         def done(text: str | None) -> None:
@@ -274,6 +338,8 @@ class TcpsimApp(App[None]):
         self._report(outcome)
 
     def action_fault(self) -> None:
+        from .screens.dialogs import FaultMenu
+
         target = self._fault_target()
         if target is None:
             self.notify(tr("no_flight"), severity="warning")
@@ -307,47 +373,101 @@ class TcpsimApp(App[None]):
         self.push_screen(LoadScenario(), done)
 
     def load_path(self, path: Path) -> bool:
+        """Open a scenario or a capture (told apart by its first bytes) in place of the current session.
+
+        Every problem is an error notification that names the file and says what is wrong, and the
+        session is left exactly as it was: nothing is replaced until the file has been read and
+        checked in full. Messages are shown without markup: they quote file names and file content.
+        """
+        from .opening import OpenError, open_path
+
         try:
-            scenario = load_file(path)
-        except ScenarioError as exc:
-            self.notify(str(exc), title="Cannot load", severity="error", timeout=10)
+            opened = open_path(path)
+            if opened.capture is not None:
+                from ..capture.session import ImportSession
+
+                imported: Session | None = ImportSession(opened.capture)
+            else:
+                imported = None
+        except OpenError as exc:
+            self.notify(str(exc), title="Cannot load", severity="error", timeout=10, markup=False)
+            return False
+        except Exception as exc:  # a reader's bug must not take the app, and the user's session, with it
+            message = f"{path}: cannot be opened ({type(exc).__name__}: {exc})"
+            self.notify(message, title="Cannot load", severity="error", timeout=10, markup=False)
             return False
         self.playing = False
-        self.session.load(scenario)
-        self.notify(f"{scenario.summary}\n{tr('loaded', name=scenario.name)} i: the whole story.", timeout=8)
+        if imported is not None:
+            self.session = imported
+        else:
+            assert opened.scenario is not None
+            self.session.load(opened.scenario)
+        scenario = self.session.scenario
+        self.notify(
+            f"{scenario.summary}\n{tr('loaded', name=scenario.name)} i: the whole story.", timeout=8, markup=False
+        )
+        if opened.capture is not None and len(opened.capture.conversations) > 1:
+            count = len(opened.capture.conversations)
+            self.notify(
+                f"{path}: {count} TCP conversations; showing stream 0 (tcpsim import {path} --stream N for another)",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         self.refresh_view()
         return True
 
     def action_save(self) -> None:
+        from .screens.dialogs import Prompt
+
         name = "".join(c if c.isalnum() else "-" for c in self.session.scenario.name.lower()).strip("-")
         default = f"{name or 'session'}-saved.toml"
 
         def done(text: str | None) -> None:
             if not text:
                 return
-            path = Path(text).expanduser()
+            from .opening import user_path  # ~nosuchuser must not end the app
+
+            path = user_path(text)
             try:
                 path.write_text(self.session.to_toml(), encoding="utf-8")
-            except OSError as exc:
-                self.notify(f"{path}: {exc.strerror or exc}", title="Cannot save", severity="error")
+            except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+                self.notify(
+                    f"{path}: {getattr(exc, 'strerror', None) or exc}",
+                    title="Cannot save",
+                    severity="error",
+                    markup=False,
+                )
                 return
-            self.notify(tr("saved", path=str(path)))
+            self.notify(tr("saved", path=str(path)), markup=False)  # a typed path is not markup
 
         self.push_screen(Prompt(tr("save_prompt"), default), done)
 
     def action_export_pcap(self) -> None:
+        from .screens.dialogs import Prompt
+
         name = "".join(c if c.isalnum() else "-" for c in self.session.scenario.name.lower()).strip("-")
 
         def done(text: str | None) -> None:
             if not text:
                 return
-            path = Path(text).expanduser()
+            from ..export.pcap import write_pcap  # dpkt and the exporters load when first needed
+            from .opening import user_path  # ~nosuchuser must not end the app
+
+            path = user_path(text)
             try:
                 count = write_pcap(self.session.trace, self.session.scenario, path)
-            except OSError as exc:
-                self.notify(f"{path}: {exc.strerror or exc}", title="Cannot export", severity="error")
+            except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+                self.notify(
+                    f"{path}: {getattr(exc, 'strerror', None) or exc}",
+                    title="Cannot export",
+                    severity="error",
+                    markup=False,
+                )
                 return
-            self.notify(f"{count} packets written to {path} (captured at the sender): open it in Wireshark.")
+            self.notify(
+                f"{count} packets written to {path} (captured at the sender): open it in Wireshark.", markup=False
+            )
 
         self.push_screen(Prompt("Export the segments so far as a pcap file", f"{name or 'session'}.pcap"), done)
 
@@ -363,23 +483,34 @@ class TcpsimApp(App[None]):
         if view in ("timeline", "diagram"):
             self.query_one("#centre", ContentSwitcher).current = view
         if view == "diagram":
-            self._paint_diagram()
+            if self._diagram is None:
+                self.call_next(self._show_diagram)
+            else:
+                self._paint_diagram()
 
     def action_toggle_relative(self) -> None:
         self.relative = not self.relative
         self.refresh_view()
 
     def action_help(self) -> None:
+        from .screens.help import Help
+
         self.push_screen(Help())
 
     def action_info(self) -> None:
+        from .screens.dialogs import ScenarioInfo
+
         self.push_screen(ScenarioInfo(self.session.scenario))
 
     # ------------------------------------------------------------------ details
     def on_timeline_activated(self, message: Timeline.Activated) -> None:
+        from .screens.dialogs import Details
+
         self.push_screen(Details(message.event))
 
     def on_event_log_inspect(self, message: EventLog.Inspect) -> None:
+        from .screens.dialogs import Details
+
         self.push_screen(Details(message.event))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -391,3 +522,10 @@ class TcpsimApp(App[None]):
                     command.description,
                     getattr(self, f"action_{command.action}"),
                 )
+
+
+# Importing the app is the last thing start-up does before it builds the screen. The ~50,000
+# objects created so far (modules, functions, Textual's and Rich's tables, the core's classes) live
+# as long as the process: out of the cyclic collector's sight, they no longer make its first full
+# collection, which otherwise lands while the first frame is drawn, cost ~12 ms, nor each later one.
+gc.freeze()

@@ -18,6 +18,9 @@ class Command:
     description: str
     """One line for the palette and the help screen."""
     footer: bool = True
+    """Shown in the footer. Only the keys a session is driven with are: the footer could not show
+    them all at 120 columns anyway, and each key shown is a widget that every start of the app
+    builds and styles. Every command stays in ``?`` help and the command palette."""
     display_key: str = ""
 
     @property
@@ -33,16 +36,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("o", "open", "Open", "OPEN: connect on the client, listen on the server"),
     Command("s", "send", "Send", "SEND data from the focused endpoint"),
     Command("c", "close", "Close", "CLOSE the focused endpoint's side (sends a FIN)"),
-    Command("a", "abort", "Abort", "ABORT the focused endpoint's connection (sends a RST)"),
-    Command("d", "drop_next", "Drop next", "Drop the next segment the focused endpoint sends"),
-    Command("x", "fault", "Fault", "Drop, duplicate or delay the segment selected in the timeline"),
-    Command("f", "retransmit", "Retransmit", "Retransmit the FIN (the oldest unacknowledged segment) now"),
-    Command("plus,equals_sign", "faster", "Faster", "Play faster", display_key="+"),
-    Command("minus,underscore", "slower", "Slower", "Play slower", display_key="-"),
+    Command("a", "abort", "Abort", "ABORT the focused endpoint's connection (sends a RST)", footer=False),
+    Command("d", "drop_next", "Drop next", "Drop the next segment the focused endpoint sends", footer=False),
+    Command("x", "fault", "Fault", "Drop, duplicate or delay the segment selected in the timeline", footer=False),
+    Command(
+        "f", "retransmit", "Retransmit", "Retransmit the FIN (the oldest unacknowledged segment) now", footer=False
+    ),
+    Command("plus,equals_sign", "faster", "Faster", "Play faster", display_key="+", footer=False),
+    Command("minus,underscore", "slower", "Slower", "Play slower", display_key="-", footer=False),
     Command("r", "restart", "Restart", "Restart the scenario from t = 0", footer=False),
-    Command("l", "load", "Load", "Load a scenario (bundled, or any file)"),
+    Command("l", "load", "Load", "Load a scenario (bundled, or any file)", footer=False),
     Command("i", "info", "Story", "The scenario's story: what happens, why, and what it expects", footer=False),
-    Command("w", "save", "Save", "Save what was done as a scenario file that replays to the same result"),
+    Command("w", "save", "Save", "Save what was done as a scenario file that replays to the same result", footer=False),
     Command("p", "export_pcap", "Export pcap", "Export the segments so far as a pcap file for Wireshark", footer=False),
     Command("v", "switch_view", "View", "Switch the centre view: timeline ⇄ state diagram"),
     Command("t", "toggle_relative", "Rel/Abs", "Show sequence numbers relative to the ISN, or absolute", footer=False),

@@ -78,6 +78,80 @@ _TEXT: dict[str, dict[str, str]] = {
             "is re-acknowledged and restarts the wait (RFC 9293 §3.10.7.4)."
         ),
         "expectations": "checks",
+        # The TIME-WAIT lab, live (screens/lab.py)
+        "lab_title": "TIME-WAIT lab",
+        "lab_states_title": "Sockets per state, as in ss -s",
+        "lab_state": "state",
+        "lab_total": "total",
+        "lab_closed_note": "CLOSED TCBs are deleted at once",
+        "lab_ss": "ss -s on the {side}:\n  TCP: {total} (estab {estab}, timewait {tw})",
+        "lab_ports_title": "Ephemeral ports on the client",
+        "lab_ports_use": "{used} of {total} in use ({pct})",
+        "lab_ports_hold": "{lo}-{hi}: each connection holds its port ≈ {hold} s, so at most {max_rate} connects/s",
+        "lab_connects": "connects: {attempted} tried · {ok} got a port · {completed} over, TCB gone · {reset} reset",
+        "lab_failed": (
+            "✗ {n} connects failed with EADDRNOTAVAIL, address not available (“{message}”): "
+            "no ephemeral port was free. First at t = {first} s."
+        ),
+        "lab_not_failed": (
+            "✓ every connect got a port (with none free, connect() fails: EADDRNOTAVAIL, address not available)"
+        ),
+        "lab_syn_tw": "{n} SYNs met their 4-tuple still in TIME-WAIT on the server",
+        "lab_chart_title": "Over time · one column = {step} s",
+        "lab_tw_series": "TIME-WAIT on the {side}: {now} now, ≈ {expected} expected",
+        "lab_ports_series": "ports in use: {now} of {total}",
+        "lab_failed_series": "failed",
+        "lab_why_title": "What you see, and why",
+        "lab_explain": (
+            "Each connection is two RFC 9293 endpoints (the same core as the two-endpoint view): connect, "
+            "request, reply, close. The side that closes first holds TIME-WAIT for 2·MSL = {two_msl} s, so "
+            "TIME-WAIT piles up there to about rate × 2·MSL = {rate}/s × {two_msl} s = {product} (Little's law). "
+            "A client port stays taken until its TCB is gone, TIME-WAIT included: if the client closes first "
+            "and rate × 2·MSL exceeds the port range ({ports}), the ports run out and connect() fails with "
+            "EADDRNOTAVAIL, address not available, until a TIME-WAIT ends."
+        ),
+        "lab_verdict_out": (
+            "Here: {product} > {ports} ports, so they run out at about t = {at} s; from then on only about "
+            "{max_rate} connects per second succeed, one for each TIME-WAIT that ends."
+        ),
+        "lab_verdict_last": "Here: {product} ≤ {ports} ports, so the ports last (the range sustains {max_rate}/s).",
+        "lab_verdict_server": (
+            "Here the server closes first: TIME-WAIT is on the server, and a client port is free again "
+            "{hold} s after its connect. Each port comes round every {reuse} s."
+        ),
+        "lab_verdict_meets": (
+            " That is within 2·MSL: the new SYN finds the old 4-tuple still in TIME-WAIT on the server "
+            "(a challenge ACK, the client's RST, the SYN again after the RTO)."
+        ),
+        "lab_try": (
+            "Try: m MSL · c closing side · p ports · r rate · d duration · +/- simulated seconds per second · presets:"
+        ),
+        "lab_paused": "paused",
+        "lab_done": "finished",
+        "lab_speed": "×{speed}",
+        "lab_cpu": "CPU-bound: ×{actual}",
+        "lab_settings": (
+            "{rate}/s for {duration} s · MSL {msl} s, 2·MSL {two_msl} s · {closer} closes · ports {lo}-{hi}"
+        ),
+        "lab_prompt_msl": "MSL in seconds (TIME-WAIT lasts 2·MSL; Linux's 2·MSL is 60 s)",
+        "lab_prompt_ports": "The client's ephemeral port range, LO-HI (Linux: 32768-60999)",
+        "lab_prompt_rate": "New connections per second",
+        "lab_prompt_duration": "For how many seconds connects are made",
+        "lab_field_msl": "MSL",
+        "lab_field_ports": "port range",
+        "lab_field_rate": "rate",
+        "lab_field_duration": "duration",
+        "lab_field_closer": "closing side",
+        "lab_bad_title": "The lab keeps its settings",
+        "lab_bad": "{problem}. The lab goes on with {settings}.",
+        "lab_restarted": "Restarted: {settings}",
+        "lab_preset_1": "TIME-WAIT piles up on the client",
+        "lab_preset_2": "the ports run out",
+        "lab_preset_3": "the server closes first",
+        "lab_preset_4": "a short MSL",
+        "lab_finished_hint": (
+            "The run is over: every connect tried, every TCB gone. R runs it again, or change a setting."
+        ),
     },
     "zh": {
         "client": "客户端",
@@ -128,6 +202,75 @@ _TEXT: dict[str, dict[str, str]] = {
             "过期：共 2·MSL。TIME-WAIT 中每收到一个 FIN，都会重新确认并重启等待（RFC 9293 §3.10.7.4）。"
         ),
         "expectations": "检查",
+        # TIME-WAIT 实验（screens/lab.py）
+        "lab_title": "TIME-WAIT 实验",
+        "lab_states_title": "各状态的套接字数（同 ss -s）",
+        "lab_state": "状态",
+        "lab_total": "合计",
+        "lab_closed_note": "到达 CLOSED 的 TCB 立即删除",
+        "lab_ss": "{side}上的 ss -s：\n  TCP: {total} (estab {estab}, timewait {tw})",
+        "lab_ports_title": "客户端的临时端口",
+        "lab_ports_use": "已用 {used} / {total}（{pct}）",
+        "lab_ports_hold": "{lo}-{hi}：每个连接占用端口约 {hold} 秒，所以每秒最多 {max_rate} 个 connect",
+        "lab_connects": "connect：尝试 {attempted} · 拿到端口 {ok} · 已结束并删除 TCB {completed} · 被重置 {reset}",
+        "lab_failed": (
+            "✗ {n} 次 connect 失败，错误 EADDRNOTAVAIL，address not available（“{message}”）："
+            "没有空闲的临时端口。第一次在 t = {first} 秒。"
+        ),
+        "lab_not_failed": (
+            "✓ 每次 connect 都拿到了端口（没有空闲端口时 connect() 失败：EADDRNOTAVAIL，address not available）"
+        ),
+        "lab_syn_tw": "{n} 个 SYN 到达时，服务器上同一四元组仍处于 TIME-WAIT",
+        "lab_chart_title": "随时间变化 · 每列 = {step} 秒",
+        "lab_tw_series": "{side}上的 TIME-WAIT：当前 {now}，预期约 {expected}",
+        "lab_ports_series": "已用端口：{now} / {total}",
+        "lab_failed_series": "失败",
+        "lab_why_title": "你看到的是什么，为什么",
+        "lab_explain": (
+            "每个连接都是两个 RFC 9293 端点（与双端点视图是同一个内核）：connect、请求、回复、close。"
+            "先关闭的一方要在 TIME-WAIT 中停留 2·MSL = {two_msl} 秒，所以那一侧的 TIME-WAIT 会累积到约 "
+            "速率 × 2·MSL = {rate}/秒 × {two_msl} 秒 = {product}（利特尔法则）。客户端端口在它的 TCB 删除前"
+            "（包括 TIME-WAIT）一直被占用：如果客户端先关闭，且 速率 × 2·MSL 超过端口范围（{ports}），"
+            "端口就会耗尽，connect() 以 EADDRNOTAVAIL（address not available）失败，直到有 TIME-WAIT 结束。"
+        ),
+        "lab_verdict_out": (
+            "此处：{product} > {ports} 个端口，所以约在 t = {at} 秒时耗尽；此后每秒只有约 {max_rate} 个 connect "
+            "成功，每结束一个 TIME-WAIT 成功一个。"
+        ),
+        "lab_verdict_last": "此处：{product} ≤ {ports} 个端口，所以端口够用（该范围每秒最多支撑 {max_rate} 个连接）。",
+        "lab_verdict_server": (
+            "此处由服务器先关闭：TIME-WAIT 在服务器上，客户端端口在 connect 之后 {hold} 秒即可再用。"
+            "每个端口每 {reuse} 秒轮到一次。"
+        ),
+        "lab_verdict_meets": (
+            "这在 2·MSL 之内：新的 SYN 会遇到服务器上仍处于 TIME-WAIT 的旧四元组"
+            "（挑战 ACK、客户端的 RST、RTO 之后重发 SYN）。"
+        ),
+        "lab_try": "试试：m MSL · c 先关闭的一方 · p 端口 · r 速率 · d 时长 · +/- 每秒模拟的秒数 · 预设：",
+        "lab_paused": "已暂停",
+        "lab_done": "已结束",
+        "lab_speed": "×{speed}",
+        "lab_cpu": "受 CPU 限制：×{actual}",
+        "lab_settings": (
+            "{rate}/秒，持续 {duration} 秒 · MSL {msl} 秒，2·MSL {two_msl} 秒 · {closer}先关闭 · 端口 {lo}-{hi}"
+        ),
+        "lab_prompt_msl": "MSL，单位秒（TIME-WAIT 持续 2·MSL；Linux 的 2·MSL 为 60 秒）",
+        "lab_prompt_ports": "客户端的临时端口范围，LO-HI（Linux：32768-60999）",
+        "lab_prompt_rate": "每秒新建的连接数",
+        "lab_prompt_duration": "发起 connect 的时长（秒）",
+        "lab_field_msl": "MSL",
+        "lab_field_ports": "端口范围",
+        "lab_field_rate": "速率",
+        "lab_field_duration": "时长",
+        "lab_field_closer": "先关闭的一方",
+        "lab_bad_title": "实验保持原设置",
+        "lab_bad": "{problem}。实验继续按 {settings} 运行。",
+        "lab_restarted": "已重启：{settings}",
+        "lab_preset_1": "TIME-WAIT 在客户端累积",
+        "lab_preset_2": "端口耗尽",
+        "lab_preset_3": "服务器先关闭",
+        "lab_preset_4": "较短的 MSL",
+        "lab_finished_hint": "本次运行已结束：所有 connect 都已尝试，所有 TCB 都已删除。按 R 再运行一次，或修改设置。",
     },
 }
 
@@ -184,6 +327,7 @@ _COMMANDS_ZH: dict[str, str] = {
     "toggle_relative": "序号显示为相对 ISN 的值或绝对值",
     "help": "按键、每个状态的解释，以及 TIME-WAIT 为何持续 2·MSL",
     "quit": "退出 tcpsim",
+    "load_lab": "TIME-WAIT 实验：大量短连接，实时显示各状态计数、临时端口，以及端口耗尽时的 EADDRNOTAVAIL",
 }
 
 _language = "en"

@@ -92,3 +92,12 @@ def test_the_lab_loads_no_ui_library() -> None:
         "assert not [m for m in sys.modules if m.startswith(('tcpsim.scenario', 'tcpsim.ui', 'tcpsim.cli'))]\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_options_repeat_the_engines_values() -> None:
+    """``tcpsim.lab.options`` does not import the engine (every start builds this parser), so it
+    repeats the two values its options need; they must stay the engine's."""
+    from tcpsim.lab import engine, options
+
+    assert options.CLOSERS == engine.CLOSERS
+    assert options.DEFAULT_PORTS == engine.DEFAULT_PORTS

@@ -7,7 +7,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ...core.states import parse_state
@@ -16,9 +15,10 @@ from ...scenario.runner import ExpectEvent
 from ...sim.trace import SendEvent, StateEvent, TraceEvent, segment_fields
 from ..i18n import describe_state, tr
 from ..widgets.eventlog import describe
+from .modal import Dialog
 
 
-class Prompt(ModalScreen[str | None]):
+class Prompt(Dialog[str | None]):
     """Ask for one line of text; escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -41,7 +41,7 @@ class Prompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class FaultMenu(ModalScreen[str | None]):
+class FaultMenu(Dialog[str | None]):
     """Drop, duplicate or delay one segment while it travels."""
 
     BINDINGS = [
@@ -77,29 +77,33 @@ class FaultMenu(ModalScreen[str | None]):
 
 
 def details_of(e: TraceEvent) -> Table:
-    """Every field of a trace record, with the explanation a learner needs."""
+    """Every field of a trace record, with the explanation a learner needs.
+
+    Cells that can quote data, notes or file content are :class:`Text`, not strings: a Rich table
+    reads a string cell as markup, and ``send "[/x]"`` must show as typed, not end the app.
+    """
     what, why = describe(e)
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_row("time", f"{e.t:.6f} s")
-    table.add_row("what", what)
+    table.add_row("what", Text(what))
     if why:
         table.add_row("rule", Text(f"RFC 9293 {why}" if why[0].isdigit() else why))
     if isinstance(e, SendEvent):
         for key, value in segment_fields(e.segment).items():
-            table.add_row(key, repr(value) if key == "data" else str(value))
+            table.add_row(key, Text(repr(value) if key == "data" else str(value)))
         table.add_row("segment length", f"{e.segment.seg_len} (SYN and FIN count one each)")
         table.add_row("retransmission", "yes" if e.retransmission else "no")
     if isinstance(e, StateEvent):
         table.add_row("new state", f"{e.new}: {describe_state(parse_state(e.new))}")
     if isinstance(e, ExpectEvent):
-        table.add_row("expected", str(e.expected))
-        table.add_row("actual", str(e.actual))
+        table.add_row("expected", Text(str(e.expected)))
+        table.add_row("actual", Text(str(e.actual)))
     return table
 
 
-class Details(ModalScreen[None]):
+class Details(Dialog[None]):
     """The full story of one segment or log line."""
 
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
@@ -118,7 +122,7 @@ class Details(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ScenarioInfo(ModalScreen[None]):
+class ScenarioInfo(Dialog[None]):
     """The loaded scenario's story: its description, its steps and what it expects."""
 
     BINDINGS = [Binding("escape,enter,q,i", "close", "Close")]
@@ -135,7 +139,7 @@ class ScenarioInfo(ModalScreen[None]):
         steps.add_column()
         for step in s.steps:
             what = step.do + (f" {step.data.decode('utf-8', 'replace')!r}" if step.data else "")
-            steps.add_row(f"{step.at:g} s", step.on, what + (f"  — {step.note}" if step.note else ""))
+            steps.add_row(f"{step.at:g} s", step.on, Text(what + (f"  — {step.note}" if step.note else "")))
         checks = Table.grid(padding=(0, 2))
         checks.add_column(justify="right", style="dim")
         checks.add_column()
@@ -144,9 +148,9 @@ class ScenarioInfo(ModalScreen[None]):
             parts += [f"{name} received {data.decode('utf-8', 'replace')!r}" for name, data in e.received.items()]
             if e.last_sent is not None:
                 parts.append("last segment sent")
-            checks.add_row(f"{e.at:g} s", ", ".join(parts) + (f"  — {e.note}" if e.note else ""))
+            checks.add_row(f"{e.at:g} s", Text(", ".join(parts) + (f"  — {e.note}" if e.note else "")))
         with VerticalScroll(classes="dialog-box wide tall"):
-            yield Label(s.name, classes="dialog-title")
+            yield Label(s.name, classes="dialog-title", markup=False)  # a name from a file, shown as written
             if s.summary:
                 yield Static(Text(s.summary, style="italic"))
             if s.description:

@@ -7,15 +7,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ...core.states import State
 from ..commands import COMMANDS
 from ..i18n import describe_command, describe_state, tr
+from .modal import Dialog
 
 
-class Help(ModalScreen[None]):
+class Help(Dialog[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def compose(self) -> ComposeResult:

@@ -86,8 +86,40 @@ class StateBox(Static):
 class StateDiagram(Grid):
     """Figure 5 as a grid of :class:`StateBox` es, plus the note-3 summary line."""
 
+    # Here rather than in tcpsim.tcss, so that it is parsed when the diagram is first shown (`v`)
+    # and not on every start. Nothing in the app's stylesheet competes with these rules.
     DEFAULT_CSS = """
-    StateDiagram { grid-size: 3 8; grid-gutter: 0 1; height: auto; }
+    StateDiagram {
+        grid-size: 3;
+        grid-columns: 1fr 1fr 1fr;
+        grid-gutter: 0 1;
+        height: auto;
+    }
+    StateDiagram .state-box {
+        border: round $panel-lighten-2;
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    StateDiagram .state-box.-client-here {
+        border: heavy cyan;
+        color: $text;
+    }
+    StateDiagram .state-box.-server-here {
+        border: heavy magenta;
+        color: $text;
+    }
+    StateDiagram .state-box.-client-here.-server-here {
+        border: double $accent;
+    }
+    StateDiagram .state-gap {
+        height: 1;
+    }
+    StateDiagram .diagram-summary {
+        column-span: 3;
+        height: auto;
+        padding: 0 1;
+    }
     """
 
     def compose(self) -> ComposeResult:

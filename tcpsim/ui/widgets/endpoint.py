@@ -6,6 +6,9 @@ The pane only reads an :class:`~tcpsim.core.tcb.Endpoint`; it never changes one.
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,6 +32,52 @@ def countdown_bar(remaining: float, total: float, width: int = BAR_WIDTH) -> str
     return "█" * full + "░" * (width - full)
 
 
+class RenderedOnce:
+    """A Rich renderable whose lines are worked out once per width, however often they are asked for.
+
+    Textual renders a Static's Rich content to measure its height at every layout, and again to
+    draw it: before the first frame, each pane's TCB table was laid out six times (a millisecond
+    each). A table's lines depend on the width and not on the height it is given (Rich renders
+    its rows with ``height=None``), so the lines from the first render serve every later one.
+    """
+
+    def __init__(self, renderable: Table) -> None:
+        self.renderable = renderable
+        self._lines: dict[tuple[object, ...], list[Segment]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (
+            id(console),
+            options.size,
+            options.min_width,
+            options.max_width,
+            options.is_terminal,
+            options.encoding,
+            options.legacy_windows,
+            options.justify,
+            options.overflow,
+            options.no_wrap,
+            options.highlight,
+            options.markup,
+        )  # every option but height and max_height
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = self._lines[key] = list(console.render(self.renderable, options))
+        return lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
+PHASE_CLASSES = ("-opening", "-established", "-closing", "-closed", "-time-wait")
+"""The state banner's classes, which colour it by the state's phase (tcpsim.tcss)."""
+
+
+def _phase_classes(state: State) -> tuple[str, ...]:
+    """The banner's classes for ``state``: its phase, and ``-time-wait`` in TIME-WAIT."""
+    return (f"-{state.phase}", "-time-wait") if state is State.TIME_WAIT else (f"-{state.phase}",)
+
+
 def _show(value: int, base: int, relative: bool) -> str:
     return str(sq.diff(sq.seq(value), sq.seq(base)) if relative else value)
 
@@ -45,14 +94,18 @@ class EndpointPane(VerticalScroll):
     focused_endpoint: reactive[bool] = reactive(False)
     """Whether user commands go to this endpoint (shown with the accent border)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(id=name, classes="endpoint")
+    def __init__(self, name: str, *, focused: bool = False, state: State = State.CLOSED) -> None:
+        """``focused`` and ``state`` are what the pane first shows: given here, they are styled with
+        everything else, where setting them after mount would restyle the pane once more each."""
+        super().__init__(id=name, classes="endpoint -focused" if focused else "endpoint")
         self.endpoint_name = name
         self.border_title = tr(name)
-        self._state = State.CLOSED
+        self._state = state
+        self.set_reactive(EndpointPane.focused_endpoint, focused)  # its watcher's work is done above
+        self._subtitle()
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes="state", id=f"{self.endpoint_name}-state")
+        yield Static("", classes=" ".join(("state", *_phase_classes(self._state))), id=f"{self.endpoint_name}-state")
         yield Static("", classes="description", id=f"{self.endpoint_name}-description")
         yield Static("", classes="tcb", id=f"{self.endpoint_name}-tcb")
         yield Static("", classes="timers", id=f"{self.endpoint_name}-timers")
@@ -74,15 +127,15 @@ class EndpointPane(VerticalScroll):
             self._subtitle()
         banner = self.query_one(".state", Static)
         banner.update(state.value)
-        for phase in ("opening", "established", "closing", "closed"):
-            banner.set_class(state.phase == phase, f"-{phase}")
-        banner.set_class(state is State.TIME_WAIT, "-time-wait")
+        classes = _phase_classes(state)
+        for name in PHASE_CLASSES:
+            banner.set_class(name in classes, name)
         self.query_one(".description", Static).update(describe_state(state))
         self.query_one(".tcb", Static).update(self._tcb(ep, relative))
         self.query_one(".timers", Static).update(self._timer_text(ep, now, msl, restarts))
         self.query_one(".queues", Static).update(self._queues(ep, relative))
 
-    def _tcb(self, ep: Endpoint, relative: bool) -> Table:
+    def _tcb(self, ep: Endpoint, relative: bool) -> RenderedOnce:
         has_tcb = ep.state is not State.CLOSED
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold")
@@ -107,7 +160,7 @@ class EndpointPane(VerticalScroll):
         table.title = f"{tr('tcb')} ({tr('relative') if relative else tr('absolute')})"
         table.title_justify = "left"
         table.title_style = "dim"
-        return table
+        return RenderedOnce(table)
 
     def _timer_text(self, ep: Endpoint, now: float, msl: float, restarts: int) -> Text:
         text = Text()

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...capture.observer import CaptureNote
+from ...capture.notes import CaptureNote  # not capture.observer, which start-up need not load
 from ...core.segment import Flags
 from ...render import LANE_STYLE, expect_line, segment_label, state_text
 from ...scenario.runner import ExpectEvent

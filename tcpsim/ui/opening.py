@@ -1,0 +1,121 @@
+"""Open a file named in the app: a scenario (TOML) or a capture (pcap, pcapng), told apart by content.
+
+The app's load dialog takes any path a user types, so everything that can go wrong with a path
+ends here as one :class:`OpenError` whose message names the file and says what is wrong: the
+scenario loader's and the capture reader's own messages where they have one, and ours for what
+only an interactive app must refuse (a pipe that would block it, a capture too big to step
+through). The app shows the message as a notification and keeps the session it had.
+
+The capture package (and dpkt with it) is imported only when a capture is opened, so that the
+app's start-up does not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..scenario import Scenario, ScenarioError, load_file
+
+if TYPE_CHECKING:
+    from ..capture import ImportResult
+
+CAPTURE_MAGICS: frozenset[bytes] = frozenset(
+    {
+        b"\xd4\xc3\xb2\xa1",  # pcap, little-endian, microseconds
+        b"\xa1\xb2\xc3\xd4",  # pcap, big-endian, microseconds
+        b"\x4d\x3c\xb2\xa1",  # pcap, little-endian, nanoseconds
+        b"\xa1\xb2\x3c\x4d",  # pcap, big-endian, nanoseconds
+        b"\x0a\x0d\x0d\x0a",  # pcapng section header
+    }
+)
+"""The first four bytes of every capture the reader accepts (tcpsim.capture.reader checks the same).
+Kept here so that telling a capture from a scenario does not import the reader and dpkt."""
+
+CAPTURE_SUFFIXES: frozenset[str] = frozenset({".pcap", ".pcapng", ".cap", ".dmp"})
+"""Names that announce a capture: such a file goes to the capture reader even when its first bytes
+are wrong, so that the message says what a capture should start with, not what TOML expects."""
+
+MAX_CAPTURE_BYTES = 8 * 1024 * 1024
+"""The app reads and observes a capture while the user waits: about 2 s for 8 MiB. A bigger one is
+refused with a hint to cut it (a scenario has its own 4 MiB limit in the loader)."""
+
+
+class OpenError(Exception):
+    """A file that cannot be opened in the app. ``str()`` is the whole message, starting with the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What a path held: exactly one of a scenario or an imported capture."""
+
+    scenario: Scenario | None = None
+    capture: ImportResult | None = None
+
+
+def user_path(text: str) -> Path:
+    """The path a user typed, with ``~`` expanded when it can be (``~nobody`` is left as typed:
+    :meth:`Path.expanduser` raises for an unknown user, and a typo must not end the app)."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
+def looks_like_capture(path: Path) -> bool:
+    """Whether ``path`` should go to the capture reader: its magic bytes, else its name.
+
+    The content decides first, so that a capture saved as ``trace.bin`` opens, and a scenario
+    saved as ``x.pcap`` by mistake is reported by the capture reader, which names the bytes it found.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except (OSError, ValueError):
+        head = b""  # the loader that gets the path reports why it cannot be read
+    return head in CAPTURE_MAGICS or path.suffix.lower() in CAPTURE_SUFFIXES
+
+
+def open_path(path: Path) -> Opened:
+    """Read ``path`` as a scenario or a capture (stream 0). Raises :class:`OpenError` for any problem."""
+    name = str(path)
+    try:
+        info: os.stat_result | None = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        info = None  # the loader says "no such file" in its own words
+    except OSError as exc:  # a name too long, a loop of links, a directory that may not be searched
+        raise OpenError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL character: no file can have that name
+        raise OpenError(f"{name}: not a possible file name (it contains a NUL character)") from None
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        # A pipe with no writer would block the app forever, and a device can be endless.
+        raise OpenError(f"{name}: not a regular file (a device, a pipe or a socket): open a scenario or capture file")
+    if looks_like_capture(path):
+        if info is not None and info.st_size > MAX_CAPTURE_BYTES:
+            raise OpenError(
+                f"{name}: the capture is too large to open in the app ({info.st_size / 2**20:.1f} MiB; at most "
+                f"{MAX_CAPTURE_BYTES // 2**20} MiB): cut it to the connection you want first, e.g. "
+                f"tcpdump -r {path.name} -w small.pcap 'tcp port PORT'"
+            )
+        return Opened(capture=_import(path))
+    try:
+        return Opened(scenario=load_file(path))
+    except ScenarioError as exc:
+        raise OpenError(str(exc)) from None
+    except OSError as exc:  # the loader lets a few odd ones through (e.g. a path that changed under it)
+        raise OpenError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+
+
+def _import(path: Path) -> ImportResult:
+    from ..capture import CaptureError, import_capture
+
+    try:
+        return import_capture(path)
+    except CaptureError as exc:
+        raise OpenError(str(exc)) from None
+    except OSError as exc:
+        raise OpenError(f"{path}: cannot read it ({exc.strerror or exc})") from None

@@ -1,0 +1,815 @@
+"""The TIME-WAIT load lab, live: many short connections on the virtual clock, counted per state.
+
+The headless ``tcpsim load`` prints a table of samples; this screen runs the same
+:class:`~tcpsim.lab.engine.LoadLab` (every connection two RFC 9293 core endpoints) and shows the
+same figures as they change: TCBs per state on each host as ``ss -s`` would summarise them, the
+client's ephemeral ports in use against the range, connects refused with EADDRNOTAVAIL once the
+ports run out, and a chart of TIME-WAIT and ports in use over time. The user changes the MSL, the
+closing side, the port range, the rate or the duration, and the lab restarts with them, so that
+one sees the numbers move as rate × 2·MSL says they should.
+
+Two promises shape the code:
+
+* **The event loop never waits long.** A timer advances the lab by (speed × real time elapsed)
+  simulated seconds per frame, in chunks sized to a few thousand events each, and stops for the
+  frame once its wall-clock budget is spent. A lab that asks for more than the CPU gives simply
+  runs slower than asked, and the status line says so.
+* **Memory stays bounded however long the run.** The lab forgets finished connections (only
+  counters remain); the screen keeps its chart history in a ring buffer (``deque(maxlen=...)``)
+  of small tuples, and nothing else that grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import ClassVar, NamedTuple, NoReturn
+
+from rich.cells import cell_len, set_cell_size
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Static
+
+from ...lab.engine import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, LoadLab, Sample, nice_interval, theory
+from ...lab.options import add_arguments, config_from_args
+from ...render import LANE_STYLE, PHASE_STYLE
+from ..i18n import tr
+from .dialogs import Prompt
+from .modal import Dialog
+
+FRAME = 1 / 10
+"""Seconds between frames: the lab advances and the figures are redrawn ten times a second."""
+BUDGET = 0.045
+"""Wall-clock seconds of simulation per frame at most: the rest of the frame is the UI's."""
+CHUNK_EVENTS = 2_000
+"""Events per call into the lab (about 20 ms at the engine's speed): the longest the loop is held."""
+MIN_CHUNK = 1e-6
+"""Simulated seconds: the shortest chunk, however dense the events."""
+EVENTS_PER_CONNECTION = 12
+"""About how many events one connection costs (connect, six segments, timers): sizes the first chunk."""
+HISTORY = 600
+"""Chart points kept: wider than any chart, and the one structure of the screen that grows."""
+POINTS_PER_2MSL = 30
+"""The chart's default step: 2·MSL spans this many columns, so the rise and the plateau both show."""
+SPEEDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0)
+"""Simulated seconds per real second that ``+`` and ``-`` step through."""
+NARROW = 100
+"""Below this width the ports and the chart go under the table instead of beside it."""
+SHORT = 30
+"""Below this height the per-state table is printed in two halves, side by side."""
+LEVELS = " ▁▂▃▄▅▆▇█"
+LABEL = 7
+"""Width of the chart's y-axis labels (6 digits with a comma, up to 65,535 ports) and the axis."""
+
+FIELDS = {
+    "rate": "--rate",
+    "duration": "--duration",
+    "msl": "--msl",
+    "ports": "--ports",
+    "closer": "--closer",
+}
+"""The settings the screen lets the user change: the ``tcpsim load`` option each one is."""
+EXPECTED = {
+    "rate": "a number of connections per second",
+    "duration": "a number of seconds",
+    "msl": "a number of seconds",
+    "ports": "LO-HI such as 32768-60999",
+    "closer": "client or server",
+}
+"""What each setting expects, for the one answer argparse lets through unchecked ("--", see below)."""
+
+PRESETS: tuple[dict[str, str], ...] = (
+    {"rate": "100", "duration": "300", "msl": "30", "ports": "32768-60999", "closer": "client"},
+    {"rate": "100", "duration": "300", "msl": "30", "ports": "60000-60999", "closer": "client"},
+    {"rate": "100", "duration": "300", "msl": "30", "ports": "60000-60999", "closer": "server"},
+    {"rate": "100", "duration": "300", "msl": "2.5", "ports": "60000-60999", "closer": "client"},
+)
+"""Keys 1-4: four runs that between them show what each setting does (see ``lab_preset_N``)."""
+
+
+class Point(NamedTuple):
+    """One column of the chart: the lab at a multiple of the chart's step. A tuple: small in memory."""
+
+    t: float
+    time_wait: int
+    """TIME-WAIT TCBs on the closing side."""
+    ports: int
+    failed: int
+    """Connects refused with EADDRNOTAVAIL so far (a running total: a column shows the increase)."""
+
+
+class SettingsError(ValueError):
+    """A setting the user typed that ``tcpsim load`` would refuse; the message names the field."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """``tcpsim load``'s own parser, raising instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise SettingsError(message)
+
+
+def _option_text(value: float) -> str:
+    return repr(float(value))
+
+
+def settings_of(config: LoadConfig) -> dict[str, str]:
+    """A configuration as the text of ``tcpsim load``'s options, to edit one and parse them again."""
+    return {
+        "rate": _option_text(config.rate),
+        "duration": _option_text(config.duration),
+        "msl": _option_text(config.msl),
+        "ports": f"{config.ports[0]}-{config.ports[1]}",
+        "closer": config.closer,
+    }
+
+
+def parse_settings(base: LoadConfig, changes: dict[str, str]) -> LoadConfig:
+    """``base`` with some settings replaced by text the user typed, checked exactly as ``tcpsim
+    load`` checks its options (its own parser and :class:`LoadConfig`), so that the two can never
+    disagree about what is valid. Raises :class:`SettingsError` naming the field and what it expects.
+    """
+    parser = _Parser(prog="tcpsim load", add_help=False)
+    add_arguments(parser)
+    text = settings_of(base) | {name: value.strip() for name, value in changes.items()}
+    # --opt=VALUE: a value that starts with "-" is then a value, not an option.
+    argv = [f"{FIELDS[name]}={value}" for name, value in text.items()]
+    argv.append(f"--latency={_option_text(base.latency)}")
+    if base.interval is not None:
+        argv.append(f"--interval={_option_text(base.interval)}")
+    try:
+        args = parser.parse_args(argv)
+    except SettingsError as exc:
+        raise SettingsError(_name_field(str(exc))) from None
+    for name, option in FIELDS.items():
+        # "--opt=--": argparse takes the "--" for its end-of-options marker and gives [] unchecked.
+        if isinstance(getattr(args, name), list):
+            raise SettingsError(_name_field(f"{option}: expected {EXPECTED[name]}, got {text[name]!r}"))
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        raise SettingsError(_name_field(str(exc))) from None
+    return replace(config, rto=base.rto, seed=base.seed)
+
+
+def _name_field(message: str) -> str:
+    """argparse's "argument --msl: …" or the lab's "--msl: …" as "MSL (--msl): …"."""
+    message = message.removeprefix("argument ")
+    for name, option in FIELDS.items():
+        if message.startswith(f"{option}:"):
+            return f"{tr(f'lab_field_{name}')} ({option}){message[len(option) :]}"
+    return message
+
+
+def lab_screen_from_args(args: argparse.Namespace, *, clock: bool = True) -> LoadLabScreen:
+    """The screen for ``tcpsim load --ui``: the parsed options of ``tcpsim load``, checked as the
+    headless run checks them. Raises ValueError (with the same message) when they do not fit."""
+    return LoadLabScreen(config_from_args(args), clock=clock)
+
+
+def default_speed(config: LoadConfig) -> float:
+    """A speed at which 2·MSL passes in about six real seconds: the pile-up is quick to see, and
+    each connection's few events are not a blur. The CPU may cap it at high rates (see BUDGET)."""
+    wanted = 2 * config.msl / 6
+    return min(SPEEDS, key=lambda s: abs(math.log(s / wanted)))
+
+
+def chart_step(config: LoadConfig) -> float:
+    """Simulated seconds per chart column: ``--interval`` if given, else 2·MSL / 30 rounded."""
+    if config.interval is not None:
+        return config.interval
+    return nice_interval(2 * config.msl / POINTS_PER_2MSL)
+
+
+def _n(value: float) -> str:
+    """A count as people read them: 12,345."""
+    return f"{round(value):,}"
+
+
+def _s(value: float) -> str:
+    """Seconds, short: 60, 0.06, 28.2."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _rjust(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal cells, cut if longer (Chinese takes two a character)."""
+    text = set_cell_size(text, min(cell_len(text), width))
+    return " " * (width - cell_len(text)) + text
+
+
+def _short(value: int) -> str:
+    """An axis label in at most LABEL - 1 characters."""
+    if value < 1_000_000:
+        return f"{value:,}"
+    return f"{value / 1e6:.3g}M"
+
+
+def describe_settings(config: LoadConfig) -> str:
+    """One line: the settings a run was made with (for the status and the notifications)."""
+    return tr(
+        "lab_settings",
+        rate=f"{config.rate:g}",
+        duration=f"{config.duration:g}",
+        msl=f"{config.msl:g}",
+        two_msl=f"{2 * config.msl:g}",
+        closer=tr(config.closer),
+        lo=config.ports[0],
+        hi=config.ports[1],
+    )
+
+
+# ---------------------------------------------------------------------------- widgets
+class PortsBar(Widget):
+    """Ephemeral ports in use as a bar as wide as the panel: it turns red when the range is full."""
+
+    DEFAULT_CSS = """
+    PortsBar { height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.used = 0
+        self.total = 1
+
+    def show(self, used: int, total: int) -> None:
+        self.used, self.total = used, max(total, 1)
+        self.refresh()
+
+    def render(self) -> Text:
+        fraction = min(1.0, self.used / self.total)
+        label = " " + tr("lab_ports_use", used=_n(self.used), total=_n(self.total), pct=f"{fraction:.0%}")
+        width = max(1, self.size.width - cell_len(label))
+        filled = round(fraction * width)
+        if self.used > 0 and filled == 0:
+            filled = 1
+        style = "bold red" if self.used >= self.total else "yellow" if fraction >= 0.8 else "green"
+        text = Text()
+        text.append("█" * filled, style=style)
+        text.append("░" * (width - filled), style="bright_black")
+        text.append(label, style="bold red" if self.used >= self.total else "bold")
+        return text
+
+
+def bar_rows(values: Sequence[int], top: int, rows: int) -> list[str]:
+    """A column chart of ``values`` in ``rows`` lines of block characters (top line first): each
+    column is filled in eighths of a line in proportion to value / top; a value above 0 shows."""
+    top = max(top, 1)
+    eighths = []
+    for v in values:
+        e = min(rows * 8, round(v / top * rows * 8))
+        eighths.append(1 if v > 0 and e == 0 else e)
+    lines = []
+    for r in range(rows - 1, -1, -1):
+        floor = r * 8
+        lines.append("".join(LEVELS[max(0, min(8, e - floor))] for e in eighths))
+    return lines
+
+
+class LabChart(Widget):
+    """TIME-WAIT on the closing side and ports in use over time, with the connects that failed.
+
+    Drawn by hand in block characters at whatever size the widget has: the last points of the
+    screen's history, one per column, newest on the right. TIME-WAIT is scaled to what rate × 2·MSL
+    predicts (or the highest value shown), ports in use to the whole range, so that a full column
+    means the ports have run out.
+    """
+
+    DEFAULT_CSS = """
+    LabChart { height: 1fr; min-height: 8; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.history: Sequence[Point] = ()
+        self.now = Point(0.0, 0, 0, 0)
+        self.expected = 1
+        self.port_count = 1
+        self.side = "client"
+
+    def show(
+        self, history: Sequence[Point], now: Point, *, step: float, expected: float, port_count: int, side: str
+    ) -> None:
+        """The screen's history (kept by reference, not copied), the lab now for the legends (the
+        same figures as the table's, even between two columns), and the scales."""
+        self.history, self.now, self.expected = history, now, round(expected)
+        self.port_count, self.side = port_count, side
+        self.border_title = tr("lab_chart_title", step=f"{step:g}")
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.size
+        plot_width = max(1, width - LABEL)
+        points = list(self.history)[-plot_width:]
+        before = len(self.history) - len(points) - 1
+        previous_failed = self.history[before].failed if before >= 0 else 0
+        last = points[-1] if points else self.now
+        # Lines: TW legend, TW plot, ports legend, ports plot, failures, x axis.
+        plots = max(2, height - 4)
+        tw_rows = max(1, (plots + 1) // 2)
+        port_rows = max(1, plots - tw_rows)
+        tw_values = [p.time_wait for p in points]
+        tw_top = max([self.expected, *tw_values, 1])
+        text = Text(no_wrap=True, overflow="crop")
+        text.append(
+            tr("lab_tw_series", side=tr(self.side), now=_n(self.now.time_wait), expected=_n(self.expected)),
+            style="bold magenta",
+        )
+        self._plot(text, tw_values, tw_top, tw_rows, "magenta")
+        text.append("\n")
+        text.append(tr("lab_ports_series", now=_n(self.now.ports), total=_n(self.port_count)), style="bold cyan")
+        port_values = [p.ports for p in points]
+        self._plot(text, port_values, self.port_count, port_rows, "cyan", full_style="bold red")
+        # Failures: a red mark in each column where connects were refused.
+        text.append("\n")
+        text.append(_rjust(tr("lab_failed_series"), LABEL - 1) + "│", style="red")
+        prev = previous_failed
+        for p in points:
+            text.append("▇" if p.failed > prev else " ", style="bold red")
+            prev = p.failed
+        text.append("\n")
+        first = points[0].t if points else 0.0
+        axis = " " * (LABEL - 1) + "└"
+        start = f" t = {first:g} s"
+        end = f"{last.t:g} s"
+        gap = plot_width - len(start) - len(end)
+        text.append(axis + start + (" " * gap + end if gap > 0 else ""), style="dim")
+        return text
+
+    @staticmethod
+    def _plot(text: Text, values: list[int], top: int, rows: int, style: str, full_style: str = "") -> None:
+        lines = bar_rows(values, top, rows)
+        for i, line in enumerate(lines):
+            text.append("\n")
+            label = _short(top) if i == 0 else "0" if i == rows - 1 else ""
+            text.append(f"{label:>{LABEL - 1}}┤" if label else " " * (LABEL - 1) + "│", style="dim")
+            if full_style and i == 0:
+                for ch, v in zip(line, values, strict=True):
+                    text.append(ch, style=full_style if v >= top else style)
+            else:
+                text.append(line, style=style)
+
+
+def states_table(sample: Sample, *, halves: bool) -> Table:
+    """TCBs per state on each host, in the RFC's order, TIME-WAIT in bold: what ``ss -s`` and
+    ``ss -tan state …`` would count. Two halves side by side on short screens (opening and
+    passive close | active close), one column of eleven rows otherwise."""
+    order = [name for name in STATE_NAMES if name != "CLOSED"] + ["CLOSED"]
+    groups = [order[:6], order[6:]] if halves else [order]
+    table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
+    for i, _ in enumerate(groups):
+        if i:
+            table.add_column("│", style="dim", no_wrap=True)
+        table.add_column(tr("lab_state"), no_wrap=True, header_style="bold")
+        table.add_column(tr("client"), justify="right", header_style=f"bold {LANE_STYLE['client']}", no_wrap=True)
+        table.add_column(tr("server"), justify="right", header_style=f"bold {LANE_STYLE['server']}", no_wrap=True)
+    totals = (sum(sample.client.values()), sum(sample.server.values()))
+    rows = max(len(g) for g in groups) + (0 if halves else 1)
+    for r in range(rows):
+        cells: list[Text | str] = []
+        for i, group in enumerate(groups):
+            if i:
+                cells.append("│")
+            if r < len(group):
+                cells += _state_cells(sample, group[r])
+            elif r == len(group) or not halves:
+                cells += [Text(tr("lab_total"), style="bold"), Text(_n(totals[0])), Text(_n(totals[1]))]
+            else:
+                cells += ["", "", ""]
+        table.add_row(*cells)
+    return table
+
+
+def _state_cells(sample: Sample, name: str) -> list[Text | str]:
+    client, server = sample.client.get(name, 0), sample.server.get(name, 0)
+    if name == "TIME-WAIT":
+        style = "bold red"
+    elif name == "CLOSED":
+        style = PHASE_STYLE["closed"]
+    else:
+        style = PHASE_STYLE["established" if name == "ESTABLISHED" else "opening" if "SYN" in name else "closing"]
+        if name == "LISTEN":
+            style = PHASE_STYLE["opening"]
+    cell_style = "bold red" if name == "TIME-WAIT" else ""
+    return [
+        Text(name, style=style),
+        Text(_n(client), style=cell_style if client else "bright_black"),
+        Text(_n(server), style=cell_style if server else "bright_black"),
+    ]
+
+
+def ss_lines(sample: Sample) -> Text:
+    """The first line of ``ss -s`` on each host: all TCBs, established, TIME-WAIT."""
+    text = Text(style="dim")
+    for i, side in enumerate(("client", "server")):
+        counts = getattr(sample, side)
+        total = sum(counts.values())
+        if i:
+            text.append("\n")
+        text.append(
+            tr(
+                "lab_ss",
+                side=tr(side),
+                total=_n(total),
+                estab=_n(counts.get("ESTABLISHED", 0)),
+                tw=_n(counts.get("TIME-WAIT", 0)),
+            )
+        )
+    text.append("\n" + tr("lab_closed_note"))
+    return text
+
+
+# ---------------------------------------------------------------------------- the screen
+class LoadLabScreen(Dialog[None]):
+    """The load lab, live, over the whole terminal.
+
+    A modal screen (a :class:`~textual.screen.Screen` whose bindings shut out the app's), so that
+    the two-endpoint view's keys (step, open, close…) cannot act on the session hidden underneath;
+    its opaque background hides that view entirely. A :class:`Dialog`, so that escape pressed
+    twice closes it once and never pops the app's own screen."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("space", "toggle_pause", "Pause", key_display="space"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
+        Binding("minus,underscore", "slower", "Slower", key_display="-"),
+        Binding("n", "step", "Step", show=False, tooltip="Advance one chart column, then pause"),
+        Binding("m", "edit('msl')", "MSL"),
+        Binding("c", "toggle_closer", "Closer"),
+        Binding("p", "edit('ports')", "Ports"),
+        Binding("r", "edit('rate')", "Rate"),
+        Binding("d", "edit('duration')", "Duration", show=False),
+        Binding("R", "restart", "Restart", tooltip="Run the lab again with the same settings"),
+        Binding("1", "preset(0)", "Preset 1", show=False),
+        Binding("2", "preset(1)", "Preset 2", show=False),
+        Binding("3", "preset(2)", "Preset 3", show=False),
+        Binding("4", "preset(3)", "Preset 4", show=False),
+        Binding("escape,q", "close", "Back"),
+    ]
+
+    CONSUMED_KEYS: ClassVar[frozenset[str]] = frozenset({"space", "tab"})
+    """Keys the app binds with priority (play, switch endpoint) that mean something else here."""
+
+    def __init__(self, config: LoadConfig, *, clock: bool = True, speed: float | None = None) -> None:
+        """``config``: the lab to run, e.g. from :func:`lab_screen_from_args`. ``clock=False``
+        leaves the lab still until :meth:`advance` is called (tests, screenshots); ``speed`` is
+        simulated seconds per real second (default: :func:`default_speed`)."""
+        super().__init__(id="load-lab")
+        self._use_clock = clock
+        self.speed = speed if speed is not None else default_speed(config)
+        self.paused = not clock
+        self.actual_speed = self.speed
+        """Simulated seconds per real second achieved lately: below ``speed`` when CPU-bound."""
+        self.history: deque[Point] = deque(maxlen=HISTORY)
+        self._ticker: Timer | None = None
+        self._start(config)
+
+    # ------------------------------------------------------------------ the lab
+    def _start(self, config: LoadConfig) -> None:
+        """A fresh lab with ``config``; the chart starts over."""
+        self.config = config
+        self.lab = LoadLab(config)
+        self.theory = theory(config)
+        self.step_size = chart_step(config)
+        self.history.clear()
+        self._next_index = 0
+        self._chunk = max(MIN_CHUNK, CHUNK_EVENTS / (config.rate * EVENTS_PER_CONNECTION))
+        self.finished = False
+        self._record_due()
+
+    def _record_due(self) -> None:
+        """Append a point for every chart step the lab's clock has reached."""
+        lab = self.lab
+        while self._next_index * self.step_size <= lab.now + 1e-9:
+            self.history.append(self._point(lab.sample(), self._next_index * self.step_size))
+            self._next_index += 1
+
+    def _point(self, sample: Sample, t: float) -> Point:
+        tw = sample.time_wait_client if self.config.closer == "client" else sample.time_wait_server
+        return Point(t, tw, sample.ports_in_use, sample.failed)
+
+    def advance(self, seconds: float, *, budget: float | None = None) -> float:
+        """Run the lab ``seconds`` of simulated time further (less if it finishes, or if ``budget``
+        wall-clock seconds run out first), in chunks of about CHUNK_EVENTS events so that no single
+        call into the lab holds the event loop long. Returns the simulated seconds advanced."""
+        lab = self.lab
+        started_at, target = lab.now, lab.now + max(0.0, seconds)
+        wall_start = time.perf_counter()
+        while lab.now < target - 1e-12 and not self.finished:
+            if lab.done:
+                self.finished = True
+                break
+            next_point = self._next_index * self.step_size
+            chunk_end = lab.now + self._chunk
+            step_to = min(target, chunk_end, next_point)
+            if step_to <= lab.now:  # the next point is due now: record it and go on
+                self._record_due()
+                continue
+            events_before = lab.events
+            lab.advance_to(step_to)
+            done = lab.events - events_before
+            # Keep each chunk near CHUNK_EVENTS events, whatever the rate and the phase of the run:
+            # learn from whole chunks, and from any step that took too many events however short.
+            if step_to == chunk_end or done > CHUNK_EVENTS:
+                factor = min(1.5, max(0.25, CHUNK_EVENTS / done)) if done else 1.5
+                self._chunk = min(max(self._chunk * factor, MIN_CHUNK), self.config.duration + 2 * self.config.msl)
+            self._record_due()
+            if budget is not None and time.perf_counter() - wall_start > budget:
+                break
+        if lab.done and not self.finished:
+            self.finished = True
+        return lab.now - started_at
+
+    def restart(self, config: LoadConfig | None = None) -> None:
+        """Start the lab over with ``config`` (default: the same settings), and keep it running.
+        A new MSL brings a new default speed, as 2·MSL sets the pace of everything on screen."""
+        config = config or self.config
+        if config.msl != self.config.msl:
+            self.speed = default_speed(config)
+        self._start(config)
+        if self._use_clock:
+            self.paused = False
+            self._sync_clock()
+        self._show_all()
+
+    def apply(self, changes: dict[str, str], *, title: str | None = None) -> bool:
+        """Restart with some settings changed (text, as typed). A bad value is an error
+        notification naming the field and what it expects; the lab then goes on untouched."""
+        try:
+            config = parse_settings(self.config, changes)
+        except SettingsError as exc:
+            self.app.notify(
+                tr("lab_bad", problem=str(exc), settings=describe_settings(self.config)),
+                title=tr("lab_bad_title"),
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            return False
+        self.restart(config)
+        self.app.notify(tr("lab_restarted", settings=describe_settings(config)), title=title, markup=False)
+        return True
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="lab-status")
+        with VerticalScroll(id="lab-body"):
+            with Horizontal(id="lab-top"):
+                with Vertical(id="lab-states-box", classes="lab-panel"):
+                    yield Static(id="lab-states")
+                    yield Static(id="lab-ss")
+                with Vertical(id="lab-side"):
+                    with Vertical(id="lab-ports-box", classes="lab-panel"):
+                        yield PortsBar(id="lab-ports-bar")
+                        yield Static(id="lab-ports")
+                        yield Static(id="lab-failed")
+                    yield LabChart(id="lab-chart")
+            yield Static(id="lab-why", classes="lab-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lab-states-box").border_title = tr("lab_states_title")
+        self.query_one("#lab-ports-box").border_title = tr("lab_ports_title")
+        self.query_one("#lab-why").border_title = tr("lab_why_title")
+        self.query_one("#lab-chart").add_class("lab-panel")
+        # The two-endpoint view's clock would go on playing a session nobody can see.
+        if getattr(self.app, "playing", False):
+            self.app.playing = False  # type: ignore[attr-defined]
+        self._last_frame = time.monotonic()
+        self._ticker = self.set_interval(FRAME, self._tick, pause=True)
+        self._sync_clock()
+        self._layout()
+        self._show_all()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._layout()
+        self._show_all()
+
+    def _layout(self) -> None:
+        """Narrow screens stack the panels; short ones fold the per-state table in two."""
+        width, height = self.size
+        self.set_class(width < NARROW, "-narrow")
+        self.set_class(height < SHORT or width < NARROW, "-short")
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Space and tab are the app's priority keys (play, switch endpoint) for the hidden view:
+        claiming them here takes them from the app while this screen is up (Textual drops a
+        binding of an outer node for a key an inner node consumes), and space pauses the lab."""
+        return key in self.CONSUMED_KEYS or super().check_consume_key(key, character)
+
+    # ------------------------------------------------------------------ the clock
+    def _sync_clock(self) -> None:
+        if self._ticker is None:
+            return
+        self._last_frame = time.monotonic()
+        if self.paused or self.finished or not self._use_clock:
+            self._ticker.pause()
+        else:
+            self._ticker.resume()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        elapsed, self._last_frame = min(now - self._last_frame, 0.25), now
+        if self.paused or self.finished:
+            return
+        moved = self.advance(self.speed * elapsed, budget=BUDGET)
+        if elapsed > 0:
+            self.actual_speed = 0.6 * self.actual_speed + 0.4 * moved / elapsed
+        if self.finished:
+            self._sync_clock()
+            self.app.notify(tr("lab_finished_hint"))
+        self._show_all()
+
+    # ------------------------------------------------------------------ drawing
+    def _show_all(self) -> None:
+        """Hand every panel the lab as it is now."""
+        if not self.is_mounted:
+            return
+        sample = self.lab.sample()
+        self._show_status()
+        short = self.has_class("-short")
+        self.query_one("#lab-states", Static).update(states_table(sample, halves=short))
+        ss = self.query_one("#lab-ss", Static)
+        ss.display = not short
+        if not short:
+            ss.update(ss_lines(sample))
+        self._show_ports(sample)
+        c = self.config
+        self.query_one(LabChart).show(
+            self.history,
+            self._point(sample, sample.t),
+            step=self.step_size,
+            expected=self.theory.time_wait,
+            port_count=c.port_count,
+            side=c.closer,
+        )
+        self._show_why()
+
+    def _show_status(self) -> None:
+        lab, c = self.lab, self.config
+        if self.finished:
+            mode = f"■ {tr('lab_done')}"
+        elif self.paused:
+            mode = f"‖ {tr('lab_paused')}"
+        else:
+            mode = "▶"
+        speed = "" if self.finished else " " + tr("lab_speed", speed=f"{self.speed:g}")
+        slow = ""
+        if not (self.paused or self.finished) and self.actual_speed < 0.7 * self.speed:
+            slow = f" ({tr('lab_cpu', actual=f'{self.actual_speed:.2g}')})"
+        text = Text.assemble(
+            (tr("lab_title"), "bold"),
+            " │ t = ",
+            (f"{lab.now:,.1f}", "bold"),
+            f" s │ {mode}{speed}{slow} │ ",
+            describe_settings(c),
+        )
+        self.query_one("#lab-status", Static).update(text)
+
+    def _show_ports(self, sample: Sample) -> None:
+        c, th = self.config, self.theory
+        self.query_one(PortsBar).show(sample.ports_in_use, c.port_count)
+        lines = Text()
+        lines.append(
+            tr(
+                "lab_ports_hold",
+                lo=c.ports[0],
+                hi=c.ports[1],
+                hold=_s(th.port_hold),
+                max_rate=_n(th.max_rate) if math.isfinite(th.max_rate) else "∞",
+            ),
+            style="dim",
+        )
+        lines.append("\n")
+        lines.append(
+            tr(
+                "lab_connects",
+                attempted=_n(sample.attempted),
+                ok=_n(sample.connected),
+                completed=_n(sample.completed),
+                reset=_n(sample.reset),
+            )
+        )
+        if sample.syn_in_time_wait:
+            lines.append("\n")
+            lines.append(tr("lab_syn_tw", n=_n(sample.syn_in_time_wait)), style="yellow")
+        self.query_one("#lab-ports", Static).update(lines)
+        failed = self.query_one("#lab-failed", Static)
+        failing = sample.failed > 0
+        failed.set_class(failing, "-failing")
+        if failing:
+            first = self.lab.first_failure
+            failed.update(
+                Text(
+                    tr(
+                        "lab_failed",
+                        n=_n(sample.failed),
+                        message=EADDRNOTAVAIL,
+                        first=f"{first:g}" if first is not None else "?",
+                    ),
+                    style="bold",
+                )
+            )
+        else:
+            failed.update(Text(tr("lab_not_failed"), style="green"))
+
+    def _show_why(self) -> None:
+        c, th = self.config, self.theory
+        two_msl = 2 * c.msl
+        product = c.rate * two_msl
+        text = Text(
+            tr(
+                "lab_explain",
+                two_msl=f"{two_msl:g}",
+                rate=f"{c.rate:g}",
+                product=_n(product),
+                ports=_n(c.port_count),
+            )
+        )
+        text.append("\n")
+        if c.closer == "client":
+            key = "lab_verdict_out" if th.ports_run_out else "lab_verdict_last"
+            verdict = tr(
+                key,
+                product=_n(product),
+                ports=_n(c.port_count),
+                at=_s(c.port_count / c.rate),
+                max_rate=_n(th.max_rate) if math.isfinite(th.max_rate) else "∞",
+            )
+        else:
+            verdict = tr("lab_verdict_server", hold=_s(th.port_hold), reuse=_s(th.reuse_period))
+            if th.meets_time_wait:
+                verdict += tr("lab_verdict_meets")
+        text.append(verdict, style="bold")
+        text.append("\n")
+        presets = " · ".join(f"{i + 1} {tr(f'lab_preset_{i + 1}')}" for i in range(len(PRESETS)))
+        text.append(f"{tr('lab_try')} {presets}", style="dim")
+        self.query_one("#lab-why", Static).update(text)
+
+    # ------------------------------------------------------------------ actions
+    def action_toggle_pause(self) -> None:
+        if self.finished:
+            self.app.notify(tr("lab_finished_hint"))
+            return
+        self.paused = not self.paused
+        self._sync_clock()
+        self._show_status()
+
+    def action_faster(self) -> None:
+        self._set_speed(+1)
+
+    def action_slower(self) -> None:
+        self._set_speed(-1)
+
+    def _set_speed(self, direction: int) -> None:
+        index = min(range(len(SPEEDS)), key=lambda i: abs(math.log(SPEEDS[i] / self.speed)))
+        index = max(0, min(len(SPEEDS) - 1, index + direction))
+        self.speed = SPEEDS[index]
+        self.actual_speed = self.speed
+        self._show_status()
+
+    def action_step(self) -> None:
+        """One chart column further, paused: to look at the numbers one step at a time."""
+        self.paused = True
+        self._sync_clock()
+        if self.finished:
+            self.app.notify(tr("lab_finished_hint"))
+            return
+        self.advance(self._next_index * self.step_size - self.lab.now)
+        self._show_all()
+
+    def action_edit(self, field: str) -> None:
+        """Ask for one setting, prefilled with its current value; the lab runs on meanwhile."""
+        current = settings_of(self.config)[field]
+        if field != "ports":
+            current = f"{float(current):g}"
+
+        def done(text: str | None) -> None:
+            if text is not None and text.strip():
+                self.apply({field: text})
+
+        self.app.push_screen(Prompt(tr(f"lab_prompt_{field}"), current), done)
+
+    def action_toggle_closer(self) -> None:
+        self.apply({"closer": "server" if self.config.closer == "client" else "client"})
+
+    def action_preset(self, index: int) -> None:
+        self.apply(PRESETS[index], title=f"{index + 1} · {tr(f'lab_preset_{index + 1}')}")
+
+    def action_restart(self) -> None:
+        self.restart()
+
+    def action_close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+        self.dismiss(None)
