@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import socket
 import struct
+from pathlib import Path
 
 import dpkt
 import dpkt.pcapng
@@ -106,3 +107,15 @@ def udp_packet(t: float) -> Frame:
     udp.ulen = len(bytes(udp))
     ip = dpkt.ip.IP(src=socket.inet_aton("10.0.0.1"), dst=socket.inet_aton("10.0.0.2"), p=17, data=udp)
     return (t, bytes(ip))
+
+
+def two_streams(path: Path) -> Path:
+    """Write a capture of two conversations, the second on other ports, interleaved in time."""
+    first = scenario_packets("three-way-handshake")
+    second = []
+    for t, raw in scenario_packets("active-close-server"):
+        packet = bytearray(raw)
+        packet[20:24] = bytes(reversed(packet[20:22])) + bytes(reversed(packet[22:24]))  # other ports
+        second.append((t + 0.05, bytes(packet)))
+    path.write_bytes(pcap(sorted(first + second), 101))
+    return path

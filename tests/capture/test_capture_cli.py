@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from capture_files import pcap, scenario_packets
+from capture_files import pcap, scenario_packets, two_streams
 from textual.pilot import Pilot
 
 from tcpsim.capture import import_capture
@@ -23,19 +23,6 @@ from tcpsim.ui.widgets.timeline import Timeline
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
 LINUX = DATA / "linux-client-closes-lo.pcap"
-
-
-def two_streams(tmp_path: Path) -> Path:
-    """Two conversations, the second on other ports, interleaved in time."""
-    first = scenario_packets("three-way-handshake")
-    second = []
-    for t, raw in scenario_packets("active-close-server"):
-        packet = bytearray(raw)
-        packet[20:24] = bytes(reversed(packet[20:22])) + bytes(reversed(packet[22:24]))  # other ports
-        second.append((t + 0.05, bytes(packet)))
-    path = tmp_path / "two.pcap"
-    path.write_bytes(pcap(sorted(first + second), 101))
-    return path
 
 
 def test_jsonl(cli) -> None:
@@ -86,7 +73,7 @@ def test_tcpdump_and_mermaid(cli) -> None:
 
 
 def test_several_streams_are_listed_and_the_first_shown(cli, tmp_path: Path) -> None:
-    path = two_streams(tmp_path)
+    path = two_streams(tmp_path / "two.pcap")
     result = cli("import", path, "--format", "jsonl")
     assert result.code == 0
     err = " ".join(result.err.split())
@@ -100,7 +87,7 @@ def test_several_streams_are_listed_and_the_first_shown(cli, tmp_path: Path) -> 
 
 
 def test_stream_chooses_the_conversation(cli, tmp_path: Path) -> None:
-    path = two_streams(tmp_path)
+    path = two_streams(tmp_path / "two.pcap")
     result = cli("import", path, "--stream", "1", "--format", "jsonl")
     assert result.code == 0 and result.err == ""
     states = [json.loads(line) for line in result.out.splitlines() if '"state"' in line]

@@ -12,6 +12,7 @@ failure names every file that failed.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import importlib.util
 import os
 import struct
@@ -65,8 +66,7 @@ SCENARIOS: dict[str, tuple[str, str]] = _catalogue(TESTS / "scenario" / "test_ba
 _capture_tests = _catalogue(TESTS / "capture" / "test_capture_reader.py")
 CAPTURE_FILES: dict[str, tuple[bytes, str]] = _capture_tests.BAD_FILES
 """Case name -> (the capture file's bytes, what the message must say)."""
-pcap = _capture_tests.pcap
-scenario_packets = _capture_tests.scenario_packets
+capture_files = importlib.import_module("capture_files")  # tests/capture's helpers, on sys.path now
 
 
 # ---------------------------------------------------------------------------------------- harness
@@ -121,6 +121,26 @@ async def fails_cleanly(app: TcpsimApp, pilot: Pilot, path: Path, load: Callable
     lost = before.changes(app)
     assert not lost, f"{path}: a failed load changed the session: {lost}"
     return errors[0].message
+
+
+async def load_paths_fail(
+    app: TcpsimApp, pilot: Pilot, expected: dict[Path, str], label: Callable[[Path], str]
+) -> list[str]:
+    """``app.load_path`` each path: each must fail cleanly with a message that starts with the path
+    and says what is expected. Returns the failures, each labelled by ``label(path)``."""
+    failures = []
+    for path, what in expected.items():
+
+        async def load(path: Path = path) -> None:
+            assert app.load_path(path) is False
+
+        try:
+            message = squash(await fails_cleanly(app, pilot, path, load))
+            assert message.startswith(f"{path}: "), f"the message must start with the file: {message}"
+            assert what in message, f"the message must say {what!r}: {message}"
+        except AssertionError as exc:
+            failures.append(f"{label(path)}: {exc}")
+    return failures
 
 
 def run_app(app: TcpsimApp, script: Callable[[TcpsimApp, Pilot], Awaitable[list[str]]]) -> None:
@@ -232,19 +252,7 @@ def test_every_bad_capture_is_a_notification_and_nothing_is_lost(tmp_path: Path)
 
     async def script(app: TcpsimApp, pilot: Pilot) -> list[str]:
         await stepped_import(app, pilot)
-        failures = []
-        for path, expected in files.items():
-
-            async def load(path: Path = path) -> None:
-                assert app.load_path(path) is False
-
-            try:
-                message = squash(await fails_cleanly(app, pilot, path, load))
-                assert message.startswith(f"{path}: "), f"the message must start with the file: {message}"
-                assert expected in message, f"the message must say {expected!r}: {message}"
-            except AssertionError as exc:
-                failures.append(f"{path.name}: {exc}")
-        return failures
+        return await load_paths_fail(app, pilot, files, lambda path: path.name)
 
     run_app(TcpsimApp(session=ImportSession(import_capture(LINUX)), clock=False), script)
 
@@ -295,19 +303,7 @@ def test_paths_that_are_no_file_to_open(tmp_path: Path) -> None:
 
     async def script(app: TcpsimApp, pilot: Pilot) -> list[str]:
         await busy_sandbox(app, pilot)
-        failures = []
-        for path, expected in paths.items():
-
-            async def load(path: Path = path) -> None:
-                assert app.load_path(path) is False
-
-            try:
-                message = squash(await fails_cleanly(app, pilot, path, load))
-                assert message.startswith(f"{path}: "), f"the message must start with the file: {message}"
-                assert expected in message, f"the message must say {expected!r}: {message}"
-            except AssertionError as exc:
-                failures.append(f"{str(path)[-60:]!r}: {exc}")
-        return failures
+        return await load_paths_fail(app, pilot, paths, lambda path: repr(str(path)[-60:]))
 
     run_app(TcpsimApp(clock=False), script)
 
@@ -379,14 +375,7 @@ def test_the_app_opens_captures_and_scenarios_alike(tmp_path: Path, monkeypatch:
 
 
 def test_a_capture_with_several_conversations_says_which_it_shows(tmp_path: Path) -> None:
-    first = scenario_packets("three-way-handshake")
-    second = []
-    for t, raw in scenario_packets("active-close-server"):
-        packet = bytearray(raw)
-        packet[20:24] = bytes(reversed(packet[20:22])) + bytes(reversed(packet[22:24]))  # other ports
-        second.append((t + 0.05, bytes(packet)))
-    path = tmp_path / "two.pcap"
-    path.write_bytes(pcap(sorted(first + second), 101))
+    path = capture_files.two_streams(tmp_path / "two.pcap")
 
     async def script(app: TcpsimApp, pilot: Pilot) -> list[str]:
         assert app.load_path(path)
