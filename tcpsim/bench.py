@@ -131,11 +131,32 @@ def _load_average() -> list[float] | None:
         return None
 
 
+def compiled() -> bool:
+    """Whether the hot modules run compiled by mypyc (a regular install) or as source (setup.py)."""
+    from .core import tcb
+
+    return not (tcb.__file__ or "").endswith(".py")
+
+
+def _package_root() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A child process imports the very tcpsim this process runs (a checkout's source, or an
+    installed and compiled copy), whatever its working directory or script path puts first."""
+    env = {**os.environ, **(extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_package_root(), env.get("PYTHONPATH")) if p)
+    return env
+
+
 def source() -> dict[str, Any]:
-    """Which code was measured: the git commit and the files of tcpsim changed since (if in a checkout)."""
+    """Which code was measured: compiled or not, the git commit and the files of tcpsim changed
+    since (if in a checkout)."""
     import subprocess
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = _package_root()
+    built = compiled()
     try:
         commit = subprocess.run(
             ["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
@@ -147,10 +168,11 @@ def source() -> dict[str, Any]:
             timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "modified": []}
+        return {"compiled": built, "commit": None, "modified": []}
     if commit.returncode != 0:
-        return {"commit": None, "modified": []}
-    return {"commit": commit.stdout.strip(), "modified": [line[3:] for line in status.stdout.splitlines()]}
+        return {"compiled": built, "commit": None, "modified": []}
+    modified = [line[3:] for line in status.stdout.splitlines()]
+    return {"compiled": built, "commit": commit.stdout.strip(), "modified": modified}
 
 
 # ---------------------------------------------------------------------------------------- profiling
@@ -447,7 +469,7 @@ def _run_child(code: str, *args: str, env: dict[str, str] | None = None, timeout
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, **(env or {})},
+            env=_child_env(env),
         )
     finally:
         os.unlink(path)
@@ -637,7 +659,7 @@ def _startup_once(which: str, script: str, cache: str, profile: bool = False) ->
     import json
     import subprocess
 
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in _child_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = cache
     if profile:
         env["TCPSIM_BENCH_PROFILE"] = "1"
@@ -1083,9 +1105,12 @@ def print_table(result: dict[str, Any], console: Any = None) -> None:
 
 
 def _source_text(src: dict[str, Any] | None) -> str:
-    if not src or not src.get("commit"):
+    if not src:
         return ""
-    return f" · code {src['commit']}" + (" with local changes" if src.get("modified") else "")
+    build = {True: " · compiled (mypyc)", False: " · pure Python"}.get(src.get("compiled"), "")  # type: ignore[call-overload]
+    if not src.get("commit"):
+        return build
+    return f"{build} · code {src['commit']}" + (" with local changes" if src.get("modified") else "")
 
 
 def _profiles(prof: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .record import Record
 from .segment import Segment
 from .states import State
 
@@ -20,7 +21,7 @@ TimerAction = Literal["set", "restart", "cancel", "expire"]
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class StateChanged:
+class StateChanged(Record):
     """The endpoint moved along an arrow of the state diagram."""
 
     old: State
@@ -28,55 +29,94 @@ class StateChanged:
     event: str
     rule: str
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, old: State, new: State, event: str, rule: str) -> None:
+        self.old = old
+        self.new = new
+        self.event = event
+        self.rule = rule
+
 
 @dataclass(slots=True, unsafe_hash=True)
-class Send:
+class Send(Record):
     """Put this segment on the wire now."""
 
     segment: Segment
     rule: str
     retransmission: bool = False
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, segment: Segment, rule: str, retransmission: bool = False) -> None:
+        self.segment = segment
+        self.rule = rule
+        self.retransmission = retransmission
+
 
 @dataclass(slots=True, unsafe_hash=True)
-class TimerChanged:
+class TimerChanged(Record):
     """A timer was set, moved, cancelled, or has expired. ``deadline`` is absolute (host clock)."""
 
     name: TimerName
     action: TimerAction
     deadline: float | None
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, name: TimerName, action: TimerAction, deadline: float | None) -> None:
+        self.name = name
+        self.action = action
+        self.deadline = deadline
+
 
 @dataclass(slots=True, unsafe_hash=True)
-class Deliver:
+class Deliver(Record):
     """These bytes were handed to the application, in order and exactly once."""
 
     data: bytes
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
 
 @dataclass(slots=True, unsafe_hash=True)
-class UserError:
+class UserError(Record):
     """A user call was refused, with the RFC's error string ("error: connection closing")."""
 
     call: str
     message: str
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, call: str, message: str) -> None:
+        self.call = call
+        self.message = message
+
 
 @dataclass(slots=True, unsafe_hash=True)
-class Signal:
+class Signal(Record):
     """An asynchronous report to the user (RFC 9293 §3.9.1.8): "connection reset", "closing"…"""
 
     message: str
     rule: str
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, message: str, rule: str) -> None:
+        self.message = message
+        self.rule = rule
+
 
 @dataclass(slots=True, unsafe_hash=True)
-class Discard:
+class Discard(Record):
     """An arriving segment was dropped by the endpoint, and why: a learner's "why was this ignored"."""
 
     segment: Segment
     reason: str
     rule: str
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, segment: Segment, reason: str, rule: str) -> None:
+        self.segment = segment
+        self.reason = reason
+        self.rule = rule
 
 
 Action = StateChanged | Send | TimerChanged | Deliver | UserError | Signal | Discard

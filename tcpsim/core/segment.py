@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
+from .record import Record
 from .seq import Seq, add
 
 
@@ -51,7 +52,7 @@ def parse_flags(text: str) -> Flags:
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class Segment:
+class Segment(Record):
     """One TCP segment. ``ack`` is meaningful only when ``Flags.ACK`` is set (else it is 0).
 
     A value: never changed once made, so that the network, the trace and a duplicate can share
@@ -67,6 +68,25 @@ class Segment:
     """The control bits, as an int (compare with :class:`Flags` members or their int values)."""
     wnd: int = 65535
     data: bytes = b""
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(
+        self,
+        sport: int,
+        dport: int,
+        seq: Seq,
+        ack: Seq,
+        flags: int,
+        wnd: int = 65535,
+        data: bytes = b"",
+    ) -> None:
+        self.sport = sport
+        self.dport = dport
+        self.seq = seq
+        self.ack = ack
+        self.flags = flags
+        self.wnd = wnd
+        self.data = data
 
     @property
     def seg_len(self) -> int:

@@ -27,6 +27,7 @@ from .actions import (
     TimerName,
     UserError,
 )
+from .record import Record
 from .segment import Flags, Segment
 from .seq import HALF, MASK, Seq
 from .states import State
@@ -76,7 +77,7 @@ class EndpointConfig:
 
 
 @dataclass(slots=True)
-class Outstanding:
+class Outstanding(Record):
     """One entry of the retransmission queue: what was sent and not yet wholly acknowledged."""
 
     seq: Seq
@@ -86,18 +87,31 @@ class Outstanding:
     end: Seq = field(init=False)
     """SEQ + LEN, SYN and FIN counted: computed once, as every ACK that arrives compares with it."""
 
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, seq: Seq, flags: int, data: bytes) -> None:
+        self.seq = seq
+        self.flags = flags
+        self.data = data
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         flags = self.flags
         self.end = Seq((self.seq + len(self.data) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & MASK)
 
 
 @dataclass(slots=True)
-class _Held:
+class _Held(Record):
     """An out-of-order segment's text and FIN, held for later processing (SHLD-31)."""
 
     seq: Seq
     data: bytes
     fin: bool
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, seq: Seq, data: bytes, fin: bool) -> None:
+        self.seq = seq
+        self.data = data
+        self.fin = fin
 
 
 @dataclass(slots=True)

@@ -17,7 +17,9 @@ state diagram from the same table, so the picture and the machine cannot disagre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
+
+from mypy_extensions import mypyc_attr
 
 from .states import State
 
@@ -39,20 +41,20 @@ TIME_WAIT = State.TIME_WAIT
 class Event:
     """Event names, spelt as Figure 5 labels its arrows."""
 
-    PASSIVE_OPEN = "passive OPEN"
-    ACTIVE_OPEN = "active OPEN"
-    SEND = "SEND"
-    CLOSE = "CLOSE"
-    ABORT = "ABORT"
-    RCV_SYN = "rcv SYN"
-    RCV_SYN_ACK = "rcv SYN,ACK"
-    RCV_ACK_OF_SYN = "rcv ACK of SYN"
-    RCV_FIN = "rcv FIN"
-    RCV_ACK_OF_FIN = "rcv ACK of FIN"
-    RCV_FIN_ACK_OF_FIN = "rcv FIN + ACK of FIN"
-    RCV_RST = "rcv RST"
-    TIMEOUT_2MSL = "Timeout=2MSL"
-    GIVE_UP = "retransmission limit"
+    PASSIVE_OPEN: Final = "passive OPEN"
+    ACTIVE_OPEN: Final = "active OPEN"
+    SEND: Final = "SEND"
+    CLOSE: Final = "CLOSE"
+    ABORT: Final = "ABORT"
+    RCV_SYN: Final = "rcv SYN"
+    RCV_SYN_ACK: Final = "rcv SYN,ACK"
+    RCV_ACK_OF_SYN: Final = "rcv ACK of SYN"
+    RCV_FIN: Final = "rcv FIN"
+    RCV_ACK_OF_FIN: Final = "rcv ACK of FIN"
+    RCV_FIN_ACK_OF_FIN: Final = "rcv FIN + ACK of FIN"
+    RCV_RST: Final = "rcv RST"
+    TIMEOUT_2MSL: Final = "Timeout=2MSL"
+    GIVE_UP: Final = "retransmission limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class Transition:
     kind: Kind = "diagram"
 
 
+@mypyc_attr(native_class=False)  # mypyc: a native class cannot subclass RuntimeError
 class IllegalTransition(RuntimeError):
     """The core tried a state change that RFC 9293 does not have: always a bug in tcpsim."""
 

@@ -14,6 +14,7 @@ import platform
 import sys
 import time
 
+from . import engine
 from .engine import LoadConfig, LoadLab
 from .report import max_rss_mb
 
@@ -41,6 +42,7 @@ def measure(connections: int = 100_000, rate: float = 400.0, msl: float = 30.0) 
         "peak_time_wait": summary.peak_time_wait_client,
         "peak_tcbs": summary.peak_tcbs,
         "max_rss_mb": round(max_rss_mb() or 0.0, 1),
+        "compiled": not (engine.__file__ or "").endswith(".py"),  # mypyc, by a regular install (setup.py)
         "python": platform.python_version(),
         "machine": platform.machine(),
         "processor": platform.processor() or platform.machine(),

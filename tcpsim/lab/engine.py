@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from heapq import heappop, heappush
+from typing import Any
 
 from ..core.actions import Deliver, Send, StateChanged, TimerChanged
 from ..core.segment import Flags, Segment
@@ -412,6 +413,7 @@ class LoadLab:
         started = time.perf_counter()
         n = 0
         connect = self._connect_item
+        item: Any
         while n != limit:
             if arrivals:
                 item = arrivals[0]
@@ -481,26 +483,29 @@ class LoadLab:
         if in_use > self.peak_ports:
             self.peak_ports = in_use
         key = (CLIENT_ADDR, port, SERVER_ADDR, SERVER_PORT)
-        sock = _Sock(self._endpoint(port, SERVER_PORT), _CLIENT, key)
+        ep = self._endpoint(port, SERVER_PORT)
+        sock = _Sock(ep, _CLIENT, key)
         self._tables[_CLIENT][key] = sock
         self._tcb_born()
-        self._apply(sock, sock.ep.open_active(t))
+        self._apply(sock, ep.open_active(t))
 
     def _arrive_unusual(self, side: int, key: tuple[str, int, str, int], sock: _Sock | None, seg: Segment) -> None:
         """The rarer arrivals: a SYN meeting TIME-WAIT (counted), or no TCB for the 4-tuple."""
         now = self.now
         if sock is not None:
             self.syn_in_time_wait += 1
+            assert sock.ep is not None  # a TCB in a table is alive
             self._apply(sock, sock.ep.segment_arrives(seg, now))
             return
         listening = side == _SERVER and seg.dport in self._listening
         if listening and seg.flags & (_SYN | _RST) == _SYN:
             # The listening socket spawns a TCB for this tuple: passive OPEN, then the SYN.
-            sock = _Sock(self._endpoint(seg.dport, seg.sport), side, key)
+            spawned = self._endpoint(seg.dport, seg.sport)
+            sock = _Sock(spawned, side, key)
             self._tables[side][key] = sock
             self._tcb_born()
-            self._apply(sock, sock.ep.open_passive(now))
-            self._apply(sock, sock.ep.segment_arrives(seg, now))
+            self._apply(sock, spawned.open_passive(now))
+            self._apply(sock, spawned.segment_arrives(seg, now))
             return
         # No TCB: a throwaway endpoint answers as LISTEN (§3.10.7.2) or CLOSED (§3.10.7.1) does.
         ep = self._endpoint(seg.dport, seg.sport)
@@ -564,8 +569,7 @@ class LoadLab:
         react_established = react_data = react_close_wait = False
         sent = 0
         for a in actions:
-            cls = a.__class__
-            if cls is TimerChanged:  # the commonest: most are cancels, or moves later (no new item)
+            if isinstance(a, TimerChanged):  # the commonest: most are cancels, or moves later (no new item)
                 deadline = a.deadline
                 if deadline is not None and a.action != "cancel":
                     if a.name == "rto":
@@ -573,14 +577,14 @@ class LoadLab:
                             self._queue_timer(sock, "rto", deadline)
                     elif sock.t_2msl is None or deadline < sock.t_2msl:
                         self._queue_timer(sock, "2msl", deadline)
-            elif cls is Send:
+            elif isinstance(a, Send):
                 if not sent:
                     append, order, at, peer = self._arrivals.append, self._order, self.now + self._latency, 1 - side
                 sent += 1
                 if a.retransmission:
                     self.retransmissions += 1
                 append((at, next(order), peer, a.segment))
-            elif cls is StateChanged:
+            elif isinstance(a, StateChanged):
                 old, new = a.old, a.new
                 counts = self._counts[side]
                 if old is not _CLOSED:
@@ -599,7 +603,7 @@ class LoadLab:
                         self.peak_time_wait[side] = n
                 elif new is _CLOSE_WAIT:
                     react_close_wait = True
-            elif cls is Deliver:
+            elif isinstance(a, Deliver):
                 react_data = True
         if sent:
             self.segments += sent

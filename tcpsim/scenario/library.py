@@ -1,7 +1,7 @@
 """The bundled scenarios, and turning a FILE-or-NAME argument into a scenario file.
 
 In a source checkout they live in the top-level ``scenarios/``; an installed wheel carries the
-same files as ``tcpsim/_scenarios`` (see ``pyproject.toml``).
+same files as ``tcpsim/_scenarios`` (see ``setup.py``).
 """
 
 from __future__ import annotations

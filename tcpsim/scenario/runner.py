@@ -7,7 +7,7 @@ prints what it returns and the UI drives the same world step by step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from ..core.segment import Segment, format_flags
 from ..core.tcb import EndpointConfig
@@ -29,7 +29,31 @@ class ExpectEvent(TraceEvent):
     actual: Any
     ok: bool
     note: str = ""
-    type: ClassVar[str] = "expect"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(
+        self,
+        t: float,
+        index: int,
+        check: str,
+        endpoint: str | None,
+        expected: Any,
+        actual: Any,
+        ok: bool,
+        note: str = "",
+    ) -> None:
+        self.t = t
+        self.index = index
+        self.check = check
+        self.endpoint = endpoint
+        self.expected = expected
+        self.actual = actual
+        self.ok = ok
+        self.note = note
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "expect"
 
     def _fields(self) -> dict[str, Any]:
         fields = {

@@ -11,19 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..core.segment import Flags, Segment, format_flags
+from ..core.record import Record
+from ..core.segment import Segment, format_flags
 
 FaultKind = Literal["drop", "duplicate", "delay"]
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
+class Match(Record):
     """Which segments a rule applies to. Every field is optional; None matches anything."""
 
     sender: str | None = None
-    flags: Flags | None = None
-    """The exact flag set."""
-    has: Flags | None = None
+    flags: int | None = None
+    """The exact flag set (a Flags value or a plain int: compiled code checks the declared type)."""
+    has: int | None = None
     """Flags that must be present, among any others."""
     data: bool | None = None
     """Carries payload (True) or not (False)."""

@@ -10,8 +10,9 @@ against 0.15 µs for seven fields), and a world writes several records per event
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
+from ..core.record import Record
 from ..core.segment import Segment
 
 
@@ -35,11 +36,18 @@ def segment_fields(seg: Segment) -> dict[str, Any]:
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class TraceEvent:
+class TraceEvent(Record):
     """Base of all records: the simulated time it happened at."""
 
     t: float
-    type: ClassVar[str] = "event"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "event"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for this record, ``t`` and ``type`` first."""
@@ -56,7 +64,19 @@ class StateEvent(TraceEvent):
     new: str
     event: str
     rule: str
-    type: ClassVar[str] = "state"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, old: str, new: str, event: str, rule: str) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.old = old
+        self.new = new
+        self.event = event
+        self.rule = rule
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "state"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "from": self.old, "to": self.new, "event": self.event, "rule": self.rule}
@@ -72,6 +92,25 @@ class SendEvent(TraceEvent):
     rule: str
     retransmission: bool = False
     injected: bool = False
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(
+        self,
+        t: float,
+        endpoint: str,
+        id: int,
+        segment: Segment,
+        rule: str,
+        retransmission: bool = False,
+        injected: bool = False,
+    ) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.id = id
+        self.segment = segment
+        self.rule = rule
+        self.retransmission = retransmission
+        self.injected = injected
 
     @property
     def type(self) -> str:  # type: ignore[override]
@@ -93,7 +132,17 @@ class ArriveEvent(TraceEvent):
     id: int
     copy: bool = False
     """True for the second copy of a duplicated segment."""
-    type: ClassVar[str] = "arrive"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, id: int, copy: bool = False) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.id = id
+        self.copy = copy
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "arrive"
 
     def _fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"endpoint": self.endpoint, "id": self.id}
@@ -107,7 +156,16 @@ class DropEvent(TraceEvent):
     id: int
     endpoint: str
     """The sender of the lost segment."""
-    type: ClassVar[str] = "drop"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, id: int, endpoint: str) -> None:
+        self.t = t
+        self.id = id
+        self.endpoint = endpoint
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "drop"
 
     def _fields(self) -> dict[str, Any]:
         return {"id": self.id, "endpoint": self.endpoint}
@@ -117,7 +175,16 @@ class DropEvent(TraceEvent):
 class DuplicateEvent(TraceEvent):
     id: int
     endpoint: str
-    type: ClassVar[str] = "duplicate"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, id: int, endpoint: str) -> None:
+        self.t = t
+        self.id = id
+        self.endpoint = endpoint
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "duplicate"
 
     def _fields(self) -> dict[str, Any]:
         return {"id": self.id, "endpoint": self.endpoint}
@@ -128,7 +195,17 @@ class DelayEvent(TraceEvent):
     id: int
     endpoint: str
     by: float
-    type: ClassVar[str] = "delay"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, id: int, endpoint: str, by: float) -> None:
+        self.t = t
+        self.id = id
+        self.endpoint = endpoint
+        self.by = by
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "delay"
 
     def _fields(self) -> dict[str, Any]:
         return {"id": self.id, "endpoint": self.endpoint, "by": self.by}
@@ -138,7 +215,16 @@ class DelayEvent(TraceEvent):
 class DeliverEvent(TraceEvent):
     endpoint: str
     data: bytes
-    type: ClassVar[str] = "deliver"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, data: bytes) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.data = data
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "deliver"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "data": self.data.decode("utf-8", "replace")}
@@ -152,7 +238,18 @@ class CallEvent(TraceEvent):
     call: str
     data: bytes = b""
     note: str = ""
-    type: ClassVar[str] = "call"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, call: str, data: bytes = b"", note: str = "") -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.call = call
+        self.data = data
+        self.note = note
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "call"
 
     def _fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"endpoint": self.endpoint, "call": self.call}
@@ -170,7 +267,17 @@ class ErrorEvent(TraceEvent):
     endpoint: str
     call: str
     message: str
-    type: ClassVar[str] = "error"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, call: str, message: str) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.call = call
+        self.message = message
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "error"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "call": self.call, "message": self.message}
@@ -183,7 +290,17 @@ class SignalEvent(TraceEvent):
     endpoint: str
     message: str
     rule: str
-    type: ClassVar[str] = "signal"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, message: str, rule: str) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.message = message
+        self.rule = rule
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "signal"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "message": self.message, "rule": self.rule}
@@ -197,7 +314,18 @@ class DiscardEvent(TraceEvent):
     id: int
     reason: str
     rule: str
-    type: ClassVar[str] = "discard"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, id: int, reason: str, rule: str) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.id = id
+        self.reason = reason
+        self.rule = rule
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "discard"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "id": self.id, "reason": self.reason, "rule": self.rule}
@@ -209,7 +337,18 @@ class TimerEvent(TraceEvent):
     name: str
     action: str
     deadline: float | None
-    type: ClassVar[str] = "timer"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, endpoint: str, name: str, action: str, deadline: float | None) -> None:
+        self.t = t
+        self.endpoint = endpoint
+        self.name = name
+        self.action = action
+        self.deadline = deadline
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "timer"
 
     def _fields(self) -> dict[str, Any]:
         deadline = None if self.deadline is None else round(self.deadline, 6)
@@ -221,7 +360,45 @@ class NoteEvent(TraceEvent):
     """Something the host wants in the trace that is not a protocol event (a fault rule armed…)."""
 
     text: str
-    type: ClassVar[str] = "note"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, text: str) -> None:
+        self.t = t
+        self.text = text
+
+    @property
+    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+        return "note"
 
     def _fields(self) -> dict[str, Any]:
         return {"text": self.text}
+
+
+# Defined here rather than in tcpsim.capture.observer (which uses it): a mypyc-compiled class can only be
+# extended by compiled classes, unless it allows interpreted subclasses (slower construction).
+@dataclass(slots=True, unsafe_hash=True)
+class CaptureNote(NoteEvent):
+    """What the observer could not explain, or had to assume, about a capture.
+
+    ``kind``: ``start`` (the capture begins mid-connection), ``unexplained`` (a segment the
+    inferred state does not allow), ``gap`` (bytes missing from the capture), ``lost`` (taken as
+    lost on the way), ``late`` (arrived late), ``missing`` (a segment the model would send is not
+    in the capture), ``time-wait`` (TIME-WAIT ended before 2·MSL) and ``projection`` (what
+    happens after the capture ends).
+    """
+
+    endpoint: str | None = None
+    kind: str = "note"
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(self, t: float, text: str, endpoint: str | None = None, kind: str = "note") -> None:
+        self.t = t
+        self.text = text
+        self.endpoint = endpoint
+        self.kind = kind
+
+    def _fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"text": self.text, "kind": self.kind}
+        if self.endpoint is not None:
+            fields["endpoint"] = self.endpoint
+        return fields

@@ -18,7 +18,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from ..core import actions as act
+from ..core.record import Record
 from ..core.segment import Flags, Segment
 from ..core.seq import Seq, seq
 from ..core.tcb import Endpoint, EndpointConfig
@@ -58,7 +61,7 @@ def peer_of(endpoint: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Call:
+class Call(Record):
     """A user call on an endpoint: listen, connect, send, close, abort or retransmit."""
 
     endpoint: str
@@ -68,7 +71,7 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
-class Inject:
+class Inject(Record):
     """A hand-made segment put on the wire as if ``sender`` had sent it; None means the default
     (SEQ = the sender's SND.NXT, ACK = its RCV.NXT, WND = its RCV.WND)."""
 
@@ -81,14 +84,14 @@ class Inject:
 
 
 @dataclass(frozen=True, slots=True)
-class Arm:
+class Arm(Record):
     """Arm a fault rule (for rules decided during a run, like the UI's "drop the next one")."""
 
     rule: FaultRule
 
 
 @dataclass(frozen=True, slots=True)
-class Note:
+class Note(Record):
     """Write a line into the trace (a scenario marks where its fault rules take effect)."""
 
     text: str
@@ -98,7 +101,7 @@ Command = Call | Inject | Arm | Note
 
 
 @dataclass(slots=True)
-class Flight:
+class Flight(Record):
     """A segment on the wire, for whoever draws the network (the UI's timeline)."""
 
     id: int
@@ -112,6 +115,29 @@ class Flight:
     injected: bool = False
     retransmission: bool = False
     copies: int = 1
+
+    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
+    def __init__(
+        self,
+        id: int,
+        sender: str,
+        segment: Segment,
+        sent_at: float,
+        arrive_at: float | None,
+        fate: str = "deliver",
+        injected: bool = False,
+        retransmission: bool = False,
+        copies: int = 1,
+    ) -> None:
+        self.id = id
+        self.sender = sender
+        self.segment = segment
+        self.sent_at = sent_at
+        self.arrive_at = arrive_at
+        self.fate = fate
+        self.injected = injected
+        self.retransmission = retransmission
+        self.copies = copies
 
 
 class Processed(NamedTuple):
@@ -131,6 +157,7 @@ class Snapshot:
     trace_len: int
 
 
+@mypyc_attr(native_class=False)  # mypyc: a native class cannot subclass RuntimeError
 class RunawayError(RuntimeError):
     """The world kept producing events past the limit: the run will not go quiet by itself."""
 
@@ -197,7 +224,8 @@ class World:
         if t > self.now:
             self.now = t
         if kind == ARRIVE:
-            self._arrive(*payload)
+            receiver, seg, sid, copy_ = payload  # not *payload: compiled code boxes a star call
+            self._arrive(receiver, seg, sid, copy_)
         elif kind == TIMER:
             name, timer = payload
             self._apply(name, self.endpoints[name].timer_expired(timer, t))
@@ -335,23 +363,22 @@ class World:
         for a in actions:
             # Exact class tests, most frequent first: cheaper than an isinstance chain, and the
             # action classes are final.
-            cls = a.__class__
-            if cls is act.TimerChanged:
+            if isinstance(a, act.TimerChanged):
                 trace.append(TimerEvent(now, name, a.name, a.action, a.deadline))
                 if a.deadline is not None and a.action in ("set", "restart"):
                     self._push(a.deadline, TIMER, (name, a.name))
-            elif cls is act.Send:
+            elif isinstance(a, act.Send):
                 self._transmit(name, a.segment, a.rule, a.retransmission, False)
-            elif cls is act.StateChanged:
+            elif isinstance(a, act.StateChanged):
                 # _value_ is the plain attribute behind Enum.value (a descriptor call costs ~0.4 µs)
                 trace.append(StateEvent(now, name, a.old._value_, a.new._value_, a.event, a.rule))
-            elif cls is act.Deliver:
+            elif isinstance(a, act.Deliver):
                 trace.append(DeliverEvent(now, name, a.data))
-            elif cls is act.UserError:
+            elif isinstance(a, act.UserError):
                 trace.append(ErrorEvent(now, name, a.call, a.message))
-            elif cls is act.Signal:
+            elif isinstance(a, act.Signal):
                 trace.append(SignalEvent(now, name, a.message, a.rule))
-            elif cls is act.Discard:
+            elif isinstance(a, act.Discard):
                 trace.append(DiscardEvent(now, name, arriving, a.reason, a.rule))
             else:
                 raise TypeError(f"unknown action {a!r}")
