@@ -26,30 +26,22 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _pip(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env.pop("TCPSIM_NO_MYPYC", None)
+    return subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, env=env, timeout=900)
+
+
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built as ``pip install .`` builds it, unpacked into a directory for PYTHONPATH."""
     wheels = tmp_path_factory.mktemp("wheel")
     target = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    env.pop("TCPSIM_NO_MYPYC", None)
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-    )
+    built = _pip("wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT))
     assert built.returncode == 0, built.stderr[-4000:]
     (wheel,) = wheels.glob("tcpsim-*.whl")
     assert "none-any" not in wheel.name, f"mypyc did not compile: {wheel.name}\n{built.stderr[-4000:]}"
-    installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    installed = _pip("install", "-q", "--no-deps", "--target", str(target), str(wheel))
     assert installed.returncode == 0, installed.stderr[-4000:]
     return target
 

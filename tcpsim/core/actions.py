@@ -85,11 +85,6 @@ class UserError(Record):
     call: str
     message: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, call: str, message: str) -> None:
-        self.call = call
-        self.message = message
-
 
 @dataclass(slots=True, unsafe_hash=True)
 class Signal(Record):
@@ -97,11 +92,6 @@ class Signal(Record):
 
     message: str
     rule: str
-
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, message: str, rule: str) -> None:
-        self.message = message
-        self.rule = rule
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -111,12 +101,6 @@ class Discard(Record):
     segment: Segment
     reason: str
     rule: str
-
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, segment: Segment, reason: str, rule: str) -> None:
-        self.segment = segment
-        self.reason = reason
-        self.rule = rule
 
 
 Action = StateChanged | Send | TimerChanged | Deliver | UserError | Signal | Discard

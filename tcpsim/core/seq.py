@@ -11,18 +11,20 @@ every segment; :data:`Seq` gives the type checker the distinction for free.
 
 from __future__ import annotations
 
-from typing import NewType
+from typing import Final, NewType
 
 Seq = NewType("Seq", int)
 """A 32-bit sequence number. Construct with :func:`seq` so that it is always reduced."""
 
-MOD = 1 << 32
-HALF = 1 << 31
-MASK = MOD - 1
-"""The hot paths of :mod:`tcpsim.core.tcb` inline these functions' expressions with MASK and HALF
-(``lt(a, b)`` is ``0 < ((b - a) & MASK) < HALF``): a Python call costs more than the arithmetic.
-Each inlined comparison names the function it stands for in a comment; the property tests
-(tests/sim) draw half of their ISNs just below 2**32, so that connections cross the wrap."""
+# Final literals: compiled (setup.py), code that uses them does native arithmetic, no lookups.
+MOD: Final = 0x1_0000_0000
+HALF: Final = 0x8000_0000
+MASK: Final = 0xFFFF_FFFF
+"""2**32, 2**31 and 2**32 - 1. The hot paths of :mod:`tcpsim.core.tcb` inline these functions'
+expressions with MASK and HALF (``lt(a, b)`` is ``0 < ((b - a) & MASK) < HALF``): a Python call
+costs more than the arithmetic. Each inlined comparison names the function it stands for in a
+comment; the property tests (tests/sim) draw half of their ISNs just below 2**32, so that
+connections cross the wrap."""
 _MASK = MASK
 
 

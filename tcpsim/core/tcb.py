@@ -14,6 +14,7 @@ and challenge ACKs are not rate-limited.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from . import seq as sq
 from .actions import (
@@ -28,14 +29,19 @@ from .actions import (
     UserError,
 )
 from .record import Record
-from .segment import Flags, Segment
+from .segment import Segment
 from .seq import HALF, MASK, Seq
 from .states import State
 from .transitions import Event, lookup
 
 _ZERO = Seq(0)
-# Plain ints, not Flags members: see tcpsim.core.segment.
-ACK, SYN, FIN, RST, PSH = (int(f) for f in (Flags.ACK, Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH))
+# Plain ints, not Flags members (see tcpsim.core.segment), and Final literals, which compiled code
+# inlines; tests/core/test_core_segment.py checks them against Flags.
+FIN: Final = 0x01
+SYN: Final = 0x02
+RST: Final = 0x04
+PSH: Final = 0x08
+ACK: Final = 0x10
 
 MAX_RTO = 60.0
 """RFC 6298 §2.5: a maximum may be placed on RTO provided it is at least 60 seconds."""
@@ -106,12 +112,6 @@ class _Held(Record):
     seq: Seq
     data: bytes
     fin: bool
-
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, seq: Seq, data: bytes, fin: bool) -> None:
-        self.seq = seq
-        self.data = data
-        self.fin = fin
 
 
 @dataclass(slots=True)

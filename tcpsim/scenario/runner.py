@@ -30,29 +30,8 @@ class ExpectEvent(TraceEvent):
     ok: bool
     note: str = ""
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(
-        self,
-        t: float,
-        index: int,
-        check: str,
-        endpoint: str | None,
-        expected: Any,
-        actual: Any,
-        ok: bool,
-        note: str = "",
-    ) -> None:
-        self.t = t
-        self.index = index
-        self.check = check
-        self.endpoint = endpoint
-        self.expected = expected
-        self.actual = actual
-        self.ok = ok
-        self.note = note
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "expect"
 
     def _fields(self) -> dict[str, Any]:

@@ -4,7 +4,9 @@ Each record turns into one JSON object (the ``--format jsonl`` contract): ``t``,
 type's own fields. Records are values, never changed once made, and only ever appended, so a
 snapshot of a world only needs to remember how long its trace was. They are slotted dataclasses but
 not frozen ones: a frozen dataclass's ``__init__`` costs about four times as much (measured: 0.7 µs
-against 0.15 µs for seven fields), and a world writes several records per event.
+against 0.15 µs for seven fields), and a world writes several records per event. For the same
+reason the records written on every event spell out their ``__init__``: compiled by mypyc (a
+regular install, setup.py) it runs natively, where the one ``@dataclass`` generates is interpreted.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class TraceEvent(Record):
         self.t = t
 
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:  # a property, not a ClassVar: in compiled code a ClassVar of a dataclass
+        # becomes a field (mypyc#1122). Each record type overrides it with its JSON ``type``.
         return "event"
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,7 +78,7 @@ class StateEvent(TraceEvent):
         self.rule = rule
 
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "state"
 
     def _fields(self) -> dict[str, Any]:
@@ -141,7 +144,7 @@ class ArriveEvent(TraceEvent):
         self.copy = copy
 
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "arrive"
 
     def _fields(self) -> dict[str, Any]:
@@ -157,14 +160,8 @@ class DropEvent(TraceEvent):
     endpoint: str
     """The sender of the lost segment."""
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, id: int, endpoint: str) -> None:
-        self.t = t
-        self.id = id
-        self.endpoint = endpoint
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "drop"
 
     def _fields(self) -> dict[str, Any]:
@@ -176,14 +173,8 @@ class DuplicateEvent(TraceEvent):
     id: int
     endpoint: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, id: int, endpoint: str) -> None:
-        self.t = t
-        self.id = id
-        self.endpoint = endpoint
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "duplicate"
 
     def _fields(self) -> dict[str, Any]:
@@ -196,15 +187,8 @@ class DelayEvent(TraceEvent):
     endpoint: str
     by: float
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, id: int, endpoint: str, by: float) -> None:
-        self.t = t
-        self.id = id
-        self.endpoint = endpoint
-        self.by = by
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "delay"
 
     def _fields(self) -> dict[str, Any]:
@@ -223,7 +207,7 @@ class DeliverEvent(TraceEvent):
         self.data = data
 
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "deliver"
 
     def _fields(self) -> dict[str, Any]:
@@ -239,16 +223,8 @@ class CallEvent(TraceEvent):
     data: bytes = b""
     note: str = ""
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, call: str, data: bytes = b"", note: str = "") -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.call = call
-        self.data = data
-        self.note = note
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "call"
 
     def _fields(self) -> dict[str, Any]:
@@ -268,15 +244,8 @@ class ErrorEvent(TraceEvent):
     call: str
     message: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, call: str, message: str) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.call = call
-        self.message = message
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "error"
 
     def _fields(self) -> dict[str, Any]:
@@ -299,7 +268,7 @@ class SignalEvent(TraceEvent):
         self.rule = rule
 
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "signal"
 
     def _fields(self) -> dict[str, Any]:
@@ -315,16 +284,8 @@ class DiscardEvent(TraceEvent):
     reason: str
     rule: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, id: int, reason: str, rule: str) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.id = id
-        self.reason = reason
-        self.rule = rule
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "discard"
 
     def _fields(self) -> dict[str, Any]:
@@ -347,7 +308,7 @@ class TimerEvent(TraceEvent):
         self.deadline = deadline
 
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "timer"
 
     def _fields(self) -> dict[str, Any]:
@@ -361,13 +322,8 @@ class NoteEvent(TraceEvent):
 
     text: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, text: str) -> None:
-        self.t = t
-        self.text = text
-
     @property
-    def type(self) -> str:  # mypyc: a ClassVar in a dataclass becomes a field (mypyc#1122)
+    def type(self) -> str:
         return "note"
 
     def _fields(self) -> dict[str, Any]:
@@ -389,13 +345,6 @@ class CaptureNote(NoteEvent):
 
     endpoint: str | None = None
     kind: str = "note"
-
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, text: str, endpoint: str | None = None, kind: str = "note") -> None:
-        self.t = t
-        self.text = text
-        self.endpoint = endpoint
-        self.kind = kind
 
     def _fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"text": self.text, "kind": self.kind}

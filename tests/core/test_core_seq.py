@@ -8,12 +8,19 @@ from hypothesis import strategies as st
 from tcp_link import established, sends
 
 from tcpsim.core import seq as sq
+from tcpsim.core import tcb
 from tcpsim.core.segment import Flags
 from tcpsim.core.states import State
 
 TOP = 2**32 - 1
 u32 = st.integers(min_value=0, max_value=TOP)
 offset = st.integers(min_value=-(2**31) + 1, max_value=2**31 - 1)
+
+
+def test_the_inlined_constants_are_what_they_stand_for() -> None:
+    """The hot paths use literal constants (compiled code inlines them) instead of computing them."""
+    assert (sq.MOD, sq.HALF, sq.MASK) == (2**32, 2**31, 2**32 - 1)
+    assert (tcb.FIN, tcb.SYN, tcb.RST, tcb.PSH, tcb.ACK) == (Flags.FIN, Flags.SYN, Flags.RST, Flags.PSH, Flags.ACK)
 
 
 def test_3_4_seq_reduces_into_32_bits() -> None:
