@@ -62,9 +62,18 @@ def parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("list", help="the bundled scenarios")
     sub.add_parser("states", help="the eleven states, in plain words")
-    add_load_arguments(
-        sub.add_parser("load", help="the TIME-WAIT lab: many short connections, headless, counts per state over time")
+    load = sub.add_parser(
+        "load", help="the TIME-WAIT lab: many short connections, headless, counts per state over time"
     )
+    add_load_arguments(load)
+    load.add_argument(
+        "--ui",
+        action="store_true",
+        help="show the lab live in the app instead, with these settings (change them there; without "
+        "--rate and --duration, 100/s for 300 s; --interval is the chart's step, --format does not apply); "
+        "escape or q leaves the lab and ends tcpsim",
+    )
+    load.add_argument("--lang", choices=("en", "zh"), default="en", help="with --ui: language of the screen")
     from .bench import add_arguments as add_bench_arguments
 
     add_bench_arguments(
@@ -196,6 +205,12 @@ def _load(args: argparse.Namespace) -> int:
     from .lab import LoadLab, report
     from .lab.options import config_from_args
 
+    if args.ui:
+        if args.format != "text":
+            return _error("--format applies to the headless run: with --ui the lab is shown live")
+        from .ui import launch_lab
+
+        return launch_lab(args, args.lang)
     try:
         lab = LoadLab(config_from_args(args))
     except ValueError as exc:

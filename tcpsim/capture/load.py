@@ -35,6 +35,8 @@ def import_capture(path: str | os.PathLike[str], stream: int | None = None, msl:
     Raises :class:`CaptureError` for a file that cannot be read, holds no TCP connection, or has no
     such stream.
     """
+    if "\0" in os.fspath(path):  # open() would raise ValueError: no file can have that name
+        raise CaptureError(f"{path}: not a possible file name (it contains a NUL character)")
     capture = read_capture(path)
     convs = conversations(capture.packets)
     index = 0 if stream is None else stream

@@ -60,6 +60,10 @@ _BSD_INET6 = (10, 24, 28, 30)  # AF_INET6 on Linux, the BSDs, macOS and FreeBSD
 _TCP_FLAGS = Flags.SYN | Flags.FIN | Flags.RST | Flags.PSH | Flags.ACK
 _MAX_PAYLOAD = 1 << 20
 """A snap-length cut is padded back to the payload's real length, but never beyond this."""
+MAX_CAPTURE_BYTES = 256 * 1024 * 1024
+"""Bigger captures are refused with a hint to cut them: tcpsim holds the whole file and every
+segment in memory, and a connection worth stepping through is far smaller. It also bounds what a
+device or a pipe (``tcpsim import /dev/zero``, ``<(…)``) can make it read."""
 
 
 class CaptureError(Exception):
@@ -152,18 +156,36 @@ def endpoint_text(endpoint: tuple[str, int]) -> str:
 
 
 # ---------------------------------------------------------------------------------------- files
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it holds more than ``limit``. The header is read first, so that
+    a device or a pipe of something else (``/dev/zero``) is refused at once, not after ``limit``."""
+    with path.open("rb") as f:
+        head = f.read(4)
+        if head not in _PCAP_MAGICS and head != _PCAPNG_MAGIC:
+            return head  # not a capture: the caller says so from these bytes
+        data = head + f.read(limit - len(head) + 1)
+    return None if len(data) > limit else data
+
+
 def read_capture(path: str | os.PathLike[str]) -> Capture:
     """Every TCP segment of a pcap or pcapng file. Raises :class:`CaptureError`."""
     path = Path(path)
     name = str(path)
     try:
-        data = path.read_bytes()
+        data = _read_at_most(path, MAX_CAPTURE_BYTES)
     except FileNotFoundError:
         raise CaptureError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise CaptureError(f"{name}: is a directory, not a capture file") from None
     except OSError as exc:
         raise CaptureError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL in the name
+        raise CaptureError(f"{name}: not a possible file name (it contains a NUL character)") from None
+    if data is None:
+        raise CaptureError(
+            f"{name}: larger than {MAX_CAPTURE_BYTES >> 20} MiB; cut out the connection first "
+            "(tcpdump -r FILE -w SMALL 'port N', or editcap)"
+        )
     if not data:
         raise CaptureError(f"{name}: the file is empty (a capture file starts with a pcap or pcapng header)")
     magic = data[:4]

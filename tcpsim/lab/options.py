@@ -49,10 +49,14 @@ def parse_ports(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+REQUIRED = ("rate", "duration")
+"""Required for a headless run; ``tcpsim load --ui`` starts from the lab's preset without them."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``tcpsim load``."""
-    p.add_argument("--rate", type=_number("connections per second", strict=True), required=True, metavar="R")
-    p.add_argument("--duration", type=_number("seconds", strict=True), required=True, metavar="D")
+    p.add_argument("--rate", type=_number("connections per second", strict=True), metavar="R", help="required")
+    p.add_argument("--duration", type=_number("seconds", strict=True), metavar="D", help="required")
     p.add_argument(
         "--msl", type=_number("seconds", strict=True), default=30.0, metavar="S", help="TIME-WAIT lasts 2·MSL (30)"
     )
@@ -76,13 +80,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def config_from_args(args: argparse.Namespace) -> LoadConfig:
-    """The lab's configuration; raises ValueError when the options do not fit together."""
+def config_from_args(args: argparse.Namespace, preset: LoadConfig | None = None) -> LoadConfig:
+    """The lab's configuration; raises ValueError when the options do not fit together, or when
+    ``--rate`` or ``--duration`` is missing and there is no ``preset`` to take them from."""
     from .engine import LoadConfig
 
+    missing = [f"--{name}" for name in REQUIRED if getattr(args, name) is None]
+    if missing and preset is None:
+        raise ValueError(f"the following arguments are required: {', '.join(missing)}")
     return LoadConfig(
-        rate=args.rate,
-        duration=args.duration,
+        rate=args.rate if args.rate is not None else preset.rate,  # type: ignore[union-attr]
+        duration=args.duration if args.duration is not None else preset.duration,  # type: ignore[union-attr]
         msl=args.msl,
         ports=args.ports,
         closer=args.closer,

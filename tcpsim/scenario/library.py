@@ -27,10 +27,19 @@ def bundled() -> list[Path]:
     return sorted(folder.glob("*.toml")) if folder else []
 
 
+def _exists(path: Path) -> bool:
+    """``Path.exists``, except that a name the system refuses to look up (too long, a NUL, a loop
+    of links) counts as existing: it is no bundled NAME, and the loader then says what is wrong."""
+    try:
+        return path.exists() or path.is_symlink()
+    except (OSError, ValueError):
+        return True
+
+
 def resolve(arg: str) -> Path:
     """A path if ``arg`` names an existing file (or looks like a path), else a bundled scenario."""
     path = Path(arg)
-    if path.exists() or path.suffix == ".toml" or "/" in arg or "\\" in arg:
+    if path.suffix == ".toml" or "/" in arg or "\\" in arg or _exists(path):
         return path
     names = {p.stem: p for p in bundled()}
     key = arg.strip().lower().replace("_", "-").replace(" ", "-")

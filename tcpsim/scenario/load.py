@@ -10,6 +10,7 @@ import difflib
 import ipaddress
 import math
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -168,9 +169,17 @@ def load_file(path: str | Path) -> Scenario:
     """Read and check a scenario file."""
     path = Path(path)
     source = str(path)
-    if not path.exists():
-        raise ScenarioError(source, "", "no such file")
-    if path.is_dir():
+    # Not Path.exists() and is_dir(): on Python 3.11 they raise for a name too long (ENAMETOOLONG)
+    # and answer False for a loop of links, which is no missing file. Every OSError says why.
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ScenarioError(source, "", "no such file") from None
+    except OSError as exc:  # a name too long, a loop of links, a directory that may not be searched
+        raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL character: no file can have that name
+        raise ScenarioError(source, "", "not a possible file name (it contains a NUL character)") from None
+    if stat.S_ISDIR(info.st_mode):
         raise ScenarioError(source, "", "is a directory, not a scenario file")
     try:
         # Read at most one byte past the limit: a device or a pipe reports no size.

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..capture import ImportResult
+    from .app import TcpsimApp
 
 
 def launch(scenario: str | None = None, language: str = "en") -> int:
@@ -35,4 +38,29 @@ def launch_import(result: ImportResult, language: str = "en") -> int:
 
     set_language(language)
     TcpsimApp(session=ImportSession(result)).run()
+    return 0
+
+
+def lab_app(args: argparse.Namespace, *, clock: bool = True) -> TcpsimApp:
+    """The app of ``tcpsim load --ui``: open on the TIME-WAIT lab with ``tcpsim load``'s parsed
+    options; leaving the lab ends the app. Raises ValueError, with the headless run's message,
+    when the options do not fit together (before anything is drawn)."""
+    from .app import TcpsimApp
+    from .screens.lab import lab_screen_from_args
+
+    return TcpsimApp(clock=clock, lab=lab_screen_from_args(args, clock=clock))
+
+
+def launch_lab(args: argparse.Namespace, language: str = "en") -> int:
+    """``tcpsim load --ui``: the lab live, or exit code 2 with a message for options that do not fit."""
+    from ..render import print_error
+    from .i18n import set_language
+
+    set_language(language)
+    try:
+        app = lab_app(args)
+    except ValueError as exc:
+        print_error(str(exc))
+        return 2
+    app.run()
     return 0

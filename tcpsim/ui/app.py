@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -33,9 +34,12 @@ from .widgets.footer import KeyFooter
 from .widgets.timeline import Timeline
 
 if TYPE_CHECKING:
+    from ..lab.engine import LoadConfig
+    from .screens.lab import LoadLabScreen
     from .widgets.diagram import StateDiagram, WalkKey
 
-# The dialogs and the help screen are imported where they are opened: start-up needs none of them.
+# The dialogs, the help screen and the TIME-WAIT lab (with the lab's engine) are imported where they
+# are opened: start-up needs none of them.
 
 SPEEDS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0)
 DEFAULT_SPEED = 3  # 0.2×: a 0.1 s hop takes half a second, slow enough to watch a segment travel
@@ -63,8 +67,17 @@ class TcpsimApp(App[None]):
     relative: reactive[bool] = reactive(False)
     view: reactive[str] = reactive(FIRST_VIEW)
 
-    def __init__(self, scenario: Scenario | None = None, *, clock: bool = True, session: Session | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        clock: bool = True,
+        session: Session | None = None,
+        lab: LoadLabScreen | None = None,
+    ) -> None:
+        """``lab``: open on this TIME-WAIT lab screen (``tcpsim load --ui``); leaving it ends the app."""
         super().__init__()
+        self._lab_only = lab
         self.session = session if session is not None else Session(scenario)  # an import brings its own
         self.walked: set[WalkKey] = set()
         self._walk_seen = 0
@@ -110,6 +123,10 @@ class TcpsimApp(App[None]):
         self._ticker = self.set_interval(FRAME, self._tick, pause=True)
         self.on_resize()
         self.refresh_view()
+        if self._lab_only is not None:
+            # `tcpsim load --ui`: the lab is what was asked for, and leaving it is leaving tcpsim.
+            self.push_screen(self._lab_only, lambda _: self.exit())
+            return
         self.call_after_refresh(self._welcome)
 
     def _welcome(self) -> None:
@@ -126,12 +143,18 @@ class TcpsimApp(App[None]):
             markup=False,  # the summary comes from a file: show it as written
         )
 
-    def on_resize(self, _event: object = None) -> None:
-        """Narrow terminals stack the panes above the centre view instead of beside it."""
-        compact = self.size.width < COMPACT_WIDTH
-        self.screen.set_class(compact, "-compact")
-        main = self.query_one("#main")
-        server, centre = self.query_one("#server"), self.query_one("#centre")
+    def on_resize(self, event: events.Resize | None = None) -> None:
+        """Narrow terminals stack the panes above the centre view instead of beside it.
+
+        The width is the event's: ``self.size`` is the screen's, which is resized after the app
+        hears of it. The two-endpoint screen is laid out even while a dialog or the lab covers it
+        (the app's queries would look in the screen on top), so that it fits when it comes back.
+        """
+        compact = (event.size if event is not None else self.size).width < COMPACT_WIDTH
+        home = self.screen_stack[0] if self.screen_stack else self.screen
+        home.set_class(compact, "-compact")
+        main = home.query_one("#main")
+        server, centre = home.query_one("#server"), home.query_one("#centre")
         if compact and main.children.index(server) > main.children.index(centre):
             main.move_child(server, before=centre)
         elif not compact and main.children.index(server) < main.children.index(centre):
@@ -492,6 +515,18 @@ class TcpsimApp(App[None]):
         self.relative = not self.relative
         self.refresh_view()
 
+    def action_load_lab(self, config: LoadConfig | None = None) -> None:
+        """The TIME-WAIT lab over the whole terminal (``config``: its first preset by default).
+
+        The lab's module and engine are imported here, on first use: start-up never loads them.
+        The session stays as it was underneath; the lab is a modal screen, so the two-endpoint
+        keys cannot reach it, and escape (or q) comes back to it.
+        """
+        from .screens.lab import LoadLabScreen, default_config
+
+        self.playing = False
+        self.push_screen(LoadLabScreen(config or default_config(), clock=self._use_clock))
+
     def action_help(self) -> None:
         from .screens.help import Help
 
@@ -514,7 +549,15 @@ class TcpsimApp(App[None]):
         self.push_screen(Details(message.event))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, and ours on the two-endpoint screen only.
+
+        The palette opens over any screen (ctrl+p is a priority key). Over the lab or a dialog, the
+        two-endpoint commands would act on the session hidden underneath (play it, step it, open
+        another lab on top of this one): they are offered where their keys work, and nowhere else.
+        """
         yield from super().get_system_commands(screen)
+        if self.screen_stack and screen is not self.screen_stack[0]:
+            return
         for command in COMMANDS:
             if command.action != "quit":
                 yield SystemCommand(

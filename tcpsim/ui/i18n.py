@@ -319,7 +319,7 @@ _COMMANDS_ZH: dict[str, str] = {
     "faster": "加快播放",
     "slower": "减慢播放",
     "restart": "从 t = 0 重新开始本场景",
-    "load": "加载场景（内置的或任意文件）",
+    "load": "加载场景（内置的或任意文件）或抓包文件（pcap、pcapng）",
     "info": "场景的故事：发生了什么、为什么、期望什么",
     "save": "把所做的操作保存为可重放出相同结果的场景文件",
     "export_pcap": "把目前的报文段导出为 pcap 文件，用 Wireshark 打开",

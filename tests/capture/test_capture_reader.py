@@ -158,6 +158,24 @@ def test_unreadable_paths(cli, tmp_path: Path, missing: str) -> None:
     assert result.code == 2 and ("no such file" in result.err or "is a directory" in result.err)
 
 
+def test_a_device_or_pipe_of_something_else_is_refused_at_once(cli) -> None:
+    result = cli("import", "/dev/zero", "--format", "text")
+    assert result.code == 2 and "/dev/zero: not a pcap or pcapng capture" in result.err
+
+
+def test_a_capture_over_the_size_limit_is_refused_with_a_hint(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tcpsim.capture import reader
+
+    path = write(tmp_path, pcap(scenario_packets(), 101))  # 101: raw IP
+    monkeypatch.setattr(reader, "MAX_CAPTURE_BYTES", path.stat().st_size - 1)
+    result = cli("import", path, "--format", "text")
+    assert result.code == 2 and "larger than" in result.err and "tcpdump -r" in result.err
+    monkeypatch.setattr(reader, "MAX_CAPTURE_BYTES", path.stat().st_size)
+    assert cli("import", path, "--format", "text").code == 0
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     data=st.data(),

@@ -288,6 +288,53 @@ def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "secret.toml" in err
 
 
+@pytest.mark.parametrize("name", ["x" * 300 + ".toml", "x" * 300], ids=["file", "name"])
+def test_a_name_too_long_for_the_file_system(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENAMETOOLONG: with or without .toml (a NAME is looked up as a file first), run and the app."""
+    monkeypatch.chdir(tmp_path)
+    for argv in (["run", name], [name]):
+        code, out, err = run_main(argv, capsys)
+        assert (code, out) == (2, ""), err
+        assert "Traceback" not in err
+        assert f"{name}: cannot read the file: File name too long" in squash(err)
+    with pytest.raises(ScenarioError, match="File name too long"):
+        load_file(tmp_path / name)
+
+
+def test_a_loop_of_symbolic_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ELOOP is no missing file: the message says what the system said."""
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    code, out, err = run_main(["run", str(tmp_path / "a.toml")], capsys)
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err
+    assert "a.toml: cannot read the file: Too many levels of symbolic links" in squash(err)
+
+
+def test_permission_denied_even_as_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EACCES, as an unprivileged user meets it (chmod 000 does not stop root: the error is faked)."""
+    path = tmp_path / "secret.toml"
+    path.write_text('name = "x"\n[[step]]\nat = 0\non = "server"\ndo = "listen"\n')
+
+    def denied(self: Path, *args: object, **kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    code, out, err = run_main(["run", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err
+    assert "secret.toml: cannot read the file: Permission denied" in squash(err)
+
+
+def test_a_nul_in_the_name_is_a_scenario_error() -> None:
+    with pytest.raises(ScenarioError, match="not a possible file name"):
+        load_file("x\0.toml")
+
+
 def test_empty_argument(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(["run", ""], capsys)
     assert (code, out) == (2, "")

@@ -270,6 +270,8 @@ def odd_paths(folder: Path) -> dict[Path, str]:
         (folder / name).mkdir()
     fifo = folder / "pipe.toml"
     os.mkfifo(fifo)  # opening it would block the app until something writes
+    (folder / "loop-a.toml").symlink_to(folder / "loop-b.toml")  # ELOOP: no missing file
+    (folder / "loop-b.toml").symlink_to(folder / "loop-a.toml")
     markup = folder / "[b]bold[red].toml"  # a name that is markup, and an error that quotes markup
     markup.write_text('name = "x"\n"[bold red]oops[/]" = 1\n[[step]]\nat = 0\non = "server"\ndo = "listen"\n')
     paths = {
@@ -285,6 +287,8 @@ def odd_paths(folder: Path) -> dict[Path, str]:
         huge_capture: "too large to open in the app",
         fifo: "not a regular file",
         folder / ("x" * 300 + ".toml"): "cannot read it (File name too long)",
+        folder / ("x" * 300): "cannot read it (File name too long)",
+        folder / "loop-a.toml": "cannot read it (Too many levels of symbolic links)",
         Path(f"{folder}/nul\0.toml"): "not a possible file name",
         markup: "unknown key '[bold red]oops[/]'",
     }
