@@ -60,13 +60,16 @@ class BuildExt(build_ext):
         except Exception as exc:
             warn(f"WARNING: compiling with mypyc failed ({exc!r}): installing pure Python")
             self.extensions = []
-            remove_stale_builds()
+            remove_stale_builds(Path(self.build_lib))
 
 
-def remove_stale_builds() -> None:
-    """Compiled modules left in the tree by an earlier in-place build would shadow the .py files."""
-    for path in [*Path("tcpsim").rglob("*.so"), *Path("tcpsim").rglob("*.pyd"), *Path(".").glob("*__mypyc*")]:
-        path.unlink()
+def remove_stale_builds(*folders: Path) -> None:
+    """Compiled modules left by an earlier build would shadow the .py files: in the tree (an
+    in-place build), or in setuptools' build folder, which pip reuses when it builds in the tree,
+    so that a failed compile would otherwise package the last successful one."""
+    for folder in (Path("."), *folders):
+        for path in [*folder.glob("tcpsim/**/*.so"), *folder.glob("tcpsim/**/*.pyd"), *folder.glob("*__mypyc*")]:
+            path.unlink()
 
 
 def ext_modules() -> list:

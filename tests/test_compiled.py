@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["core", "sim", "lab", "scenario", "golden", "capture", "export", "bad_inputs", "cli"]
 """Every test directory but the UI's (the UI is interpreted either way; its tests are the slowest)."""
 
+COPY_IGNORE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "*.so")
+
 pytestmark = pytest.mark.skipif(
     os.environ.get("TCPSIM_TESTING_COMPILED") == "1" or not (shutil.which("cc") or shutil.which("gcc")),
     reason="already inside the compiled run, or no C compiler (setup.py then installs pure Python)",
@@ -37,7 +39,11 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built as ``pip install .`` builds it, unpacked into a directory for PYTHONPATH."""
     wheels = tmp_path_factory.mktemp("wheel")
     target = tmp_path_factory.mktemp("site")
-    built = _pip("wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT))
+    # From a copy without the checkout's build/: pip builds in the tree and reuses that folder, and
+    # a stale compiled module there must not hide a compile that fails now (a fresh clone has none).
+    source = tmp_path_factory.mktemp("source") / "tcpsim"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    built = _pip("wheel", "-q", "--no-deps", "-w", str(wheels), str(source))
     assert built.returncode == 0, built.stderr[-4000:]
     (wheel,) = wheels.glob("tcpsim-*.whl")
     assert "none-any" not in wheel.name, f"mypyc did not compile: {wheel.name}\n{built.stderr[-4000:]}"

@@ -42,10 +42,7 @@ class TraceEvent(Record):
     """Base of all records: the simulated time it happened at."""
 
     t: float
-
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float) -> None:
-        self.t = t
+    # No __init__ of its own: compiled, a subclass that keeps the generated one would call it (mypyc bug).
 
     @property
     def type(self) -> str:  # a property, not a ClassVar: in compiled code a ClassVar of a dataclass
