@@ -455,16 +455,15 @@ class TcpsimApp(App[None]):
             try:
                 path.write_text(self.session.to_toml(), encoding="utf-8")
             except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-                self.notify(
-                    f"{path}: {getattr(exc, 'strerror', None) or exc}",
-                    title="Cannot save",
-                    severity="error",
-                    markup=False,
-                )
+                self._cannot_write(path, exc, "Cannot save")
                 return
             self.notify(tr("saved", path=str(path)), markup=False)  # a typed path is not markup
 
         self.push_screen(Prompt(tr("save_prompt"), default), done)
+
+    def _cannot_write(self, path: Path, exc: Exception, title: str) -> None:
+        """A file the user named could not be written: say which and why, and carry on."""
+        self.notify(f"{path}: {getattr(exc, 'strerror', None) or exc}", title=title, severity="error", markup=False)
 
     def action_export_pcap(self) -> None:
         from .screens.dialogs import Prompt
@@ -481,12 +480,7 @@ class TcpsimApp(App[None]):
             try:
                 count = write_pcap(self.session.trace, self.session.scenario, path)
             except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-                self.notify(
-                    f"{path}: {getattr(exc, 'strerror', None) or exc}",
-                    title="Cannot export",
-                    severity="error",
-                    markup=False,
-                )
+                self._cannot_write(path, exc, "Cannot export")
                 return
             self.notify(
                 f"{count} packets written to {path} (captured at the sender): open it in Wireshark.", markup=False
