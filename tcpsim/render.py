@@ -16,7 +16,8 @@ from rich.text import Text
 
 from .core.segment import Flags, Segment
 from .core.states import parse_state
-from .scenario.runner import ExpectEvent, RunResult
+from .scenario.expect import ExpectEvent
+from .scenario.runner import RunResult
 from .sim.trace import (
     ArriveEvent,
     CallEvent,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .record import Record
 from .segment import Segment
 from .states import State
 
@@ -21,7 +20,7 @@ TimerAction = Literal["set", "restart", "cancel", "expire"]
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class StateChanged(Record):
+class StateChanged:
     """The endpoint moved along an arrow of the state diagram."""
 
     old: State
@@ -29,57 +28,34 @@ class StateChanged(Record):
     event: str
     rule: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, old: State, new: State, event: str, rule: str) -> None:
-        self.old = old
-        self.new = new
-        self.event = event
-        self.rule = rule
-
 
 @dataclass(slots=True, unsafe_hash=True)
-class Send(Record):
+class Send:
     """Put this segment on the wire now."""
 
     segment: Segment
     rule: str
     retransmission: bool = False
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, segment: Segment, rule: str, retransmission: bool = False) -> None:
-        self.segment = segment
-        self.rule = rule
-        self.retransmission = retransmission
-
 
 @dataclass(slots=True, unsafe_hash=True)
-class TimerChanged(Record):
+class TimerChanged:
     """A timer was set, moved, cancelled, or has expired. ``deadline`` is absolute (host clock)."""
 
     name: TimerName
     action: TimerAction
     deadline: float | None
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, name: TimerName, action: TimerAction, deadline: float | None) -> None:
-        self.name = name
-        self.action = action
-        self.deadline = deadline
-
 
 @dataclass(slots=True, unsafe_hash=True)
-class Deliver(Record):
+class Deliver:
     """These bytes were handed to the application, in order and exactly once."""
 
     data: bytes
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
 
 @dataclass(slots=True, unsafe_hash=True)
-class UserError(Record):
+class UserError:
     """A user call was refused, with the RFC's error string ("error: connection closing")."""
 
     call: str
@@ -87,7 +63,7 @@ class UserError(Record):
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class Signal(Record):
+class Signal:
     """An asynchronous report to the user (RFC 9293 §3.9.1.8): "connection reset", "closing"…"""
 
     message: str
@@ -95,7 +71,7 @@ class Signal(Record):
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class Discard(Record):
+class Discard:
     """An arriving segment was dropped by the endpoint, and why: a learner's "why was this ignored"."""
 
     segment: Segment

@@ -10,26 +10,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntFlag
+from typing import Final
 
-from .record import Record
 from .seq import Seq, add
+
+FIN: Final = 0x01
+SYN: Final = 0x02
+RST: Final = 0x04
+PSH: Final = 0x08
+ACK: Final = 0x10
+"""The control bits as plain ints, the one definition of their values: the core tests them on every
+segment, and compiled (setup.py) a ``Final`` literal is inlined where it is used."""
 
 
 class Flags(IntFlag):
-    """The control bits tcpsim models (URG is not modelled: nothing here uses urgent data)."""
+    """The control bits tcpsim models, named for parsing and display (URG is not modelled: nothing
+    here uses urgent data)."""
 
-    FIN = 0x01
-    SYN = 0x02
-    RST = 0x04
-    PSH = 0x08
-    ACK = 0x10
+    FIN = FIN
+    SYN = SYN
+    RST = RST
+    PSH = PSH
+    ACK = ACK
 
 
 FLAG_ORDER: tuple[Flags, ...] = (Flags.SYN, Flags.FIN, Flags.RST, Flags.PSH, Flags.ACK)
 FLAG_NAMES: dict[str, Flags] = {f.name: f for f in FLAG_ORDER if f.name is not None}
 NO_FLAGS = Flags(0)
 _ORDER: tuple[tuple[int, str], ...] = tuple((int(f), f.name or "") for f in FLAG_ORDER)
-_SYN, _FIN, _ACK = int(Flags.SYN), int(Flags.FIN), int(Flags.ACK)
 
 
 def format_flags(flags: int) -> str:
@@ -52,7 +60,7 @@ def parse_flags(text: str) -> Flags:
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class Segment(Record):
+class Segment:
     """One TCP segment. ``ack`` is meaningful only when ``Flags.ACK`` is set (else it is 0).
 
     A value: never changed once made, so that the network, the trace and a duplicate can share
@@ -69,30 +77,11 @@ class Segment(Record):
     wnd: int = 65535
     data: bytes = b""
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(
-        self,
-        sport: int,
-        dport: int,
-        seq: Seq,
-        ack: Seq,
-        flags: int,
-        wnd: int = 65535,
-        data: bytes = b"",
-    ) -> None:
-        self.sport = sport
-        self.dport = dport
-        self.seq = seq
-        self.ack = ack
-        self.flags = flags
-        self.wnd = wnd
-        self.data = data
-
     @property
     def seg_len(self) -> int:
         """SEG.LEN: payload octets plus one each for SYN and FIN (RFC 9293 §3.4)."""
         flags = self.flags
-        return len(self.data) + (1 if flags & _SYN else 0) + (1 if flags & _FIN else 0)
+        return len(self.data) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)
 
     @property
     def end(self) -> Seq:
@@ -128,7 +117,7 @@ class Segment(Record):
     def describe(self) -> str:
         """A compact one-line form for logs: ``SYN,ACK seq=5000 ack=1001 len=0``."""
         text = f"{self.flag_text or '-'} seq={self.seq}"
-        if self.flags & _ACK:
+        if self.flags & ACK:
             text += f" ack={self.ack}"
         text += f" len={len(self.data)}"
         return text

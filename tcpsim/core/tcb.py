@@ -14,7 +14,6 @@ and challenge ACKs are not rate-limited.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
 
 from . import seq as sq
 from .actions import (
@@ -28,20 +27,12 @@ from .actions import (
     TimerName,
     UserError,
 )
-from .record import Record
-from .segment import Segment
+from .segment import ACK, FIN, PSH, RST, SYN, Segment
 from .seq import HALF, MASK, Seq
 from .states import State
 from .transitions import Event, lookup
 
 _ZERO = Seq(0)
-# Plain ints, not Flags members (see tcpsim.core.segment), and Final literals, which compiled code
-# inlines; tests/core/test_core_segment.py checks them against Flags.
-FIN: Final = 0x01
-SYN: Final = 0x02
-RST: Final = 0x04
-PSH: Final = 0x08
-ACK: Final = 0x10
 
 MAX_RTO = 60.0
 """RFC 6298 §2.5: a maximum may be placed on RTO provided it is at least 60 seconds."""
@@ -83,7 +74,7 @@ class EndpointConfig:
 
 
 @dataclass(slots=True)
-class Outstanding(Record):
+class Outstanding:
     """One entry of the retransmission queue: what was sent and not yet wholly acknowledged."""
 
     seq: Seq
@@ -93,20 +84,13 @@ class Outstanding(Record):
     end: Seq = field(init=False)
     """SEQ + LEN, SYN and FIN counted: computed once, as every ACK that arrives compares with it."""
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, seq: Seq, flags: int, data: bytes) -> None:
-        self.seq = seq
-        self.flags = flags
-        self.data = data
-        self.__post_init__()
-
     def __post_init__(self) -> None:
         flags = self.flags
         self.end = Seq((self.seq + len(self.data) + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & MASK)
 
 
 @dataclass(slots=True)
-class _Held(Record):
+class _Held:
     """An out-of-order segment's text and FIN, held for later processing (SHLD-31)."""
 
     seq: Seq

@@ -19,8 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from mypy_extensions import mypyc_attr
-
 from .states import State
 
 Kind = Literal["diagram", "note", "whatif"]
@@ -71,8 +69,7 @@ class Transition:
     kind: Kind = "diagram"
 
 
-@mypyc_attr(native_class=False)  # mypyc: a native class cannot subclass RuntimeError
-class IllegalTransition(RuntimeError):
+class IllegalTransition(Exception):
     """The core tried a state change that RFC 9293 does not have: always a bug in tcpsim."""
 
 

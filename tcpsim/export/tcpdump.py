@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ..core.segment import Flags, Segment
+from ..scenario.expect import ExpectEvent
 from ..scenario.model import Scenario
-from ..scenario.runner import ExpectEvent
 from ..sim.trace import ArriveEvent, DelayEvent, DropEvent, DuplicateEvent, SendEvent, StateEvent, TraceEvent
 from .capture import addresses, check_capture_point
 

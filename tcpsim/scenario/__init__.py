@@ -1,9 +1,10 @@
 """Scenario files: the TOML format (a public contract), bundled scenarios, and headless runs."""
 
+from .expect import ExpectEvent, check
 from .library import bundled, resolve, scenarios_dir
 from .load import ScenarioError, load_bytes, load_file, load_text
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
-from .runner import ExpectEvent, RunResult, build_world, check, run, schedule_step
+from .runner import RunResult, build_world, run, schedule_step
 
 __all__ = [
     "EndpointSpec",

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.segment import format_flags
-from ..sim.network import Match
-from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
+from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, Step, spec_fields
 
 
 def _value(value: Any) -> str:
@@ -38,25 +37,12 @@ def _table(lines: list[str], header: str, fields: dict[str, Any]) -> None:
     lines.extend(f"{key} = {_value(value)}" for key, value in fields.items())
 
 
-def _match(match: Match) -> dict[str, Any] | None:
-    fields: dict[str, Any] = {}
-    if match.sender is not None:
-        fields["from"] = match.sender
-    if match.flags is not None:
-        fields["flags"] = format_flags(match.flags)
-    if match.has is not None:
-        fields["has"] = format_flags(match.has)
-    if match.data is not None:
-        fields["data"] = match.data
-    return fields or None
-
-
 def _step(step: Step) -> dict[str, Any]:
     fields: dict[str, Any] = {"at": step.at, "on": step.on, "do": step.do}
     if step.do == "send":
         fields["data"] = step.data
     if step.do in ("drop", "duplicate", "delay"):
-        fields["match"] = _match(step.match)
+        fields["match"] = spec_fields(step.match) or None
         fields["count"] = step.count if step.count != 1 else None
     if step.do == "delay":
         fields["by"] = step.by
@@ -78,19 +64,6 @@ def _step(step: Step) -> dict[str, Any]:
     return fields
 
 
-def _sent(spec: SentSpec) -> dict[str, Any]:
-    fields = {
-        "from": spec.sender,
-        "flags": format_flags(spec.flags) if spec.flags is not None else None,
-        "has": format_flags(spec.has) if spec.has is not None else None,
-        "seq": spec.seq,
-        "ack": spec.ack,
-        "len": spec.len,
-        "data": spec.data.decode("utf-8", "replace") if spec.data is not None else None,
-    }
-    return {k: v for k, v in fields.items() if v is not None}
-
-
 def _expect(e: Expectation) -> dict[str, Any]:
     fields: dict[str, Any] = {"at": e.at}
     for name, state in e.states.items():
@@ -98,7 +71,7 @@ def _expect(e: Expectation) -> dict[str, Any]:
     if e.received:
         fields["received"] = {k: v.decode("utf-8", "replace") for k, v in e.received.items()}
     if e.last_sent is not None:
-        fields["last_sent"] = _sent(e.last_sent)
+        fields["last_sent"] = spec_fields(e.last_sent)
     fields["note"] = e.note or None
     return fields
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ..core.segment import Flags
+from ..core.segment import Flags, format_flags
 from ..core.states import State
 from ..sim.network import Match
 from ..sim.world import Inject
@@ -67,6 +68,27 @@ class SentSpec:
     ack: int | None = None
     len: int | None = None
     data: bytes | None = None
+
+
+def spec_fields(spec: Match | SentSpec) -> dict[str, Any]:
+    """A ``match`` or a ``last_sent`` as the file writes it: its keys in the format's order, the
+    ones left out (None) absent. The expectation checks report it; saving a scenario writes it."""
+    fields: dict[str, Any] = {}
+    if spec.sender is not None:
+        fields["from"] = spec.sender
+    if spec.flags is not None:
+        fields["flags"] = format_flags(spec.flags)
+    if spec.has is not None:
+        fields["has"] = format_flags(spec.has)
+    if isinstance(spec, SentSpec):
+        fields |= {
+            key: value for key, value in (("seq", spec.seq), ("ack", spec.ack), ("len", spec.len)) if value is not None
+        }
+        if spec.data is not None:
+            fields["data"] = spec.data.decode("utf-8", "replace")
+    elif spec.data is not None:
+        fields["data"] = spec.data
+    return fields
 
 
 @dataclass(frozen=True, slots=True)

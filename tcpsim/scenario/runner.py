@@ -7,45 +7,13 @@ prints what it returns and the UI drives the same world step by step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..core.segment import Segment, format_flags
 from ..core.tcb import EndpointConfig
 from ..sim.network import FaultRule
-from ..sim.trace import SendEvent, TraceEvent, round_time, segment_fields
+from ..sim.trace import TraceEvent, round_time
 from ..sim.world import Call, Note, RunawayError, World, derive_isn
-from .model import EndpointSpec, Expectation, Scenario, SentSpec, Step
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class ExpectEvent(TraceEvent):
-    """One checked item of an ``[[expect]]``: a state, the bytes received, or the last segment sent."""
-
-    index: int
-    check: str
-    """``state``, ``received`` or ``last_sent``."""
-    endpoint: str | None
-    expected: Any
-    actual: Any
-    ok: bool
-    note: str = ""
-
-    @property
-    def type(self) -> str:
-        return "expect"
-
-    def _fields(self) -> dict[str, Any]:
-        fields = {
-            "ok": self.ok,
-            "endpoint": self.endpoint,
-            "check": self.check,
-            "expected": self.expected,
-            "actual": self.actual,
-            "index": self.index,
-        }
-        if self.note:
-            fields["note"] = self.note
-        return fields
+from .expect import ExpectEvent, check
+from .model import EndpointSpec, Expectation, Scenario, Step
 
 
 @dataclass
@@ -145,74 +113,3 @@ def run(scenario: Scenario, until: float | None = None, max_events: int = 1_000_
     checked = {c.index for c in checks}
     unchecked = [e for e in scenario.expectations if e.index not in checked]
     return RunResult(scenario, world, checks, unchecked)
-
-
-def check(world: World, expectation: Expectation) -> list[ExpectEvent]:
-    """Evaluate one ``[[expect]]`` against the world as it is now."""
-    t, idx, note = world.now, expectation.index, expectation.note
-    out = []
-    for name, state in expectation.states.items():
-        actual = world.endpoints[name].state
-        out.append(ExpectEvent(t, idx, "state", name, state.value, actual.value, actual is state, note))
-    for name, data in expectation.received.items():
-        got = bytes(world.endpoints[name].received)
-        out.append(
-            ExpectEvent(
-                t,
-                idx,
-                "received",
-                name,
-                data.decode("utf-8", "replace"),
-                got.decode("utf-8", "replace"),
-                got == data,
-                note,
-            )
-        )
-    if expectation.last_sent is not None:
-        spec = expectation.last_sent
-        sent = last_sent(world.trace, spec.sender)
-        actual_fields = None if sent is None else _sent_fields(sent)
-        expected_fields = _spec_fields(spec)
-        ok = sent is not None and sent_matches(spec, sent.segment)
-        out.append(ExpectEvent(t, idx, "last_sent", spec.sender, expected_fields, actual_fields, ok, note))
-    return out
-
-
-def last_sent(trace: list[TraceEvent], sender: str | None) -> SendEvent | None:
-    """The most recent segment an endpoint sent (injected segments are not the endpoint's own)."""
-    for event in reversed(trace):
-        if isinstance(event, SendEvent) and not event.injected and (sender is None or event.endpoint == sender):
-            return event
-    return None
-
-
-def sent_matches(spec: SentSpec, seg: Segment) -> bool:
-    return (
-        (spec.flags is None or seg.flags == spec.flags)
-        and (spec.has is None or seg.flags & spec.has == spec.has)
-        and (spec.seq is None or seg.seq == spec.seq)
-        and (spec.ack is None or seg.ack == spec.ack)
-        and (spec.len is None or len(seg.data) == spec.len)
-        and (spec.data is None or seg.data == spec.data)
-    )
-
-
-def _spec_fields(spec: SentSpec) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if spec.sender is not None:
-        fields["from"] = spec.sender
-    if spec.flags is not None:
-        fields["flags"] = format_flags(spec.flags)
-    if spec.has is not None:
-        fields["has"] = format_flags(spec.has)
-    for key in ("seq", "ack", "len"):
-        if getattr(spec, key) is not None:
-            fields[key] = getattr(spec, key)
-    if spec.data is not None:
-        fields["data"] = spec.data.decode("utf-8", "replace")
-    return fields
-
-
-def _sent_fields(event: SendEvent) -> dict[str, Any]:
-    fields = segment_fields(event.segment)
-    return {"from": event.endpoint, "id": event.id, **{k: fields[k] for k in ("flags", "seq", "ack", "len", "data")}}

@@ -15,8 +15,9 @@ from ..sim.network import FaultRule, Match
 from ..sim.trace import TraceEvent, round_time
 from ..sim.world import Arm, Call, Processed, Snapshot, World
 from .dump import dump
+from .expect import ExpectEvent, check
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, Step
-from .runner import ExpectEvent, build_world, check
+from .runner import build_world
 
 ARM_DELAY = 1e-6
 HISTORY_LIMIT = 20_000

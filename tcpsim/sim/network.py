@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..core.record import Record
 from ..core.segment import Segment, format_flags
 
 FaultKind = Literal["drop", "duplicate", "delay"]
 
 
 @dataclass(frozen=True, slots=True)
-class Match(Record):
+class Match:
     """Which segments a rule applies to. Every field is optional; None matches anything."""
 
     sender: str | None = None

@@ -4,17 +4,18 @@ Each record turns into one JSON object (the ``--format jsonl`` contract): ``t``,
 type's own fields. Records are values, never changed once made, and only ever appended, so a
 snapshot of a world only needs to remember how long its trace was. They are slotted dataclasses but
 not frozen ones: a frozen dataclass's ``__init__`` costs about four times as much (measured: 0.7 µs
-against 0.15 µs for seven fields), and a world writes several records per event. For the same
-reason the records written on every event spell out their ``__init__``: compiled by mypyc (a
-regular install, setup.py) it runs natively, where the one ``@dataclass`` generates is interpreted.
+against 0.15 µs for seven fields), and a world writes several records per event.
+
+Each record class has one JSON ``type``, a class attribute. Records that other packages add (the
+capture import's notes, the scenario's expectation checks) subclass :class:`TraceEvent` beside the
+code that writes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from ..core.record import Record
 from ..core.segment import Segment
 
 
@@ -38,16 +39,13 @@ def segment_fields(seg: Segment) -> dict[str, Any]:
 
 
 @dataclass(slots=True, unsafe_hash=True)
-class TraceEvent(Record):
+class TraceEvent:
     """Base of all records: the simulated time it happened at."""
 
     t: float
-    # No __init__ of its own: compiled, a subclass that keeps the generated one would call it (mypyc bug).
 
-    @property
-    def type(self) -> str:  # a property, not a ClassVar: in compiled code a ClassVar of a dataclass
-        # becomes a field (mypyc#1122). Each record type overrides it with its JSON ``type``.
-        return "event"
+    type: ClassVar[str] = "event"
+    """The record's ``type`` in JSON: each record class sets its own."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object for this record, ``t`` and ``type`` first."""
@@ -65,18 +63,7 @@ class StateEvent(TraceEvent):
     event: str
     rule: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, old: str, new: str, event: str, rule: str) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.old = old
-        self.new = new
-        self.event = event
-        self.rule = rule
-
-    @property
-    def type(self) -> str:
-        return "state"
+    type: ClassVar[str] = "state"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "from": self.old, "to": self.new, "event": self.event, "rule": self.rule}
@@ -84,37 +71,17 @@ class StateEvent(TraceEvent):
 
 @dataclass(slots=True, unsafe_hash=True)
 class SendEvent(TraceEvent):
-    """A segment put on the wire by an endpoint (``injected``: by a scenario, in its name)."""
+    """A segment put on the wire by an endpoint."""
 
     endpoint: str
     id: int
     segment: Segment
     rule: str
     retransmission: bool = False
-    injected: bool = False
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(
-        self,
-        t: float,
-        endpoint: str,
-        id: int,
-        segment: Segment,
-        rule: str,
-        retransmission: bool = False,
-        injected: bool = False,
-    ) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.id = id
-        self.segment = segment
-        self.rule = rule
-        self.retransmission = retransmission
-        self.injected = injected
-
-    @property
-    def type(self) -> str:  # type: ignore[override]
-        return "inject" if self.injected else "send"
+    type: ClassVar[str] = "send"
+    injected: ClassVar[bool] = False
+    """True for an :class:`InjectEvent`: the endpoint did not send it."""
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -127,22 +94,22 @@ class SendEvent(TraceEvent):
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class InjectEvent(SendEvent):
+    """A hand-made segment a scenario put on the wire in ``endpoint``'s name; that endpoint's state
+    is not involved (a puppet peer, as packetdrill scripts use)."""
+
+    type: ClassVar[str] = "inject"
+    injected: ClassVar[bool] = True
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class ArriveEvent(TraceEvent):
     endpoint: str
     id: int
     copy: bool = False
     """True for the second copy of a duplicated segment."""
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, id: int, copy: bool = False) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.id = id
-        self.copy = copy
-
-    @property
-    def type(self) -> str:
-        return "arrive"
+    type: ClassVar[str] = "arrive"
 
     def _fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"endpoint": self.endpoint, "id": self.id}
@@ -157,9 +124,7 @@ class DropEvent(TraceEvent):
     endpoint: str
     """The sender of the lost segment."""
 
-    @property
-    def type(self) -> str:
-        return "drop"
+    type: ClassVar[str] = "drop"
 
     def _fields(self) -> dict[str, Any]:
         return {"id": self.id, "endpoint": self.endpoint}
@@ -170,9 +135,7 @@ class DuplicateEvent(TraceEvent):
     id: int
     endpoint: str
 
-    @property
-    def type(self) -> str:
-        return "duplicate"
+    type: ClassVar[str] = "duplicate"
 
     def _fields(self) -> dict[str, Any]:
         return {"id": self.id, "endpoint": self.endpoint}
@@ -184,9 +147,7 @@ class DelayEvent(TraceEvent):
     endpoint: str
     by: float
 
-    @property
-    def type(self) -> str:
-        return "delay"
+    type: ClassVar[str] = "delay"
 
     def _fields(self) -> dict[str, Any]:
         return {"id": self.id, "endpoint": self.endpoint, "by": self.by}
@@ -197,15 +158,7 @@ class DeliverEvent(TraceEvent):
     endpoint: str
     data: bytes
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, data: bytes) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.data = data
-
-    @property
-    def type(self) -> str:
-        return "deliver"
+    type: ClassVar[str] = "deliver"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "data": self.data.decode("utf-8", "replace")}
@@ -220,9 +173,7 @@ class CallEvent(TraceEvent):
     data: bytes = b""
     note: str = ""
 
-    @property
-    def type(self) -> str:
-        return "call"
+    type: ClassVar[str] = "call"
 
     def _fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"endpoint": self.endpoint, "call": self.call}
@@ -241,9 +192,7 @@ class ErrorEvent(TraceEvent):
     call: str
     message: str
 
-    @property
-    def type(self) -> str:
-        return "error"
+    type: ClassVar[str] = "error"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "call": self.call, "message": self.message}
@@ -257,16 +206,7 @@ class SignalEvent(TraceEvent):
     message: str
     rule: str
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, message: str, rule: str) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.message = message
-        self.rule = rule
-
-    @property
-    def type(self) -> str:
-        return "signal"
+    type: ClassVar[str] = "signal"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "message": self.message, "rule": self.rule}
@@ -281,9 +221,7 @@ class DiscardEvent(TraceEvent):
     reason: str
     rule: str
 
-    @property
-    def type(self) -> str:
-        return "discard"
+    type: ClassVar[str] = "discard"
 
     def _fields(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "id": self.id, "reason": self.reason, "rule": self.rule}
@@ -296,17 +234,7 @@ class TimerEvent(TraceEvent):
     action: str
     deadline: float | None
 
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(self, t: float, endpoint: str, name: str, action: str, deadline: float | None) -> None:
-        self.t = t
-        self.endpoint = endpoint
-        self.name = name
-        self.action = action
-        self.deadline = deadline
-
-    @property
-    def type(self) -> str:
-        return "timer"
+    type: ClassVar[str] = "timer"
 
     def _fields(self) -> dict[str, Any]:
         deadline = None if self.deadline is None else round(self.deadline, 6)
@@ -319,32 +247,7 @@ class NoteEvent(TraceEvent):
 
     text: str
 
-    @property
-    def type(self) -> str:
-        return "note"
+    type: ClassVar[str] = "note"
 
     def _fields(self) -> dict[str, Any]:
         return {"text": self.text}
-
-
-# Defined here rather than in tcpsim.capture.observer (which uses it): a mypyc-compiled class can only be
-# extended by compiled classes, unless it allows interpreted subclasses (slower construction).
-@dataclass(slots=True, unsafe_hash=True)
-class CaptureNote(NoteEvent):
-    """What the observer could not explain, or had to assume, about a capture.
-
-    ``kind``: ``start`` (the capture begins mid-connection), ``unexplained`` (a segment the
-    inferred state does not allow), ``gap`` (bytes missing from the capture), ``lost`` (taken as
-    lost on the way), ``late`` (arrived late), ``missing`` (a segment the model would send is not
-    in the capture), ``time-wait`` (TIME-WAIT ended before 2·MSL) and ``projection`` (what
-    happens after the capture ends).
-    """
-
-    endpoint: str | None = None
-    kind: str = "note"
-
-    def _fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"text": self.text, "kind": self.kind}
-        if self.endpoint is not None:
-            fields["endpoint"] = self.endpoint
-        return fields

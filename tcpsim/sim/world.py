@@ -18,10 +18,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from mypy_extensions import mypyc_attr
-
 from ..core import actions as act
-from ..core.record import Record
+from ..core.names import EndpointName, peer_of
 from ..core.segment import Flags, Segment
 from ..core.seq import Seq, seq
 from ..core.tcb import Endpoint, EndpointConfig
@@ -35,6 +33,7 @@ from .trace import (
     DropEvent,
     DuplicateEvent,
     ErrorEvent,
+    InjectEvent,
     NoteEvent,
     SendEvent,
     SignalEvent,
@@ -44,24 +43,19 @@ from .trace import (
     round_time,
 )
 
-ENDPOINTS = ("client", "server")
 CALLS = ("listen", "connect", "send", "close", "abort", "retransmit")
 
 ARRIVE, TIMER, FAULT, COMMAND, CHECKPOINT = "arrive", "timer", "fault", "command", "checkpoint"
 _CLASS = {ARRIVE: 0, TIMER: 0, FAULT: 0, COMMAND: 1, CHECKPOINT: 2}
 
 
-def derive_isn(seed: int, endpoint: str) -> int:
+def derive_isn(seed: int, endpoint: EndpointName) -> int:
     """An ISN chosen by the seed, different for each endpoint, the same on every run."""
     return random.Random(f"tcpsim:{seed}:{endpoint}").getrandbits(32)
 
 
-def peer_of(endpoint: str) -> str:
-    return "server" if endpoint == "client" else "client"
-
-
 @dataclass(frozen=True, slots=True)
-class Call(Record):
+class Call:
     """A user call on an endpoint: listen, connect, send, close, abort or retransmit."""
 
     endpoint: str
@@ -71,7 +65,7 @@ class Call(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Inject(Record):
+class Inject:
     """A hand-made segment put on the wire as if ``sender`` had sent it; None means the default
     (SEQ = the sender's SND.NXT, ACK = its RCV.NXT, WND = its RCV.WND)."""
 
@@ -84,14 +78,14 @@ class Inject(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class Arm(Record):
+class Arm:
     """Arm a fault rule (for rules decided during a run, like the UI's "drop the next one")."""
 
     rule: FaultRule
 
 
 @dataclass(frozen=True, slots=True)
-class Note(Record):
+class Note:
     """Write a line into the trace (a scenario marks where its fault rules take effect)."""
 
     text: str
@@ -101,7 +95,7 @@ Command = Call | Inject | Arm | Note
 
 
 @dataclass(slots=True)
-class Flight(Record):
+class Flight:
     """A segment on the wire, for whoever draws the network (the UI's timeline)."""
 
     id: int
@@ -115,29 +109,6 @@ class Flight(Record):
     injected: bool = False
     retransmission: bool = False
     copies: int = 1
-
-    # mypyc compiles this __init__; the one @dataclass generates would run interpreted
-    def __init__(
-        self,
-        id: int,
-        sender: str,
-        segment: Segment,
-        sent_at: float,
-        arrive_at: float | None,
-        fate: str = "deliver",
-        injected: bool = False,
-        retransmission: bool = False,
-        copies: int = 1,
-    ) -> None:
-        self.id = id
-        self.sender = sender
-        self.segment = segment
-        self.sent_at = sent_at
-        self.arrive_at = arrive_at
-        self.fate = fate
-        self.injected = injected
-        self.retransmission = retransmission
-        self.copies = copies
 
 
 class Processed(NamedTuple):
@@ -157,7 +128,6 @@ class Snapshot:
     trace_len: int
 
 
-@mypyc_attr(native_class=False)  # mypyc: a native class cannot subclass RuntimeError
 class RunawayError(RuntimeError):
     """The world kept producing events past the limit: the run will not go quiet by itself."""
 
@@ -322,7 +292,8 @@ class World:
         now = self.now
         sid = self._next_id
         self._next_id += 1
-        self.trace.append(SendEvent(now, sender, sid, seg, rule, retransmission, injected))
+        record = InjectEvent if injected else SendEvent
+        self.trace.append(record(now, sender, sid, seg, rule, retransmission))
         fault = self.network.fate(sender, seg, now) if self.network.rules else None
         latency = self.network.latency
         midpoint = now + latency / 2
@@ -361,8 +332,7 @@ class World:
         now = self.now
         trace = self.trace
         for a in actions:
-            # Exact class tests, most frequent first: cheaper than an isinstance chain, and the
-            # action classes are final.
+            # Most frequent first: timers are set, moved and cancelled on almost every event.
             if isinstance(a, act.TimerChanged):
                 trace.append(TimerEvent(now, name, a.name, a.action, a.deadline))
                 if a.deadline is not None and a.action in ("set", "restart"):

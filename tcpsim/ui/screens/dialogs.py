@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ...core.states import parse_state
 from ...scenario import Scenario
-from ...scenario.runner import ExpectEvent
+from ...scenario.expect import ExpectEvent
 from ...sim.trace import SendEvent, StateEvent, TraceEvent, segment_fields
 from ..i18n import describe_state, tr
 from ..widgets.eventlog import describe

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...render import LANE_STYLE, expect_verdict, segment_label
-from ...scenario.runner import ExpectEvent
+from ...scenario.expect import ExpectEvent
 from ...sim.trace import (
     ArriveEvent,
     CallEvent,

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from ...capture.notes import CaptureNote  # not capture.observer, which start-up need not load
 from ...core.segment import Flags
 from ...render import LANE_STYLE, expect_line, segment_label, state_text
-from ...scenario.runner import ExpectEvent
+from ...scenario.expect import ExpectEvent
 from ...sim.trace import (
     CallEvent,
     DelayEvent,
