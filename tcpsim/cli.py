@@ -76,8 +76,13 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--lang", choices=("en", "zh"), default="en", help="with --ui: language of the screen")
     from .bench import add_arguments as add_bench_arguments
 
-    add_bench_arguments(
-        sub.add_parser("bench", help="measure the speed targets on this machine (engine, load mode, UI)")
+    add_bench_arguments(  # its options are the benchmarks' own: passed on as they are (tcpsim/bench.py)
+        sub.add_parser(
+            "bench",
+            help="measure the speed figures on this machine (from a clone: the benchmarks are not installed)",
+            add_help=False,
+            prefix_chars="\0",
+        )
     )
     from .capture.options import add_arguments as add_import_arguments
 
@@ -244,7 +249,7 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    """``tcpsim bench``: the speed targets measured here, as a table or JSON (exit 0 whatever the verdicts)."""
+    """``tcpsim bench``: the speed figures measured here, as a table or JSON (exit 0 whatever the verdicts)."""
     from .bench import main_from_args
 
     return main_from_args(args)

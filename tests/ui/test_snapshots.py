@@ -6,13 +6,30 @@ The app runs with its clock stopped and moves only by steps, so every picture is
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tcpsim.scenario import load_file, resolve
 from tcpsim.ui.app import TcpsimApp
-from tcpsim.ui.screenshots import SHOTS, Shot
+
+
+def _load_tool(name: str):  # type: ignore[no-untyped-def]
+    """tools/NAME.py of this checkout, the developer tool that makes the screenshots in the README."""
+    path = Path(__file__).resolve().parents[2] / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"tcpsim_tools_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+_screenshots = _load_tool("screenshots")
+SHOTS, Shot = _screenshots.SHOTS, _screenshots.Shot
 
 
 def _app(shot: Shot) -> TcpsimApp:

@@ -1,7 +1,8 @@
-"""Make the SVG screenshots in ``screenshots/``: ``python -m tcpsim.ui.screenshots [FOLDER]``.
+"""Make the SVG screenshots in ``screenshots/``: ``python tools/screenshots.py [FOLDER]``.
 
 Each shot loads a bundled scenario, steps it to a moment worth seeing and saves the screen. The
 app runs headless with its clock stopped, so the same code makes the same pictures every time.
+The snapshot tests (tests/ui/test_snapshots.py) take the same shots.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.states import State
-from ..scenario import load_file, resolve
-from .app import TcpsimApp
+from tcpsim.core.states import State
+from tcpsim.scenario import load_file, resolve
+from tcpsim.ui.app import TcpsimApp
 
 
 @dataclass(frozen=True)
