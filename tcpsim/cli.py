@@ -43,7 +43,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"tcpsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     r = sub.add_parser("run", help="play a scenario headless and check its expectations")
-    r.add_argument("scenario", metavar="FILE|NAME", help="a scenario file, or the name of a bundled one")
+    r.add_argument(
+        "scenario", metavar="FILE|NAME", help="a scenario file, the name of a bundled one, or a packetdrill FILE.pkt"
+    )
     r.add_argument(
         "--format",
         choices=FORMATS,
@@ -59,6 +61,10 @@ def parser() -> argparse.ArgumentParser:
         default="sender",
         help="--pcap and --format tcpdump: capture as segments leave the sender (every transmission, "
         "dropped ones too) or as they arrive (no drops, duplicates twice, at arrival time)",
+    )
+    r.add_argument("--stack", metavar="NAME", help="the TCP stack to be: rfc9293 (the default; the only one for now)")
+    r.add_argument(
+        "-D", "--define", action="append", metavar="NAME[=VALUE]", help="FILE.pkt: define NAME for #ifdef lines"
     )
     sub.add_parser("list", help="the bundled scenarios")
     sub.add_parser("states", help="the eleven states, in plain words")
@@ -137,6 +143,14 @@ def _error(message: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.scenario.endswith(".pkt"):
+        from .packetdrill.command import run_command
+
+        return run_command(args)
+    if args.define or args.stack not in (None, "rfc9293"):
+        from .packetdrill.command import scenario_option_error
+
+        return _error(scenario_option_error(args))
     try:
         scenario = load_file(resolve(args.scenario))
         result = run(scenario, until=args.until)

@@ -140,6 +140,9 @@ class World:
     server: EndpointConfig
     latency: float = 0.1
     seed: int = 0
+    puppet: str | None = None
+    """An endpoint played by a script (a packetdrill run's remote peer): what reaches it is recorded
+    as arriving, never processed, so it answers nothing by itself; the script injects its segments."""
     now: float = 0.0
     trace: list[TraceEvent] = field(default_factory=list)
     endpoints: dict[str, Endpoint] = field(init=False)
@@ -325,6 +328,8 @@ class World:
             if flight.copies <= 0:
                 del self.in_flight[sid]
         self.trace.append(ArriveEvent(self.now, receiver, sid, copy_))
+        if receiver == self.puppet:
+            return
         self._apply(receiver, self.endpoints[receiver].segment_arrives(seg, self.now), sid)
 
     def _apply(self, name: str, actions: list[act.Action], arriving: int = 0) -> None:

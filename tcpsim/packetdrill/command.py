@@ -1,0 +1,131 @@
+"""``tcpsim run FILE.pkt``: play a packetdrill script headless and report as packetdrill does.
+
+Exit 0 when every line holds, 1 at the first line that does not (``FILE:LINE:`` and what was
+expected against what the stack did, on stderr), 2 when the script is malformed or uses something
+tcpsim does not model (located, on stderr). The text format lists each line as it held on stdout
+first, so a learner sees how far the script got and why each segment was sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ..scenario.model import EndpointSpec, NetworkSpec, Scenario
+from .runner import STACKS, ScriptResult, ScriptRun, run_script
+
+PHASE_NOTE = (
+    "tcpsim plays the rfc9293 stack only for now; the rfc793, linux and freebsd personalities are planned (issue 13)"
+)
+
+
+def stack_error(stack: str | None) -> str | None:
+    if stack is None or stack in STACKS:
+        return None
+    return f"--stack {stack}: unknown or not yet available; {PHASE_NOTE}"
+
+
+def scenario_option_error(args: argparse.Namespace) -> str:
+    """What is wrong with ``--stack``/``-D`` on a scenario (TOML) run."""
+    if getattr(args, "define", None):
+        return "-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios"
+    return stack_error(args.stack) or ""
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """The ``run`` subcommand for a ``.pkt`` file (``args`` as :mod:`tcpsim.cli` parses them)."""
+    from ..render import print_error
+
+    problem = stack_error(args.stack)
+    if problem is None and args.until is not None:
+        problem = "--until applies to scenarios: a packetdrill script runs to its last line"
+    if problem is not None:
+        print_error(problem)
+        return 2
+    result = run_script(args.scenario, args.stack or "rfc9293", tuple(args.define or ()))
+    run = result.run
+    if run is not None and args.pcap is not None:
+        from ..export import write_pcap
+
+        try:
+            write_pcap(run.world.trace, export_scenario(run), args.pcap, args.capture_point)
+        except OSError as exc:
+            print_error(f"cannot write the pcap to {args.pcap}: {exc.strerror or exc}")
+            return 2
+    out = sys.stdout
+    if run is not None and args.format == "jsonl":
+        from ..render import write_jsonl
+
+        write_jsonl(run.world.trace, out)
+    elif run is not None and args.format == "tcpdump":
+        from ..export import write_tcpdump
+
+        write_tcpdump(run.world.trace, export_scenario(run), out, args.capture_point)
+    elif run is not None and args.format == "mermaid":
+        from ..export import write_mermaid
+
+        write_mermaid(run.world.trace, export_scenario(run), out)
+    elif args.format == "text":
+        for line in text_lines(result, rules=not args.no_rules):
+            out.write(line + "\n")
+    out.flush()
+    if result.verdict.message:
+        sys.stderr.write(result.verdict.message.rstrip("\n") + "\n")
+        sys.stderr.flush()
+    return result.verdict.code
+
+
+def text_lines(result: ScriptResult, *, rules: bool = True) -> Iterator[str]:
+    """Each line of the script as it held, then the skipped lines, notes and the verdict."""
+    run = result.run
+    names = ", ".join(sorted(result.defines))
+    if run is None:
+        return
+    name = Path(run.script.path).name
+    yield f"{name}: stack {run.stack} (defined: {names}); the stack under test is the {run.local}"
+    width = max((len(r.text) for r in run.results), default=0)
+    width = min(width, 64)
+    for r in run.results:
+        t = "" if r.t is None else f"{r.t:9.6f}"
+        status = {"ok": "holds", "blocked": "blocks", "skipped": "skipped", "failed": "FAILS"}[r.status]
+        detail = r.detail if rules or r.status != "ok" or r.detail.startswith("=") else ""
+        if r.status == "failed":
+            detail = "see below"
+        line = f"{t:>9}  {r.line:>4}  {r.text[:width]:<{width}}  {status}"
+        yield line + (f"  {detail}" if detail else "")
+    skipped = [s for s in run.skipped if s.t is None]
+    for s in skipped:
+        yield f"skipped: line {s.line}: {s.detail}"
+    for note in run.notes:
+        yield f"note: {note}"
+    verdict = result.verdict
+    held = sum(1 for r in run.results if r.status == "ok")
+    if verdict.code == 0:
+        yield f"{name}: pass — every line holds ({held} checked, {len(run.skipped)} skipped)"
+    elif verdict.code == 1:
+        yield f"{name}: FAIL at line {verdict.line} (exit 1; the reason is on stderr)"
+    else:
+        yield f"{name}: cannot be played (exit 2; the reason is on stderr)"
+
+
+def export_scenario(run: ScriptRun) -> Scenario:
+    """The run described as a scenario, for the exporters' titles, addresses and ports."""
+    local = EndpointSpec(port=run.local_config.port, isn=run.local_config.isn, address="192.168.0.1")
+    remote = EndpointSpec(port=run.local_config.peer_port, isn=0, address="192.0.2.1")
+    client, server = (local, remote) if run.local == "client" else (remote, local)
+    return Scenario(
+        name=Path(run.script.path).name,
+        path=Path(run.script.path),
+        network=NetworkSpec(latency=0.0, msl=run.local_config.msl, rto=run.local_config.rto),
+        client=client,
+        server=server,
+        steps=(),
+    )
+
+
+def write_report(result: ScriptResult, out: IO[str]) -> None:
+    for line in text_lines(result):
+        out.write(line + "\n")
