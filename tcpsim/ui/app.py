@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,14 +80,24 @@ class TcpsimApp(App[None]):
         super().__init__()
         self._lab_only = lab
         self.session = session if session is not None else Session(scenario)  # an import brings its own
-        self.walked: set[WalkKey] = set()
+        self.walked: Counter[WalkKey] = Counter()
+        """How many times each arrow (from, event, to) was taken in the history on screen."""
         self._walk_seen = 0
+        self._walk_trace: list[object] | None = None
         self._expect_seen = 0
         self._last_frame = time.monotonic()
         self._use_clock = clock
         self._diagram_slot = Vertical(id="diagram")
         self._diagram: StateDiagram | None = None
         """The state diagram, once composed and mounted (on its first showing: _show_diagram)."""
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """``$client`` and ``$server``, each endpoint's colour in TCSS (the state diagram lights its
+        states with them). The defaults are the colours the timeline's cyan and bright magenta lanes
+        take in Textual's dark and light ANSI themes; a theme may set its own."""
+        if self.current_theme.dark:
+            return {"client": "#58D1EB", "server": "#F4005F"}
+        return {"client": "#0083B2", "server": "#E64CE6"}
 
     # ------------------------------------------------------------------ layout
     def get_default_screen(self) -> Screen:
@@ -213,11 +224,16 @@ class TcpsimApp(App[None]):
         return count
 
     def _track_walks(self) -> None:
+        """Count the state changes the trace gained since the last frame; start over when it was
+        rewound, restarted or replaced, so that the counts are those of the history on screen."""
         trace = self.session.trace
-        self._walk_seen = min(self._walk_seen, len(trace))
+        if trace is not self._walk_trace or len(trace) < self._walk_seen:
+            self.walked.clear()
+            self._walk_seen = 0
+            self._walk_trace = trace  # type: ignore[assignment]
         for e in trace[self._walk_seen :]:
             if isinstance(e, StateEvent):
-                self.walked.add((e.old, e.event, e.new))
+                self.walked[(e.old, e.event, e.new)] += 1
         self._walk_seen = len(trace)
 
     def _last_transitions(self) -> dict[str, WalkKey | None]:
@@ -246,10 +262,11 @@ class TcpsimApp(App[None]):
             from .widgets.diagram import StateDiagram  # its module too is loaded on first use
 
             diagram = StateDiagram(id="state-diagram")
-            await self._diagram_slot.mount(diagram)  # returns once its boxes are composed
+            await self._diagram_slot.mount(diagram)  # returns once its canvas and caption are composed
             self._diagram = diagram
         if self.view == "diagram":
             self._paint_diagram()
+            self._diagram.canvas.focus()  # so that the arrow and page keys scroll it
 
     def _announce_checks(self) -> None:
         checks = self.session.checks
@@ -324,6 +341,8 @@ class TcpsimApp(App[None]):
             pane.focused_endpoint = pane.endpoint_name == name
         if self.is_mounted:
             self._status()
+            if self.view == "diagram":
+                self._paint_diagram()  # its caption explains the focused endpoint's last step
 
     def _report(self, outcome: Outcome) -> None:
         if outcome.error:
@@ -504,6 +523,7 @@ class TcpsimApp(App[None]):
                 self.call_next(self._show_diagram)
             else:
                 self._paint_diagram()
+                self._diagram.canvas.focus()
 
     def action_toggle_relative(self) -> None:
         self.relative = not self.relative

@@ -22,6 +22,10 @@ NOT_AT_STARTUP = (
     "tcpsim.lab.engine",
     "tcpsim.export",
     "tcpsim.ui.widgets.diagram",
+    "tcpsim.ui.widgets.diagram_caption",
+    "tcpsim.ui.widgets.diagram_geometry",
+    "tcpsim.ui.widgets.diagram_layouts",
+    "tcpsim.ui.widgets.diagram_text",
     "tomllib",
     "json",
 )

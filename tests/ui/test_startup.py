@@ -20,7 +20,7 @@ from tcpsim.scenario import load_file, resolve
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.commands import COMMANDS
 from tcpsim.ui.screens.dialogs import Prompt
-from tcpsim.ui.widgets.diagram import StateBox, StateDiagram
+from tcpsim.ui.widgets.diagram import DiagramCanvas, StateDiagram
 from tcpsim.ui.widgets.endpoint import EndpointPane
 
 Script = Callable[[TcpsimApp, Pilot], Awaitable[None]]
@@ -46,14 +46,15 @@ def test_the_state_diagram_is_composed_on_first_view_and_painted() -> None:
         await pilot.pause()
         assert app.view == "diagram"
         assert app.screen.has_class("-view-diagram") and not app.screen.has_class("-view-timeline")
-        boxes = {box.state: box for box in app.query(StateBox)}
-        assert len(boxes) == len(State)
-        assert boxes[State.CLOSED].has_class("-client-here")
-        assert boxes[State.LISTEN].has_class("-server-here")
+        canvas = app.query_one(DiagramCanvas)
+        assert canvas.layout_in_use is not None
+        assert {box.state for box in canvas.layout_in_use.boxes} == set(State)
+        assert canvas.lit(State.CLOSED) == {"client"}
+        assert canvas.lit(State.LISTEN) == {"server"}
         await pilot.press("v", "n", "o", "v")  # back to the timeline, act, then the same diagram again
         await pilot.pause()
         assert len(app.query(StateDiagram)) == 1
-        assert {box.state: box for box in app.query(StateBox)}[State.SYN_SENT].has_class("-client-here")
+        assert canvas.lit(State.SYN_SENT) == {"client"}
 
     drive(script)
 

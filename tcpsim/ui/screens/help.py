@@ -12,6 +12,7 @@ from textual.widgets import Label, Static
 from ...core.states import State
 from ..commands import COMMANDS
 from ..i18n import describe_command, describe_state, tr
+from ..widgets import diagram_text
 from .modal import Dialog
 
 
@@ -26,6 +27,7 @@ class Help(Dialog[None]):
             keys.add_row(c.shown_key, describe_command(c.action, c.description))
         keys.add_row("ctrl+p", "Command palette: every command above, searchable")
         keys.add_row("↑ ↓ enter", "In the timeline or the log: select a line, show its details")
+        keys.add_row("↑ ↓ ← → PgUp PgDn", diagram_text.words("help_keys"))
         states = Table.grid(padding=(0, 2))
         states.add_column(style="bold", no_wrap=True)
         states.add_column()
@@ -37,6 +39,8 @@ class Help(Dialog[None]):
             yield Static(keys)
             yield Label(tr("states"), classes="help-heading")
             yield Static(states)
+            yield Label(diagram_text.words("legend_title"), classes="help-heading")
+            yield Static(Text("\n\n".join(diagram_text.legend())))
             yield Label(tr("time_wait_title"), classes="help-heading")
             yield Static(Text(tr("time_wait_text")))
             yield Label("escape to close", classes="dialog-hint")
