@@ -10,6 +10,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +20,9 @@ from .core.states import State
 from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
 from .sim.world import RunawayError
+
+if TYPE_CHECKING:
+    from .files import WriteError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
@@ -54,7 +58,13 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--until", type=_time, metavar="T", help="stop after every event with t ≤ T")
     r.add_argument("--no-rules", action="store_true", help="text format: leave out the RFC rule under each line")
-    r.add_argument("--pcap", metavar="FILE", help="also write every segment to FILE as a pcap, for Wireshark")
+    r.add_argument(
+        "--pcap",
+        metavar="FILE",
+        help="also write every segment to FILE as a pcap, for Wireshark (an existing FILE only with --force; "
+        "never the scenario being run)",
+    )
+    r.add_argument("--force", action="store_true", help="--pcap may replace an existing FILE")
     r.add_argument(
         "--capture-point",
         choices=("sender", "receiver"),
@@ -142,6 +152,14 @@ def _error(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _pcap_error(path: str, exc: WriteError) -> int:
+    from .escape import visible
+    from .files import WouldOverwrite
+
+    hint = " (--force replaces it)" if isinstance(exc, WouldOverwrite) else ""
+    return _error(f"cannot write the pcap to {visible(path)}: {exc.reason}{hint}")
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.scenario.endswith(".pkt"):
         from .packetdrill.command import run_command
@@ -153,6 +171,16 @@ def _run(args: argparse.Namespace) -> int:
         return _error(scenario_option_error(args))
     try:
         scenario = load_file(resolve(args.scenario))
+    except ScenarioError as exc:
+        return _error(str(exc))
+    if args.pcap is not None:
+        from .files import WriteError, check_writable
+
+        try:  # refused before the run, so that nothing is printed when the pcap cannot be written
+            check_writable(args.pcap, overwrite=args.force, inputs=[scenario.path])
+        except WriteError as exc:
+            return _pcap_error(args.pcap, exc)
+    try:
         result = run(scenario, until=args.until)
     except ScenarioError as exc:
         return _error(str(exc))
@@ -163,11 +191,14 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.pcap is not None:
         from .export import write_pcap
+        from .files import WriteError
 
         try:
-            write_pcap(result.trace, scenario, args.pcap, args.capture_point)
-        except OSError as exc:
-            return _error(f"cannot write the pcap to {args.pcap}: {exc.strerror or exc}")
+            write_pcap(
+                result.trace, scenario, args.pcap, args.capture_point, overwrite=args.force, inputs=[scenario.path]
+            )
+        except WriteError as exc:
+            return _pcap_error(args.pcap, exc)
     if args.format == "jsonl":
         from .render import write_jsonl
 

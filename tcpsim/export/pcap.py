@@ -14,10 +14,12 @@ from __future__ import annotations
 import io
 import os
 import socket
+import struct
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..core.segment import Segment
+from ..files import PathLike, WriteError, write_atomically
 from ..scenario.model import Scenario
 from ..sim.trace import TraceEvent
 from .capture import Packet, addresses, captured
@@ -32,12 +34,34 @@ LINKTYPE_RAW = 101
 """Raw IPv4/IPv6, no link-layer header (the pcap value; dpkt's DLT_RAW is the BSD header value)."""
 TTL = 64
 SNAPLEN = 65535
+MAX_PAYLOAD = 65535 - 20 - 20
+"""The most data one IPv4 packet with tcpsim's option-less headers can carry (its total length is 16 bits)."""
+
+
+class PcapError(WriteError):
+    """The pcap was not written because a segment cannot be a packet (the file is untouched)."""
 
 
 def packet_bytes(seg: Segment, src: str, dst: str, ip_id: int = 0) -> bytes:
-    """One segment as the bytes of an IPv4 packet with its TCP header, checksums filled in."""
+    """One segment as the bytes of an IPv4 packet with its TCP header, checksums filled in.
+
+    Raises :class:`ValueError` for a segment no IPv4 packet can carry (more than
+    :data:`MAX_PAYLOAD` bytes of data) or an address or field that does not fit.
+    """
     import dpkt
 
+    if len(seg.data) > MAX_PAYLOAD:
+        raise ValueError(
+            f"it carries {len(seg.data):,} bytes of data, and an IPv4 packet holds at most {MAX_PAYLOAD:,} "
+            "(65,535 with its headers)"
+        )
+    try:
+        return _pack(dpkt, seg, src, dst, ip_id)
+    except (dpkt.Error, struct.error, OSError, ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"it cannot be written as a packet ({exc})") from None
+
+
+def _pack(dpkt: Any, seg: Segment, src: str, dst: str, ip_id: int) -> bytes:
     tcp = dpkt.tcp.TCP(
         sport=seg.sport,
         dport=seg.dport,
@@ -71,14 +95,18 @@ def _write(packets: Iterable[Packet], addr: dict[str, str], out: BinaryIO) -> in
     writer = dpkt.pcap.Writer(out, snaplen=SNAPLEN, linktype=LINKTYPE_RAW)
     count = 0
     for p in packets:
-        data = packet_bytes(p.send.segment, addr[p.sender], addr[p.receiver], p.send.id)
-        writer.writepkt_time(data, _timestamp(p.t))
+        try:
+            data = packet_bytes(p.send.segment, addr[p.sender], addr[p.receiver], p.send.id)
+            writer.writepkt_time(data, _timestamp(p.t))
+        except (ValueError, struct.error, OverflowError) as exc:  # struct.error: a time past 2106
+            raise ValueError(f"segment #{p.send.id} (sent at t={p.send.t:g}): {exc}") from None
         count += 1
     return count
 
 
 def pcap_bytes(trace: Iterable[TraceEvent], scenario: Scenario | None = None, capture_point: str = "sender") -> bytes:
-    """The whole pcap file for a trace, in memory."""
+    """The whole pcap file for a trace, in memory. Raises :class:`ValueError` for an unknown capture
+    point or a segment that cannot be a packet (see :func:`packet_bytes`)."""
     buffer = io.BytesIO()
     _write(captured(trace, capture_point), addresses(scenario), buffer)
     return buffer.getvalue()
@@ -87,19 +115,34 @@ def pcap_bytes(trace: Iterable[TraceEvent], scenario: Scenario | None = None, ca
 def write_pcap(
     trace: Iterable[TraceEvent],
     scenario: Scenario | None,
-    path: str | os.PathLike[str] | BinaryIO,
+    path: PathLike | BinaryIO,
     capture_point: str = "sender",
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[PathLike | None] = (),
 ) -> int:
-    """Write the trace's packets to ``path`` (a file name or a binary file) as a pcap; returns how many.
+    """Write the trace's packets to ``path`` as a pcap; returns how many.
 
-    The file is built in memory first, so a bad capture point leaves no file behind; an unwritable
-    path raises :class:`OSError`.
+    A file name is written with :func:`tcpsim.files.write_atomically`: an existing file is
+    replaced only with ``overwrite``, never one of ``inputs``, and a failed write leaves it as it
+    was. A binary file object is written to as it is. Raises only :class:`ValueError` for an
+    unknown capture point (before any file is made), :class:`PcapError` for a segment that cannot
+    be a packet, and :class:`tcpsim.files.WriteError` (:class:`~tcpsim.files.WouldOverwrite`,
+    :class:`~tcpsim.files.WouldOverwriteInput`, or the system's reason) for the file; every one
+    of them leaves the file system as it was.
     """
+    packets = captured(trace, capture_point)
+    name: PathLike = path if isinstance(path, (str, os.PathLike)) else getattr(path, "name", "<stream>")
     buffer = io.BytesIO()
-    count = _write(captured(trace, capture_point), addresses(scenario), buffer)
+    try:
+        count = _write(packets, addresses(scenario), buffer)
+    except ValueError as exc:
+        raise PcapError(name, f"not written: {exc}") from None
     if isinstance(path, (str, os.PathLike)):
-        with open(path, "wb") as f:
-            f.write(buffer.getvalue())
+        write_atomically(path, buffer.getvalue(), overwrite=overwrite, inputs=inputs)
     else:
-        path.write(buffer.getvalue())
+        try:
+            path.write(buffer.getvalue())
+        except OSError as exc:
+            raise WriteError(name, exc.strerror or str(exc), exc.errno) from None
     return count

@@ -49,11 +49,20 @@ def run_command(args: argparse.Namespace) -> int:
     run = result.run
     if run is not None and args.pcap is not None:
         from ..export import write_pcap
+        from ..files import WouldOverwrite
 
-        try:
-            write_pcap(run.world.trace, export_scenario(run), args.pcap, args.capture_point)
+        try:  # never over the script itself; an existing file only with --force (README)
+            write_pcap(
+                run.world.trace,
+                export_scenario(run),
+                args.pcap,
+                args.capture_point,
+                overwrite=args.force,
+                inputs=[args.scenario],
+            )
         except OSError as exc:
-            print_error(f"cannot write the pcap to {args.pcap}: {exc.strerror or exc}")
+            hint = " (--force replaces it)" if isinstance(exc, WouldOverwrite) else ""
+            print_error(f"cannot write the pcap to {args.pcap}: {exc.strerror or exc}{hint}")
             return 2
     out = sys.stdout
     if run is not None and args.format == "jsonl":
