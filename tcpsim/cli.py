@@ -19,13 +19,13 @@ from . import __version__
 from .core.states import State
 from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
+from .sim.trace import FORMATS
 from .sim.world import RunawayError
 
 if TYPE_CHECKING:
     from .files import WriteError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
 
 
 def _time(text: str) -> float:

@@ -1,4 +1,4 @@
-"""Shared test configuration: hypothesis profiles.
+"""Shared test configuration: hypothesis profiles, and ``tcpsim`` run in this process.
 
 The default profile keeps the whole suite fast; ``HYPOTHESIS_PROFILE=long`` runs the property
 tests for much longer (for a nightly job or a hunt after a change to the core).
@@ -7,8 +7,11 @@ tests for much longer (for a nightly job or a hunt after a change to the core).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, settings
+from tcpsim_cli import CliResult, run_cli
 
 settings.register_profile(
     "default",
@@ -30,3 +33,10 @@ if os.environ.get("HYPOTHESIS_MAX_EXAMPLES"):  # e.g. 300000 for a hunt of hundr
         max_examples=int(os.environ["HYPOTHESIS_MAX_EXAMPLES"]),
     )
     settings.load_profile("custom")
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """``cli("run", path, ...)``: run ``tcpsim`` in this process; the exit code it would give the
+    shell (argparse's exits included) and what it printed (tests/tcpsim_cli.py)."""
+    return lambda *argv: run_cli(capsys, *argv)

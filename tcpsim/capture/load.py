@@ -6,9 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.names import endpoint_name
 from ..scenario.model import EndpointSpec, NetworkSpec, Scenario, Step
 from ..sim.trace import CallEvent
-from .observer import DEFAULT_MSL, Observation, observe
+from .notes import DEFAULT_MSL
+from .observer import Observation, observe
 from .reader import Capture, CaptureError, Conversation, conversations, endpoint_text, read_capture
 
 
@@ -53,7 +55,7 @@ def import_scenario(path: Path, stream: int, observation: Observation) -> Scenar
     """The scenario an import stands for: its endpoints, and the calls inferred, as steps."""
     roles = observation.roles
     steps = tuple(
-        Step(index=i, at=e.t, on=e.endpoint, do=e.call, data=e.data, note=e.note)
+        Step(index=i, at=e.t, on=endpoint_name(e.endpoint), do=e.call, data=e.data, note=e.note)
         for i, e in enumerate((e for e in observation.trace if isinstance(e, CallEvent)), start=1)
     )
     packets = len(observation.conversation.packets)

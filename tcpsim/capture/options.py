@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..sim.trace import FORMATS
 from .notes import DEFAULT_MSL  # not the observer's module: every start of `tcpsim` imports this one
-
-FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
 
 
 def _stream(text: str) -> int:

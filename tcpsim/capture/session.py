@@ -12,6 +12,7 @@ import ipaddress
 from collections import deque
 from dataclasses import replace
 
+from ..core.names import EndpointName, endpoint_name
 from ..scenario.dump import dump
 from ..scenario.model import Scenario
 from ..scenario.session import Outcome, Session
@@ -46,7 +47,7 @@ class ImportSession(Session):
     def _show(self, position: int) -> None:
         frame = self.frames[position]
         self.position = position
-        self.world.endpoints = {name: snapshot(ep) for name, ep in frame.endpoints.items()}
+        self.world.endpoints = {endpoint_name(name): snapshot(ep) for name, ep in frame.endpoints.items()}
         self.world.trace = list(self.result.observation.trace[: frame.trace_len])
         self.world.now = frame.t
 
@@ -88,13 +89,13 @@ class ImportSession(Session):
         Session.load(self, scenario, settle=settle)
 
     # ------------------------------------------------------------------ interventions
-    def act(self, endpoint: str, call: str, data: bytes = b"") -> Outcome:
+    def act(self, endpoint: EndpointName, call: str, data: bytes = b"") -> Outcome:
         return Outcome([], READ_ONLY)
 
-    def open(self, endpoint: str) -> Outcome:
+    def open(self, endpoint: EndpointName) -> Outcome:
         return Outcome([], READ_ONLY)
 
-    def drop_next(self, endpoint: str) -> Outcome:
+    def drop_next(self, endpoint: EndpointName) -> Outcome:
         return Outcome([], READ_ONLY)
 
     def alter(self, sid: int, kind: str, by: float = 0.5) -> Outcome:

@@ -17,3 +17,13 @@ ENDPOINTS: Final[tuple[EndpointName, EndpointName]] = ("client", "server")
 def peer_of(endpoint: EndpointName) -> EndpointName:
     """The other endpoint: the one that receives what ``endpoint`` sends."""
     return "server" if endpoint == "client" else "client"
+
+
+def endpoint_name(text: str) -> EndpointName:
+    """``text`` as an endpoint's name, checked: for names that arrive as plain strings (a trace
+    record's ``endpoint``). Raises ValueError for anything but ``client`` and ``server``."""
+    if text == "client":
+        return "client"
+    if text == "server":
+        return "server"
+    raise ValueError(f"not an endpoint: {text!r} (expected client or server)")

@@ -1,9 +1,11 @@
 """Sequence-number arithmetic modulo 2**32 (RFC 9293 §3.4).
 
-Every comparison of sequence or acknowledgment numbers in the core goes through these functions:
-raw ``<`` on two sequence numbers is wrong as soon as the space wraps, and a wrap can happen in any
-connection whose ISN is near 2**32. The comparisons are the usual serial-number ones (RFC 1982
-style): ``a`` is before ``b`` when ``b - a`` taken modulo 2**32 lies in (0, 2**31).
+Raw ``<`` on two sequence numbers is wrong as soon as the space wraps, and a wrap can happen in any
+connection whose ISN is near 2**32: every comparison of sequence or acknowledgment numbers in the
+core is one of these functions, called, or inlined on the hot paths of :mod:`tcpsim.core.tcb` as
+the same expression with a comment naming the function (see :data:`MASK`). The comparisons are the
+usual serial-number ones (RFC 1982 style): ``a`` is before ``b`` when ``b - a`` taken modulo 2**32
+lies in (0, 2**31).
 
 They are plain functions on ints rather than a wrapper class because the simulator calls them on
 every segment; :data:`Seq` gives the type checker the distinction for free.
@@ -16,7 +18,7 @@ from typing import Final, NewType
 Seq = NewType("Seq", int)
 """A 32-bit sequence number. Construct with :func:`seq` so that it is always reduced."""
 
-# Final literals: compiled (setup.py), code that uses them does native arithmetic, no lookups.
+# Final literals: compiled (setup.py), the code that uses them does native arithmetic, no lookups.
 MOD: Final = 0x1_0000_0000
 HALF: Final = 0x8000_0000
 MASK: Final = 0xFFFF_FFFF

@@ -7,8 +7,9 @@ segment arriving, a timer expiring — takes the host's current time ``now`` and
 pipeline (check sequence, RST, security, SYN, ACK, URG, text, FIN), one method per step.
 
 Deliberate simplifications, each noted where it applies: no options (MSS is configured, not
-negotiated), no urgent data, no security/compartment check, no zero-window probing, no delayed ACKs,
-and challenge ACKs are not rate-limited.
+negotiated), no urgent data, no security/compartment check, no zero-window probing, no delayed ACKs.
+Challenge ACKs, and every other ACK sent in reply to an unacceptable segment without data, are
+rate-limited as RFC 5961 §7 asks (at most one per ``EndpointConfig.ack_ratelimit``, 0.5 s).
 """
 
 from __future__ import annotations

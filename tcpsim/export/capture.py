@@ -53,7 +53,7 @@ def addresses(scenario: Scenario | None) -> dict[str, str]:
 def check_capture_point(capture_point: str) -> CapturePoint:
     if capture_point not in CAPTURE_POINTS:
         raise ValueError(f"unknown capture point {capture_point!r} (expected sender or receiver)")
-    return capture_point  # type: ignore[return-value]
+    return capture_point
 
 
 def captured(trace: Iterable[TraceEvent], capture_point: str = "sender") -> Iterator[Packet]:

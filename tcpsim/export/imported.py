@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import IO
 
 from ..capture.load import ImportResult
-from ..capture.observer import CaptureNote
+from ..capture.notes import CaptureNote
 from ..capture.reader import endpoint_text
 from ..sim.trace import SendEvent, StateEvent
 from .mermaid import escape, mermaid_lines

@@ -23,7 +23,7 @@ from .capture import addresses, check_capture_point
 _FLAG_LETTERS = ((Flags.FIN, "F"), (Flags.SYN, "S"), (Flags.RST, "R"), (Flags.PSH, "P"), (Flags.ACK, "."))
 
 
-def tcpdump_flags(flags: Flags) -> str:
+def tcpdump_flags(flags: int) -> str:
     """``SYN,ACK`` → ``S.``; no flags at all → ``none``, as tcpdump writes them."""
     return "".join(letter for flag, letter in _FLAG_LETTERS if flags & flag) or "none"
 

@@ -19,10 +19,12 @@ The hosts do what a kernel does around its TCBs:
 * **Forgetting**: a TCB that reaches CLOSED is deleted. Only aggregate counters remain, so memory
   follows the connections alive at one time, not the connections that have ever been.
 
-The event loop is lean on purpose: arrivals in a FIFO (one latency for all, so they queue in time
-order), timers in a ``heapq`` of plain tuples with one item per timer however often the core moves
-it, ``__slots__``, no per-event objects of its own. The README's "TIME-WAIT lab" says what it costs;
-``python -m tcpsim.lab.bench`` measures it. Same configuration, same seed: the same samples.
+Time advances with :func:`tcpsim.sim.clock.advance`, the loop every engine of tcpsim shares, one
+:meth:`LoadLab.step` at a time. The queues are lean on purpose: arrivals in a FIFO (one latency for
+all, so they queue in time order), timers in a ``heapq`` of plain tuples with one item per timer
+however often the core moves it, ``__slots__``, no per-event objects of its own. The README's
+"TIME-WAIT lab" says what it costs; ``python -m tcpsim.lab.bench`` measures it. Same configuration,
+same seed: the same samples.
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ from dataclasses import dataclass
 from heapq import heappop, heappush
 from typing import Any
 
-from ..core.actions import Deliver, Send, StateChanged, TimerChanged
+from ..core.actions import Action, Deliver, Send, StateChanged, TimerChanged, TimerName
 from ..core.segment import Flags, Segment
 from ..core.states import State
 from ..core.tcb import Endpoint, EndpointConfig
 from ..core.transitions import Event
+from ..sim.clock import advance
 
 CLIENT_ADDR = "10.0.0.1"
 SERVER_ADDR = "10.0.0.2"
@@ -55,10 +58,15 @@ EADDRNOTAVAIL = "Cannot assign requested address"
 MAX_CONNECTIONS = 10_000_000
 MAX_TIME = 1e6
 MAX_SAMPLES = 100_000
+MAX_EVENTS = 1_000_000_000
+"""More than the most connections the lab runs ever take (about 13 events each)."""
 
 CLOSERS = ("client", "server")
 STATE_NAMES = tuple(s.value for s in State)
 """Every state's RFC spelling, in the RFC's order: the keys of a sample's counts."""
+
+Key = tuple[str, int, str, int]
+"""A TCB's 4-tuple in its host's table: local address, local port, remote address, remote port."""
 
 _CLIENT, _SERVER = 0, 1
 _SIDES = ("client", "server")
@@ -314,7 +322,7 @@ class _Sock:
 
     __slots__ = ("ep", "key", "side", "t_2msl", "t_rto")
 
-    def __init__(self, ep: Endpoint, side: int, key: tuple[str, int, str, int]) -> None:
+    def __init__(self, ep: Endpoint, side: int, key: Key) -> None:
         self.ep: Endpoint | None = ep
         """None once the TCB is deleted: a timer item still queued for it must not keep it alive."""
         self.side = side
@@ -340,9 +348,9 @@ class LoadLab:
         # segment, so they are queued in time order), timers in a heap, and the next connect.
         self._order = itertools.count(1)
         self._arrivals: deque[tuple[float, int, int, Segment]] = deque()
-        self._timers: list[tuple[float, int, _Sock, str]] = []
+        self._timers: list[tuple[float, int, _Sock, TimerName]] = []
         self._connect_item: tuple[float, int] | None = None
-        self._tables: tuple[dict, dict] = ({}, {})
+        self._tables: tuple[dict[Key, _Sock], dict[Key, _Sock]] = ({}, {})
         """Per host: 4-tuple (local addr, local port, remote addr, remote port) → _Sock."""
         self._listening = {SERVER_PORT}
         self._free_ports: deque[int] = deque(range(c.ports[0], c.ports[1] + 1))
@@ -368,24 +376,72 @@ class LoadLab:
         return self.next_time() is None
 
     def next_time(self) -> float | None:
-        """When the next queued item is due (a timer item may turn out to be stale)."""
-        fronts = [q[0][0] for q in (self._arrivals, self._timers) if q]
-        if self._connect_item is not None:
-            fronts.append(self._connect_item[0])
-        return min(fronts, default=None)
+        """When the next event is due: the earliest of the three queues' fronts, once the timer
+        items that turned out stale are off the heap (so the time is exact)."""
+        self._drop_stale_timers()
+        arrivals, timers, connect = self._arrivals, self._timers, self._connect_item
+        t = arrivals[0][0] if arrivals else None
+        if timers and (t is None or timers[0][0] < t):
+            t = timers[0][0]
+        if connect is not None and (t is None or connect[0] < t):
+            t = connect[0]
+        return t
 
     def step(self) -> bool:
         """Process the next event (a connect, an arrival or a timer). False when nothing is left."""
-        return self._run(math.inf, 1) > 0
+        self._drop_stale_timers()
+        arrivals, timers, connect = self._arrivals, self._timers, self._connect_item
+        # The earliest front by (time, order): every item's order is unique, so the comparison of
+        # two items never goes further than that.
+        item: Any
+        if arrivals:
+            item, kind = arrivals[0], _ARRIVE
+            if timers and timers[0] < item:
+                item, kind = timers[0], _TIMER
+        elif timers:
+            item, kind = timers[0], _TIMER
+        elif connect is None:
+            return False
+        else:
+            item, kind = connect, _CONNECT
+        if connect is not None and connect < item:
+            item, kind = connect, _CONNECT
+        t = self.now = item[0]
+        self.events += 1
+        if kind == _ARRIVE:
+            _, _, side, seg = arrivals.popleft()
+            if side:
+                key = (SERVER_ADDR, seg.dport, CLIENT_ADDR, seg.sport)
+            else:
+                key = (CLIENT_ADDR, seg.dport, SERVER_ADDR, seg.sport)
+            sock = self._tables[side].get(key)
+            if sock is not None and sock.ep is not None and not (sock.ep.state is _TIME_WAIT and seg.flags & _SYN):
+                self._apply(sock, sock.ep.segment_arrives(seg, t))
+            else:
+                self._arrive_unusual(side, key, sock, seg)
+        elif kind == _TIMER:
+            _, _, sock, name = heappop(timers)
+            if name == "rto":
+                sock.t_rto = None
+            else:
+                sock.t_2msl = None
+            assert sock.ep is not None  # a due timer item is never stale: see _drop_stale_timers
+            self._apply(sock, sock.ep.timer_expired(name, t))
+        else:
+            self._connect(t)
+        return True
 
     def advance_to(self, t: float) -> None:
         """Process every item with time ≤ ``t``; the clock then reads ``t``."""
-        self._run(t, -1)
-        self.now = max(self.now, t)
+        started = time.perf_counter()
+        advance(self, t, max_events=MAX_EVENTS)
+        self.wall += time.perf_counter() - started
 
     def run(self) -> Summary:
         """Run to the end and return the summary."""
-        self._run(math.inf, -1)
+        started = time.perf_counter()
+        advance(self, max_events=MAX_EVENTS)
+        self.wall += time.perf_counter() - started
         return self.summary()
 
     def samples(self) -> Iterator[Sample]:
@@ -402,64 +458,24 @@ class LoadLab:
             if self.done:
                 return
 
-    def _run(self, until: float, limit: int) -> int:
-        """The event loop: take the earliest of the three queues' fronts while it is due.
-
-        ``limit`` < 0: no limit on the number of events. Returns the number of events processed.
-        """
-        arrivals, timers = self._arrivals, self._timers
-        tables, apply = self._tables, self._apply
-        popleft = arrivals.popleft
-        started = time.perf_counter()
-        n = 0
-        connect = self._connect_item
-        item: Any
-        while n != limit:
-            if arrivals:
-                item = arrivals[0]
-                if timers and timers[0] < item:
-                    item = timers[0]
-                    kind = _TIMER
-                else:
-                    kind = _ARRIVE
-            elif timers:
-                item = timers[0]
-                kind = _TIMER
-            elif connect is None:
-                break
+    def _drop_stale_timers(self) -> None:
+        """Take the timer items at the front of the heap that are no longer due at their time: the
+        TCB is gone, or the core cancelled the timer, or moved it later (one heap item per timer,
+        however often the core moves it: the item is queued again at the new deadline)."""
+        timers = self._timers
+        while timers:
+            t, _, sock, name = timers[0]
+            ep = sock.ep
+            deadline = ep.timers.get(name) if ep is not None else None
+            if deadline is not None and deadline <= t + 1e-9:
+                return
+            heappop(timers)
+            if name == "rto":
+                sock.t_rto = None
             else:
-                item = connect
-                kind = _CONNECT
-            if connect is not None and connect < item:
-                item = connect
-                kind = _CONNECT
-            t = item[0]
-            if t > until:
-                break
-            self.now = t
-            n += 1
-            if kind == _ARRIVE:
-                popleft()
-                side, seg = item[2], item[3]
-                if side:
-                    key = (SERVER_ADDR, seg.dport, CLIENT_ADDR, seg.sport)
-                else:
-                    key = (CLIENT_ADDR, seg.dport, SERVER_ADDR, seg.sport)
-                sock = tables[side].get(key)
-                if sock is None or (sock.ep.state is _TIME_WAIT and seg.flags & _SYN):
-                    self._arrive_unusual(side, key, sock, seg)
-                else:
-                    apply(sock, sock.ep.segment_arrives(seg, t))
-            elif kind == _TIMER:
-                heappop(timers)
-                if not self._timer(item[2], item[3], t):
-                    n -= 1  # a stale item: the timer was cancelled or moved
-            else:
-                self._connect(t)
-                connect = self._connect_item
-        self.events += n
-        self.wall += time.perf_counter() - started
-        return n
+                sock.t_2msl = None
+            if deadline is not None:
+                self._queue_timer(sock, name, deadline)
 
     # ------------------------------------------------------------------ events
     def _connect(self, t: float) -> None:
@@ -489,7 +505,7 @@ class LoadLab:
         self._tcb_born()
         self._apply(sock, ep.open_active(t))
 
-    def _arrive_unusual(self, side: int, key: tuple[str, int, str, int], sock: _Sock | None, seg: Segment) -> None:
+    def _arrive_unusual(self, side: int, key: Key, sock: _Sock | None, seg: Segment) -> None:
         """The rarer arrivals: a SYN meeting TIME-WAIT (counted), or no TCB for the 4-tuple."""
         now = self.now
         if sock is not None:
@@ -515,25 +531,6 @@ class LoadLab:
             if action.__class__ is Send:
                 self._transmit(side, action)
 
-    def _timer(self, sock: _Sock, name: str, t: float) -> int:
-        """A queued timer item is due. The core may have moved or cancelled the timer since:
-        one heap item per timer, re-queued at the new deadline if it moved later."""
-        if name == "rto":
-            sock.t_rto = None
-        else:
-            sock.t_2msl = None
-        ep = sock.ep
-        if ep is None:
-            return 0  # the TCB is gone
-        deadline = ep.timers.get(name)
-        if deadline is None:
-            return 0  # cancelled
-        if deadline > t + 1e-9:
-            self._queue_timer(sock, name, deadline)
-            return 0
-        self._apply(sock, ep.timer_expired(name, t))  # type: ignore[arg-type]
-        return 1
-
     # ------------------------------------------------------------------ carrying out actions
     def _endpoint(self, port: int, peer_port: int) -> Endpoint:
         config = EndpointConfig(
@@ -556,14 +553,14 @@ class LoadLab:
             self.retransmissions += 1
         self._arrivals.append((self.now + self._latency, next(self._order), 1 - side, action.segment))
 
-    def _queue_timer(self, sock: _Sock, name: str, deadline: float) -> None:
+    def _queue_timer(self, sock: _Sock, name: TimerName, deadline: float) -> None:
         heappush(self._timers, (deadline, next(self._order), sock, name))
         if name == "rto":
             sock.t_rto = deadline
         else:
             sock.t_2msl = deadline
 
-    def _apply(self, sock: _Sock, actions: list) -> None:
+    def _apply(self, sock: _Sock, actions: list[Action]) -> None:
         """Carry out what a TCB asked for, then let its application react to what happened."""
         side = sock.side
         react_established = react_data = react_close_wait = False
@@ -649,10 +646,10 @@ class LoadLab:
         self._arrivals.append((self.now + self._latency, next(self._order), side, segment))
 
     # ------------------------------------------------------------------ reading
-    def tcbs(self, side: str) -> dict[tuple[str, int, str, int], Endpoint]:
+    def tcbs(self, side: str) -> dict[Key, Endpoint]:
         """A copy of host ``side``'s TCB table: 4-tuple (local address, local port, remote address,
         remote port) → endpoint. The listening socket is not in it."""
-        return {key: sock.ep for key, sock in self._tables[_SIDES.index(side)].items()}  # type: ignore[misc]
+        return {key: sock.ep for key, sock in self._tables[_SIDES.index(side)].items() if sock.ep is not None}
 
     def live_tcbs(self) -> int:
         """TCBs alive now, both sides (the listening socket not counted)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ DEFAULT_PORTS = (32768, 60999)
 FORMATS = ("text", "jsonl")
 
 
-def _number(kind: str, *, strict: bool) -> object:
+def _number(kind: str, *, strict: bool) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)

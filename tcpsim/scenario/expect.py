@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..core.names import EndpointName
 from ..core.segment import Segment
 from ..sim.trace import SendEvent, TraceEvent, segment_fields
 from ..sim.world import World
@@ -22,7 +23,7 @@ class ExpectEvent(TraceEvent):
     index: int
     check: str
     """``state``, ``received`` or ``last_sent``."""
-    endpoint: str | None
+    endpoint: EndpointName | None
     expected: Any
     actual: Any
     ok: bool
@@ -64,7 +65,7 @@ def check(world: World, expectation: Expectation) -> list[ExpectEvent]:
     return out
 
 
-def last_sent(trace: list[TraceEvent], sender: str | None) -> SendEvent | None:
+def last_sent(trace: list[TraceEvent], sender: EndpointName | None) -> SendEvent | None:
     """The most recent segment an endpoint sent (injected segments are not the endpoint's own)."""
     for event in reversed(trace):
         if isinstance(event, SendEvent) and not event.injected and (sender is None or event.endpoint == sender):

@@ -13,8 +13,9 @@ import re
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
+from ..core.names import ENDPOINTS, EndpointName
 from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
 from ..core.states import State, parse_state
 from ..sim.network import Match
@@ -23,6 +24,7 @@ from ..sim.world import Inject
 from .model import (
     ENDPOINT_ACTIONS,
     NETWORK_ACTIONS,
+    PLACES,
     EndpointSpec,
     Expectation,
     NetworkSpec,
@@ -35,9 +37,12 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_SECONDS = 1e6
 """No time in a scenario goes beyond about eleven days: it keeps every sum of times finite."""
 SEQ_SPACE = 1 << 32
-ENDPOINT_NAMES = ("client", "server")
+ENDPOINT_NAMES = ENDPOINTS
 STATE_NAMES = [s.value for s in State]
 DEFAULT_PORTS = {"client": 49152, "server": 80}
+
+
+_Choice = TypeVar("_Choice", bound=str)
 
 
 class ScenarioError(Exception):
@@ -125,12 +130,13 @@ class _Table:
             self.fail(f"expected true or false, got {_type_name(value)}", key)
         return value
 
-    def choice(self, key: str, choices: Iterable[str], *, required: bool = True, default: str = "") -> str:
+    def choice(self, key: str, choices: Iterable[_Choice], *, required: bool = True, default: str = "") -> _Choice:
         choices = tuple(choices)
         value = self.string(key, default, required=required)
-        if value not in choices:
-            self.fail(f"{value!r} is not one of {', '.join(choices)}{suggest(value, choices)}", key)
-        return value
+        for choice in choices:
+            if value == choice:
+                return choice
+        self.fail(f"{value!r} is not one of {', '.join(choices)}{suggest(value, choices)}", key)
 
     def flags(self, key: str) -> Flags | None:
         if key not in self.raw:
@@ -307,7 +313,7 @@ def _step(source: str, index: int, raw: object) -> Step:
         where += f" (at = {raw['at']:g})"
     t = _Table(source, where, raw, _STEP_KEYS)
     at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
-    on = t.choice("on", ("client", "server", "network"))
+    on = t.choice("on", PLACES)
     actions = NETWORK_ACTIONS if on == "network" else ENDPOINT_ACTIONS
     if not t.has("do"):
         t.fail(f"is required: one of {', '.join(actions)}", "do")
@@ -387,7 +393,7 @@ def _expectations(top: _Table) -> tuple[Expectation, ...]:
         t = _Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
         at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
         t.where = f"{where} (at = {at:g})"
-        states = {}
+        states: dict[EndpointName, State] = {}
         for name in ENDPOINT_NAMES:
             if t.has(name):
                 text = t.string(name)
@@ -397,7 +403,7 @@ def _expectations(top: _Table) -> tuple[Expectation, ...]:
                     t.fail(
                         f"unknown state {text!r}{suggest(text, STATE_NAMES)}; states are {', '.join(STATE_NAMES)}", name
                     )
-        received = {}
+        received: dict[EndpointName, bytes] = {}
         rt = t.table("received", ENDPOINT_NAMES)
         if rt is not None:
             for name in ENDPOINT_NAMES:

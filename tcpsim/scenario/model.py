@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from ..core.names import EndpointName
 from ..core.segment import Flags, format_flags
 from ..core.states import State
 from ..sim.network import Match
 from ..sim.world import Inject
 
+Place = EndpointName | Literal["network"]
+"""Where a step acts: on an endpoint, or on the network between them."""
+PLACES: tuple[Place, ...] = ("client", "server", "network")
 ENDPOINT_ACTIONS = ("listen", "connect", "send", "close", "abort", "retransmit")
 NETWORK_ACTIONS = ("drop", "duplicate", "delay", "inject")
 
@@ -46,7 +50,7 @@ class Step:
     index: int
     """1-based position among the file's ``[[step]]`` tables, for messages."""
     at: float
-    on: str
+    on: Place
     do: str
     data: bytes = b""
     match: Match = field(default_factory=Match)
@@ -61,7 +65,7 @@ class Step:
 class SentSpec:
     """``last_sent``: the keys given must all equal the most recent segment's."""
 
-    sender: str | None = None
+    sender: EndpointName | None = None
     flags: Flags | None = None
     has: Flags | None = None
     seq: int | None = None
@@ -95,8 +99,8 @@ def spec_fields(spec: Match | SentSpec) -> dict[str, Any]:
 class Expectation:
     index: int
     at: float
-    states: dict[str, State] = field(default_factory=dict)
-    received: dict[str, bytes] = field(default_factory=dict)
+    states: dict[EndpointName, State] = field(default_factory=dict)
+    received: dict[EndpointName, bytes] = field(default_factory=dict)
     last_sent: SentSpec | None = None
     note: str = ""
 

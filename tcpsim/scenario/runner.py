@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.names import EndpointName
 from ..core.tcb import EndpointConfig
+from ..sim.clock import MAX_EVENTS, advance
 from ..sim.network import FaultRule
 from ..sim.trace import TraceEvent, round_time
-from ..sim.world import Call, Note, RunawayError, World, derive_isn
+from ..sim.world import Call, Note, Processed, World, derive_isn
 from .expect import ExpectEvent, check
 from .model import EndpointSpec, Expectation, Scenario, Step
 
@@ -39,7 +41,7 @@ class RunResult:
         return [c for c in self.checks if not c.ok]
 
 
-def endpoint_config(spec: EndpointSpec, name: str, peer: EndpointSpec, scenario: Scenario) -> EndpointConfig:
+def endpoint_config(spec: EndpointSpec, name: EndpointName, peer: EndpointSpec, scenario: Scenario) -> EndpointConfig:
     net = scenario.network
     return EndpointConfig(
         port=spec.port,
@@ -92,24 +94,18 @@ def schedule_step(world: World, step: Step) -> None:
         world.schedule(step.at, Note(f"network: {rule.describe()}{note}"))
 
 
-def run(scenario: Scenario, until: float | None = None, max_events: int = 1_000_000) -> RunResult:
+def run(scenario: Scenario, until: float | None = None, max_events: int = MAX_EVENTS) -> RunResult:
     """Play the scenario headless: to quiet, or to every event with t ≤ ``until``."""
     world = build_world(scenario)
     checks: list[ExpectEvent] = []
-    limit = None if until is None else round_time(until)
-    for _ in range(max_events):
-        nxt = world.next_time()
-        if nxt is None or (limit is not None and nxt > limit):
-            break
-        processed = world.step()
-        if processed is not None and processed.kind == "checkpoint":
+
+    def at_checkpoint(processed: Processed) -> None:
+        if processed.kind == "checkpoint":
             events = check(world, processed.payload)
             world.trace.extend(events)
             checks.extend(events)
-    else:
-        raise RunawayError(f"more than {max_events} events and still not quiet at t={world.now:g}")
-    if limit is not None:
-        world.now = max(world.now, limit)
+
+    advance(world, until, after=at_checkpoint, max_events=max_events)
     checked = {c.index for c in checks}
     unchecked = [e for e in scenario.expectations if e.index not in checked]
     return RunResult(scenario, world, checks, unchecked)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, replace
 
+from ..core.names import EndpointName
 from ..sim.network import FaultRule, Match
 from ..sim.trace import TraceEvent, round_time
 from ..sim.world import Arm, Call, Processed, Snapshot, World
@@ -120,16 +121,16 @@ class Session:
         self.load(self.scenario, settle=self._settle)
 
     # ------------------------------------------------------------------ interventions
-    def act(self, endpoint: str, call: str, data: bytes = b"") -> Outcome:
+    def act(self, endpoint: EndpointName, call: str, data: bytes = b"") -> Outcome:
         """A user call on an endpoint now: listen, connect, send, close, abort, retransmit."""
         step = Step(index=0, at=self.now, on=endpoint, do=call, data=data)
         return self._intervene(step, Call(endpoint, call, data))
 
-    def open(self, endpoint: str) -> Outcome:
+    def open(self, endpoint: EndpointName) -> Outcome:
         """OPEN as the endpoint's role suggests: connect on the client, listen on the server."""
         return self.act(endpoint, "connect" if endpoint == "client" else "listen")
 
-    def drop_next(self, endpoint: str) -> Outcome:
+    def drop_next(self, endpoint: EndpointName) -> Outcome:
         """Drop the next segment ``endpoint`` sends from now on.
 
         The rule is armed a microsecond after the present so that, saved to a file, it cannot

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..core.names import EndpointName
 from ..core.segment import Segment, format_flags
 
 FaultKind = Literal["drop", "duplicate", "delay"]
@@ -20,15 +21,15 @@ FaultKind = Literal["drop", "duplicate", "delay"]
 class Match:
     """Which segments a rule applies to. Every field is optional; None matches anything."""
 
-    sender: str | None = None
+    sender: EndpointName | None = None
     flags: int | None = None
-    """The exact flag set (a Flags value or a plain int: compiled code checks the declared type)."""
+    """The exact flag set (a Flags value or a plain int, as segments hold them)."""
     has: int | None = None
     """Flags that must be present, among any others."""
     data: bool | None = None
     """Carries payload (True) or not (False)."""
 
-    def matches(self, sender: str, seg: Segment) -> bool:
+    def matches(self, sender: EndpointName, seg: Segment) -> bool:
         if self.sender is not None and sender != self.sender:
             return False
         if self.flags is not None and seg.flags != self.flags:
@@ -81,7 +82,7 @@ class Network:
     def add_rule(self, rule: FaultRule) -> None:
         self.rules.append(rule)
 
-    def fate(self, sender: str, seg: Segment, now: float) -> FaultRule | None:
+    def fate(self, sender: EndpointName, seg: Segment, now: float) -> FaultRule | None:
         """The rule that takes this transmission, if any, and use one of its matches up."""
         for rule in self.rules:
             if not rule.exhausted and now >= rule.at - 1e-9 and rule.match.matches(sender, seg):

@@ -18,6 +18,10 @@ from typing import Any, ClassVar
 
 from ..core.segment import Segment
 
+FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
+"""The ways ``tcpsim run`` and ``tcpsim import`` print a trace (``--format``): a ladder diagram,
+these records as JSON lines, tcpdump's text, a Mermaid sequence diagram."""
+
 
 def round_time(t: float) -> float:
     """Simulated times are kept to the nanosecond so that 0.1 + 0.2 and 0.3 are the same instant."""

@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..core import actions as act
+from ..core.actions import TimerName
 from ..core.names import EndpointName, peer_of
 from ..core.segment import Flags, Segment
 from ..core.seq import Seq, seq
 from ..core.tcb import Endpoint, EndpointConfig
+from .clock import MAX_EVENTS, advance
+from .clock import RunawayError as RunawayError  # where it used to be defined: the CLI catches it here
 from .network import FaultRule, Network
 from .trace import (
     ArriveEvent,
@@ -58,7 +61,7 @@ def derive_isn(seed: int, endpoint: EndpointName) -> int:
 class Call:
     """A user call on an endpoint: listen, connect, send, close, abort or retransmit."""
 
-    endpoint: str
+    endpoint: EndpointName
     call: str
     data: bytes = b""
     note: str = ""
@@ -69,7 +72,7 @@ class Inject:
     """A hand-made segment put on the wire as if ``sender`` had sent it; None means the default
     (SEQ = the sender's SND.NXT, ACK = its RCV.NXT, WND = its RCV.WND)."""
 
-    sender: str
+    sender: EndpointName
     flags: Flags
     seq: int | None = None
     ack: int | None = None
@@ -99,7 +102,7 @@ class Flight:
     """A segment on the wire, for whoever draws the network (the UI's timeline)."""
 
     id: int
-    sender: str
+    sender: EndpointName
     segment: Segment
     sent_at: float
     arrive_at: float | None
@@ -128,10 +131,6 @@ class Snapshot:
     trace_len: int
 
 
-class RunawayError(RuntimeError):
-    """The world kept producing events past the limit: the run will not go quiet by itself."""
-
-
 @dataclass
 class World:
     """Two endpoints joined by a network, driven by a priority queue of timed items."""
@@ -145,7 +144,7 @@ class World:
     as arriving, never processed, so it answers nothing by itself; the script injects its segments."""
     now: float = 0.0
     trace: list[TraceEvent] = field(default_factory=list)
-    endpoints: dict[str, Endpoint] = field(init=False)
+    endpoints: dict[EndpointName, Endpoint] = field(init=False)
     network: Network = field(init=False)
     in_flight: dict[int, Flight] = field(default_factory=dict)
     _queue: list[tuple[float, int, int, str, Any]] = field(default_factory=list)
@@ -197,8 +196,7 @@ class World:
         if t > self.now:
             self.now = t
         if kind == ARRIVE:
-            receiver, seg, sid, copy_ = payload  # not *payload: compiled code boxes a star call
-            self._arrive(receiver, seg, sid, copy_)
+            self._arrive(*payload)
         elif kind == TIMER:
             name, timer = payload
             self._apply(name, self.endpoints[name].timer_expired(timer, t))
@@ -210,23 +208,13 @@ class World:
             self.execute(payload)
         return Processed(t, kind, payload)
 
-    def run_until(self, until: float, max_events: int = 1_000_000) -> None:
+    def run_until(self, until: float, max_events: int = MAX_EVENTS) -> None:
         """Process every item with time ≤ ``until``; the clock then reads ``until``."""
-        until = round_time(until)
-        for _ in range(max_events):
-            nxt = self.next_time()
-            if nxt is None or nxt > until:
-                self.now = max(self.now, until)
-                return
-            self.step()
-        raise RunawayError(f"more than {max_events} events before t={until:g}")
+        advance(self, until, max_events=max_events)
 
-    def run(self, max_events: int = 1_000_000) -> None:
+    def run(self, max_events: int = MAX_EVENTS) -> None:
         """Process items until none is left (every timer ends, so a run does end)."""
-        for _ in range(max_events):
-            if self.step() is None:
-                return
-        raise RunawayError(f"more than {max_events} events and still not quiet at t={self.now:g}")
+        advance(self, max_events=max_events)
 
     def _skip_stale(self) -> None:
         """Drop timer items whose deadline was moved or cancelled since they were queued."""
@@ -234,7 +222,7 @@ class World:
         while queue and queue[0][3] == TIMER and not self._is_due(queue[0][0], queue[0][4]):
             heapq.heappop(queue)
 
-    def _is_due(self, t: float, payload: tuple[str, str]) -> bool:
+    def _is_due(self, t: float, payload: tuple[EndpointName, TimerName]) -> bool:
         """Whether a timer item queued for ``t`` is still the timer's deadline."""
         name, timer = payload
         deadline = self.endpoints[name].timers.get(timer)
@@ -253,7 +241,7 @@ class World:
             self.add_rule(command.rule)
             self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}"))
 
-    def call(self, name: str, call: str, data: bytes = b"", note: str = "") -> None:
+    def call(self, name: EndpointName, call: str, data: bytes = b"", note: str = "") -> None:
         """A user call on endpoint ``name`` now (``note``: why, in the scenario author's words)."""
         ep = self.endpoints[name]
         now = self.now
@@ -291,7 +279,7 @@ class World:
         )
 
     # ------------------------------------------------------------------ the wire
-    def _transmit(self, sender: str, seg: Segment, rule: str, retransmission: bool, injected: bool) -> int:
+    def _transmit(self, sender: EndpointName, seg: Segment, rule: str, retransmission: bool, injected: bool) -> int:
         now = self.now
         sid = self._next_id
         self._next_id += 1
@@ -321,7 +309,7 @@ class World:
         self.in_flight[sid] = flight
         return sid
 
-    def _arrive(self, receiver: str, seg: Segment, sid: int, copy_: bool) -> None:
+    def _arrive(self, receiver: EndpointName, seg: Segment, sid: int, copy_: bool) -> None:
         flight = self.in_flight.get(sid)
         if flight is not None:
             flight.copies -= 1
@@ -332,7 +320,7 @@ class World:
             return
         self._apply(receiver, self.endpoints[receiver].segment_arrives(seg, self.now), sid)
 
-    def _apply(self, name: str, actions: list[act.Action], arriving: int = 0) -> None:
+    def _apply(self, name: EndpointName, actions: list[act.Action], arriving: int = 0) -> None:
         """Carry out what an endpoint asked for, recording each thing in the trace."""
         now = self.now
         trace = self.trace

@@ -21,6 +21,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
+from ..core.names import EndpointName
 from ..core.states import State
 from ..render import segment_label
 from ..scenario import Scenario
@@ -51,7 +52,7 @@ COMPACT_WIDTH = 110
 FAULT_DELAY = 0.5
 FIRST_VIEW = "timeline"
 """The centre view the app opens on."""
-FIRST_ENDPOINT = "client"
+FIRST_ENDPOINT: EndpointName = "client"
 """The endpoint user commands go to when the app opens."""
 
 
@@ -64,7 +65,7 @@ class TcpsimApp(App[None]):
 
     playing: reactive[bool] = reactive(False)
     speed_index: reactive[int] = reactive(DEFAULT_SPEED)
-    focused_endpoint: reactive[str] = reactive(FIRST_ENDPOINT)
+    focused_endpoint: reactive[EndpointName] = reactive(FIRST_ENDPOINT)
     relative: reactive[bool] = reactive(False)
     view: reactive[str] = reactive(FIRST_VIEW)
 
@@ -90,6 +91,9 @@ class TcpsimApp(App[None]):
         self._diagram_slot = Vertical(id="diagram")
         self._diagram: StateDiagram | None = None
         """The state diagram, once composed and mounted (on its first showing: _show_diagram)."""
+        self._view_ready = False
+        """The screen is composed: the watchers can reach the widgets. (Not ``is_mounted``: on an
+        App that is a method about a widget, always true as a condition.)"""
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """``$client`` and ``$server``, each endpoint's colour in TCSS (the state diagram lights its
@@ -127,7 +131,8 @@ class TcpsimApp(App[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#client", EndpointPane).focused_endpoint = True
+        self._view_ready = True
+        self.watch_focused_endpoint(self.focused_endpoint)
         self.query_one("#timeline", Timeline).border_title = tr("timeline")
         self.query_one("#diagram").border_title = tr("diagram")
         self.query_one("#log", EventLog).border_title = tr("log")
@@ -210,7 +215,7 @@ class TcpsimApp(App[None]):
             )
         )
 
-    def _restarts(self, name: str) -> int:
+    def _restarts(self, name: EndpointName) -> int:
         """How many times this endpoint's current TIME-WAIT has been restarted (for the bar)."""
         if self.session.world.endpoints[name].state is not State.TIME_WAIT:
             return 0
@@ -249,7 +254,7 @@ class TcpsimApp(App[None]):
         """Bring the state diagram up to date, once it exists (_show_diagram paints it when it does)."""
         if self._diagram is None:
             return
-        states = {name: ep.state for name, ep in self.session.world.endpoints.items()}
+        states: dict[str, State] = {name: ep.state for name, ep in self.session.world.endpoints.items()}
         self._diagram.show(states, self._last_transitions(), self.walked, self.focused_endpoint)
 
     async def _show_diagram(self) -> None:
@@ -313,7 +318,7 @@ class TcpsimApp(App[None]):
             self.notify(tr("at_end"))
         self.refresh_view()
 
-    def action_back(self) -> None:
+    def action_step_back(self) -> None:  # not action_back: that is Textual's App.action_back (pop a screen)
         self.playing = False
         if not self.session.back():
             self.notify(tr("at_start"))
@@ -336,13 +341,14 @@ class TcpsimApp(App[None]):
     def action_switch_endpoint(self) -> None:
         self.focused_endpoint = "server" if self.focused_endpoint == "client" else "client"
 
-    def watch_focused_endpoint(self, name: str) -> None:
+    def watch_focused_endpoint(self, name: EndpointName) -> None:
+        if not self._view_ready:
+            return  # the panes are composed with their focus; after mount this runs again
         for pane in self.query(EndpointPane):
             pane.focused_endpoint = pane.endpoint_name == name
-        if self.is_mounted:
-            self._status()
-            if self.view == "diagram":
-                self._paint_diagram()  # its caption explains the focused endpoint's last step
+        self._status()
+        if self.view == "diagram":
+            self._paint_diagram()  # its caption explains the focused endpoint's last step
 
     def _report(self, outcome: Outcome) -> None:
         if outcome.error:
@@ -512,7 +518,7 @@ class TcpsimApp(App[None]):
         self.view = views[(views.index(self.view) + 1) % len(views)] if self.view in views else "timeline"
 
     def watch_view(self, view: str) -> None:
-        if not self.is_mounted:
+        if not self._view_ready:
             return
         for name in ("timeline", "diagram", "log"):
             self.screen.set_class(view == name, f"-view-{name}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("space", "toggle_play", "Play", "Play or pause the simulation clock", display_key="space"),
     Command("n", "step", "Step", "Step to the next event (jumps over waits, even 2·MSL)"),
-    Command("b", "back", "Back", "Rewind one event, exactly"),
+    Command("b", "step_back", "Back", "Rewind one event, exactly"),
     Command("tab", "switch_endpoint", "Switch", "Switch the focused endpoint (client ⇄ server)"),
     Command("o", "open", "Open", "OPEN: connect on the client, listen on the server"),
     Command("s", "send", "Send", "SEND data from the focused endpoint"),
@@ -65,7 +65,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     """The app's BINDINGS, from the catalogue."""
     return [
         Binding(

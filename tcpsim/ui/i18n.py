@@ -307,7 +307,7 @@ _OPEN = {"en": {"client": "connect", "server": "listen"}, "zh": {"client": "连�
 _COMMANDS_ZH: dict[str, str] = {
     "toggle_play": "播放或暂停模拟时钟",
     "step": "单步到下一个事件（可跳过等待，包括 2·MSL）",
-    "back": "精确地回退一个事件",
+    "step_back": "精确地回退一个事件",
     "switch_endpoint": "切换当前操作的端点（客户端 ⇄ 服务器）",
     "open": "OPEN：客户端发起连接，服务器开始监听",
     "send": "从当前端点 SEND 数据",

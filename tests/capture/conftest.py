@@ -1,18 +1,13 @@
-"""Fixtures of the import tests: ``tcpdump`` and ``tshark`` as the export tests find or install them,
-``tcpsim`` in-process, and the exported pcaps of the bundled scenarios."""
+"""Fixtures of the import tests: ``tcpdump`` and ``tshark`` as the export tests find or install them."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-from tcpsim.cli import main
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,26 +33,3 @@ def tcpdump() -> str:
 @pytest.fixture(scope="session")
 def tshark() -> str:
     return _export_fixtures()._tool("tshark")
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """``cli("import", path, ...)``: ``tcpsim`` in this process, argparse's exits as codes."""
-
-    def _cli(*argv: object) -> CliResult:
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 2
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return _cli

@@ -1,33 +1,16 @@
-"""Helpers for the command-line tests: write a scenario, run ``tcpsim`` in-process, read JSON lines."""
+"""Helpers for the command-line tests: write a scenario, read JSON lines (``cli``, which runs ``tcpsim``
+in-process, is shared by every folder: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tcpsim.cli import main
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def flat(self) -> str:
-        """stdout with Rich's wrapping undone: every whitespace run becomes one space."""
-        return " ".join(self.out.split())
-
-    @property
-    def flat_err(self) -> str:
-        return " ".join(self.err.split())
+from tcpsim_cli import CliResult
 
 
 def strict_json(line: str) -> dict[str, Any]:
@@ -56,22 +39,6 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """``cli("run", path, ...)``: run ``tcpsim`` in this process; argparse's exits become codes."""
-
-    def _cli(*argv: object) -> CliResult:
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return _cli
 
 
 @pytest.fixture

@@ -709,6 +709,41 @@ def test_3_10_7_4_eighth_retransmitted_fin_in_time_wait_is_reacked_and_restarts_
     assert ("2msl", "restart", 70.0) in timer_events(acts)
 
 
+def test_3_10_7_4_eighth_fin_at_rcv_nxt_in_time_wait_is_acked_and_restarts_2msl() -> None:
+    """Not the retransmitted FIN (that one lies before RCV.NXT and is caught at the first step) but
+    a FIN exactly at RCV.NXT: it passes Table 6 and reaches the eighth step, whose TIME-WAIT rule is
+    "Remain in the TIME-WAIT state. Restart the 2 MSL time-wait timeout." Found by mutation: the
+    restart could be deleted without a test noticing."""
+    link, name = reach(S.TIME_WAIT)
+    a = link.a
+    link.now = 10.0
+    nxt = a.rcv_nxt
+    acts = link.inject(name, seg_for(a, FIN | ACK, seq=nxt, ack=a.snd_nxt))
+    assert a.state is S.TIME_WAIT and state_changes(acts) == []
+    assert a.rcv_nxt == nxt + 1
+    (ack,) = sends(acts)
+    assert is_plain_ack_of(ack, a) and ack.ack == nxt + 1
+    assert ("2msl", "restart", 70.0) in timer_events(acts)
+    assert a.timers == {"2msl": 70.0}
+
+
+def test_3_10_7_4_first_text_trimmed_to_the_window_loses_its_fin() -> None:
+    """§3.10.7.4 first: what lies beyond the window is cut, and a FIN after the last octet lies
+    beyond it too. "abcdefgh" and a FIN into a window of 4: "abcd" is delivered, the FIN is not
+    seen, and the endpoint stays ESTABLISHED (found by mutation: a FIN kept after the trim went to
+    CLOSE-WAIT without a test noticing)."""
+    link = established(b_rcv_wnd=4)
+    b = link.b
+    base = b.rcv_nxt
+    acts = link.inject("b", seg_for(b, FIN | ACK, data=b"abcdefgh"))
+    assert delivered(acts) == b"abcd"
+    assert b.state is S.ESTABLISHED and state_changes(acts) == []
+    assert "connection closing" not in signals(acts)
+    assert b.rcv_nxt == base + 4
+    (ack,) = sends(acts)
+    assert is_plain_ack_of(ack, b) and ack.ack == base + 4
+
+
 def test_3_10_7_4_eighth_out_of_order_fin_waits_for_the_data() -> None:
     link = established()
     b = link.b

@@ -1,33 +1,12 @@
-"""Fixtures of the export tests: ``tshark`` and ``tcpdump`` (found, or installed with apt-get), and
-``tcpsim`` in-process."""
+"""Fixtures of the export tests: ``tshark`` and ``tcpdump`` (found, or installed with apt-get)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 
 import pytest
-from export_support import CliResult
-
-from tcpsim.cli import main
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """``cli("run", name, ...)``: ``tcpsim`` in this process, argparse's exits as codes."""
-
-    def _cli(*argv: object) -> CliResult:
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 2
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
-
-    return _cli
 
 
 def _install(package: str, program: str) -> str | None:

@@ -89,12 +89,3 @@ def read_pcap(data: bytes) -> tuple[int, list[Parsed]]:
             )
         )
     return linktype, packets
-
-
-@dataclass
-class CliResult:
-    """What ``tcpsim`` did in-process: the exit code and what it printed."""
-
-    code: int
-    out: str
-    err: str

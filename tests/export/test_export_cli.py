@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from export_support import CliResult, read_pcap, result_of
+from export_support import read_pcap, result_of
+from tcpsim_cli import CliResult
 
 from tcpsim.export import pcap_bytes
 

@@ -18,8 +18,8 @@ def test_load_is_a_subcommand() -> None:
     assert "load" in SUBCOMMANDS
 
 
-def test_text_prints_a_table_and_a_summary(tcpsim) -> None:
-    result = tcpsim("load", "--rate", 50, "--duration", 4, "--msl", 1, "--interval", 1)
+def test_text_prints_a_table_and_a_summary(cli) -> None:
+    result = cli("load", "--rate", 50, "--duration", 4, "--msl", 1, "--interval", 1)
     assert result.code == 0, result.err
     assert result.err == ""
     out = " ".join(result.out.split())
@@ -30,16 +30,16 @@ def test_text_prints_a_table_and_a_summary(tcpsim) -> None:
     assert "events/s" in out and "wall time" in out
 
 
-def test_text_says_when_the_ports_run_out(tcpsim) -> None:
-    result = tcpsim("load", "--rate", 20, "--duration", 3, "--msl", 5, "--ports", "40000-40009")
+def test_text_says_when_the_ports_run_out(cli) -> None:
+    result = cli("load", "--rate", 20, "--duration", 3, "--msl", 5, "--ports", "40000-40009")
     assert result.code == 0, result.err
     out = " ".join(result.out.split())
     assert "50 failed with EADDRNOTAVAIL (Cannot assign requested address), the first at t = 0.5 s" in out
     assert "the ports run out" in out
 
 
-def test_jsonl_is_one_object_per_sample_then_the_summary(tcpsim) -> None:
-    result = tcpsim(
+def test_jsonl_is_one_object_per_sample_then_the_summary(cli) -> None:
+    result = cli(
         "load", "--rate", 40, "--duration", 3, "--msl", 0.5, "--closer", "server", "--format", "jsonl",
         "--interval", 0.5, "--latency", 0.002,
     )  # fmt: skip
@@ -76,8 +76,8 @@ def test_jsonl_is_one_object_per_sample_then_the_summary(tcpsim) -> None:
         (["--rate", "10", "--duration", "5", "--interval", "0.000001"], "more than 100,000 samples"),
     ],
 )
-def test_bad_arguments_exit_2_with_a_clear_message(tcpsim, argv: list[str], message: str) -> None:
-    result = tcpsim("load", *argv)
+def test_bad_arguments_exit_2_with_a_clear_message(cli, argv: list[str], message: str) -> None:
+    result = cli("load", *argv)
     assert result.code == 2
     assert result.out == ""
     assert message in " ".join(result.err.split())

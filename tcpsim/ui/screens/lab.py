@@ -34,7 +34,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
@@ -446,7 +446,7 @@ class LoadLabScreen(Dialog[None]):
     its opaque background hides that view entirely. A :class:`Dialog`, so that escape pressed
     twice closes it once and never pops the app's own screen."""
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_pause", "Pause", key_display="space"),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
         Binding("minus,underscore", "slower", "Slower", key_display="-"),
@@ -644,7 +644,7 @@ class LoadLabScreen(Dialog[None]):
             )
             return False
         self.restart(config)
-        self.app.notify(tr("lab_restarted", settings=describe_settings(config)), title=title, markup=False)
+        self.app.notify(tr("lab_restarted", settings=describe_settings(config)), title=title or "", markup=False)
         return True
 
     # ------------------------------------------------------------------ layout
