@@ -19,6 +19,7 @@ from .model import (
     Event,
     Expr,
     Int,
+    Option,
     Or,
     Script,
     ScriptError,
@@ -138,7 +139,7 @@ def read_options(script: Script) -> Config:
     for opt in script.options:
         name, value = opt.name, opt.value
 
-        def number(low: float, high: float, *, integer: bool = True, _o=opt) -> float:
+        def number(low: float, high: float, *, integer: bool = True, _o: Option = opt) -> float:
             try:
                 v = int(_o.value or "", 0) if integer else float(_o.value or "")
             except ValueError:

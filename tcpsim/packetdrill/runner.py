@@ -20,12 +20,13 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.names import EndpointName, peer_of
 from ..core.segment import Flags
 from ..core.seq import MASK
 from ..core.states import State
 from ..core.tcb import EndpointConfig
 from ..sim.trace import NoteEvent, SendEvent, round_time
-from ..sim.world import Inject, World, derive_isn, peer_of
+from ..sim.world import Inject, World, derive_isn
 from .checks import Config, read_options, validate
 from .model import Event, Packet, Script, ScriptError, Shell, Syscall
 from .parser import parse
@@ -98,7 +99,7 @@ class ScriptRun:
         self.stack = stack
         self.config: Config = read_options(script)
         validate(script)
-        self.local = "client" if _first_open(script) == "connect" else "server"
+        self.local: EndpointName = "client" if _first_open(script) == "connect" else "server"
         self.remote = peer_of(self.local)
         local_port = self.config.bind_port if self.local == "server" else LOCAL_PORT
         remote_port = REMOTE_PORT if self.local == "server" else self.config.connect_port

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..core.names import EndpointName
 from ..core.states import State
 from ..sim.trace import DeliverEvent, SignalEvent, StateEvent, TraceEvent
 from ..sim.world import World
@@ -94,7 +95,7 @@ class Sockets:
     """The descriptors of the script, over the local endpoint ``name`` of ``world``."""
 
     world: World
-    name: str
+    name: EndpointName
     rcvbuf: int
     fds: dict[int, Sock] = field(default_factory=dict)
     current: Conn | None = None

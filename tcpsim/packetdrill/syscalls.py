@@ -145,7 +145,7 @@ def _immediate(run: ScriptRun, sc: Syscall, s: Sock) -> Result:
         return sockets.listen(s)
     if name == "shutdown":
         how = word(args[1]) or (args[1].value if isinstance(args[1], Int) else None)
-        return sockets.shutdown(s, SHUTDOWN_HOW[how])  # type: ignore[index]
+        return sockets.shutdown(s, SHUTDOWN_HOW[how])
     if name == "close":
         return sockets.close(s)
     if name == "setsockopt":

@@ -52,7 +52,7 @@ ARRIVE, TIMER, FAULT, COMMAND, CHECKPOINT = "arrive", "timer", "fault", "command
 _CLASS = {ARRIVE: 0, TIMER: 0, FAULT: 0, COMMAND: 1, CHECKPOINT: 2}
 
 
-def derive_isn(seed: int, endpoint: EndpointName) -> int:
+def derive_isn(seed: int, endpoint: str) -> int:
     """An ISN chosen by the seed, different for each endpoint, the same on every run."""
     return random.Random(f"tcpsim:{seed}:{endpoint}").getrandbits(32)
 
