@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from export_support import CliResult, read_pcap, result_of
+from export_support import read_pcap, result_of
+from tcpsim_cli import CliResult
 
 from tcpsim.export import pcap_bytes, write_pcap
 from tcpsim.files import WouldOverwrite, WouldOverwriteInput, WriteError
