@@ -3,7 +3,9 @@ segments in history; target: the 100,000 figure within 1.5× of the 100 figure. 
 (step) to the updated frame with 10,000 segments in history, median: the first frame drawn after
 the step, which shows it in the panes, the timeline and the status line; target < 50 ms. The frames
 that follow by themselves (the event log's deferred scroll, a pane whose height changed) are
-reported too, as the time until every widget has settled.
+reported too, as the time until every widget has settled. **diagram**: the same key press with the
+state diagram shown (its ``show`` and the redraw of the cells that changed), target < 50 ms; with
+the cost of ``show`` alone and of drawing every visible row of the figure from scratch.
 
 Frames are timed where Textual makes them (the screen's compositor refresh) and encoded to the
 terminal's escape sequences as a real terminal driver would, although the app runs headless."""
@@ -18,7 +20,7 @@ from bench_common import TERMINAL, Figure, profile_top
 if TYPE_CHECKING:
     import asyncio
 
-FIGURES = {"timeline": "UI timeline frames", "keypress": "UI key press"}
+FIGURES = {"timeline": "UI timeline frames", "keypress": "UI key press", "diagram": "UI state diagram"}
 TIMELINE_SIZES = (100, 10_000, 100_000)
 QUICK_TIMELINE_SIZES = (100, 1_000, 5_000)
 
@@ -29,6 +31,8 @@ def measure(keys: set[str], quick: bool, profile: bool) -> dict[str, Figure]:
         figures["timeline"] = bench_timeline(quick, profile)
     if "keypress" in keys:
         figures["keypress"] = bench_keypress(quick, profile)
+    if "diagram" in keys:
+        figures["diagram"] = bench_keypress(quick, profile, view="diagram")
     return figures
 
 
@@ -226,7 +230,8 @@ def bench_timeline(quick: bool, profile: bool = False) -> Figure:
     return fig
 
 
-def bench_keypress(quick: bool, profile: bool = False) -> Figure:
+def bench_keypress(quick: bool, profile: bool = False, view: str = "timeline") -> Figure:
+    """``n`` to the updated frame; ``view`` "diagram": with the state diagram shown instead of the timeline."""
     import asyncio
     import cProfile
     import statistics
@@ -249,6 +254,10 @@ def bench_keypress(quick: bool, profile: bool = False) -> Figure:
     async def main() -> None:
         async with app.run_test(size=TERMINAL) as pilot:
             await _settle(pilot)
+            if view == "diagram":
+                await pilot.press("v")
+                await _settle(pilot)
+                out.update(_diagram_costs(app, repeats=5 if quick else 20))
             clock = _FrameClock(app)
             action_step = app.action_step
             spans: list[tuple[float, float]] = []
@@ -295,20 +304,58 @@ def bench_keypress(quick: bool, profile: bool = False) -> Figure:
 
     asyncio.run(main())
     ms = out["press_to_frame_ms"]
+    summary = (
+        f"median of {presses}: step and refresh_view {out['action_ms']:.1f} ms, frame {out['frame_ms']:.1f} ms, "
+        f"p90 {out['press_to_frame_ms_p90']:.1f} ms; every widget settled after "
+        f"{out['press_to_last_frame_ms']:.0f} ms ({out['frames_per_press']:g} frames)"
+    )
+    if view == "diagram":
+        summary += (
+            f"; show() {out['show_ms']:.2f} ms, every visible row drawn afresh {out['rows_ms']:.2f} ms "
+            f"({out['rows']} rows)"
+        )
     fig = Figure(
-        key="keypress",
-        title=f"Key press (n, step) to the updated frame at {segments:,} segments",
+        key="keypress" if view == "timeline" else view,
+        title=f"Key press (n, step) to the updated frame at {segments:,} segments"
+        + (", state diagram shown" if view == "diagram" else ""),
         value=ms,
         unit="ms",
         target="< 50 ms",
         met=ms < 50.0,
-        summary=(
-            f"median of {presses}: step and refresh_view {out['action_ms']:.1f} ms, frame {out['frame_ms']:.1f} ms, "
-            f"p90 {out['press_to_frame_ms_p90']:.1f} ms; every widget settled after "
-            f"{out['press_to_last_frame_ms']:.0f} ms ({out['frames_per_press']:g} frames)"
-        ),
+        summary=summary,
         details={k: v for k, v in out.items() if k != "profile"} | {"segments": segments, "presses": presses},
     )
     if profile:
         fig.profile = out.get("profile")
     return fig
+
+
+def _diagram_costs(app: Any, repeats: int) -> dict[str, Any]:
+    """What a step costs the state diagram: ``show`` with a new state (the cells it lights change),
+    and drawing every visible row of the figure with no row cached (after a resize or a theme)."""
+    import statistics
+
+    from tcpsim.core.states import State
+    from tcpsim.ui.widgets.diagram import DiagramCanvas, StateDiagram
+
+    diagram = app.query_one(StateDiagram)
+    canvas = app.query_one(DiagramCanvas)
+    walked = dict.fromkeys(canvas.figure.route_cells if canvas.figure else (), 3)
+    shows, rows = [], []
+    for i in range(repeats):
+        states = {"client": State.ESTABLISHED, "server": State.CLOSE_WAIT if i % 2 else State.FIN_WAIT_1}
+        last = {"client": ("SYN-SENT", "rcv SYN,ACK", "ESTABLISHED"), "server": None}
+        started = time.perf_counter()
+        diagram.show(states, last, walked, "server")
+        shows.append(time.perf_counter() - started)
+        canvas._strips.clear()
+        started = time.perf_counter()
+        for y in range(canvas.size.height):
+            canvas.render_line(y)
+        rows.append(time.perf_counter() - started)
+    return {
+        "show_ms": round(1000 * statistics.median(shows), 3),
+        "rows_ms": round(1000 * statistics.median(rows), 3),
+        "rows": canvas.size.height,
+        "layout": canvas.layout_in_use.name if canvas.layout_in_use else None,
+    }

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
 from ..core.names import EndpointName
@@ -85,11 +86,15 @@ class TcpsimApp(App[None]):
         """How many times each arrow (from, event, to) was taken in the history on screen."""
         self._walk_seen = 0
         self._walk_trace: list[object] | None = None
+        self._last_walk: dict[str, WalkKey | None] = {"client": None, "server": None}
+        """Each endpoint's last state change in the history on screen."""
         self._expect_seen = 0
         self._last_frame = time.monotonic()
         self._use_clock = clock
         self._diagram_slot = Vertical(id="diagram")
         self._diagram: StateDiagram | None = None
+        self._focus_before_diagram: Widget | None = None
+        """What had the keyboard before the diagram took it (``v``), to give it back after."""
         """The state diagram, once composed and mounted (on its first showing: _show_diagram)."""
         self._view_ready = False
         """The screen is composed: the watchers can reach the widgets. (Not ``is_mounted``: on an
@@ -229,33 +234,28 @@ class TcpsimApp(App[None]):
         return count
 
     def _track_walks(self) -> None:
-        """Count the state changes the trace gained since the last frame; start over when it was
-        rewound, restarted or replaced, so that the counts are those of the history on screen."""
+        """Count the state changes the trace gained since the last frame, and note each endpoint's
+        last one; start over when the trace was rewound, restarted or replaced, so that both are
+        those of the history on screen (and no frame rescans a long trace)."""
         trace = self.session.trace
         if trace is not self._walk_trace or len(trace) < self._walk_seen:
             self.walked.clear()
+            self._last_walk = {"client": None, "server": None}
             self._walk_seen = 0
             self._walk_trace = trace  # type: ignore[assignment]
         for e in trace[self._walk_seen :]:
             if isinstance(e, StateEvent):
-                self.walked[(e.old, e.event, e.new)] += 1
+                key = (e.old, e.event, e.new)
+                self.walked[key] += 1
+                self._last_walk[e.endpoint] = key
         self._walk_seen = len(trace)
-
-    def _last_transitions(self) -> dict[str, WalkKey | None]:
-        last: dict[str, WalkKey | None] = {"client": None, "server": None}
-        for e in reversed(self.session.trace):
-            if isinstance(e, StateEvent) and last[e.endpoint] is None:
-                last[e.endpoint] = (e.old, e.event, e.new)
-                if all(last.values()):
-                    break
-        return last
 
     def _paint_diagram(self) -> None:
         """Bring the state diagram up to date, once it exists (_show_diagram paints it when it does)."""
         if self._diagram is None:
             return
         states: dict[str, State] = {name: ep.state for name, ep in self.session.world.endpoints.items()}
-        self._diagram.show(states, self._last_transitions(), self.walked, self.focused_endpoint)
+        self._diagram.show(states, self._last_walk, self.walked, self.focused_endpoint)
 
     async def _show_diagram(self) -> None:
         """Compose the state diagram on its first showing, then paint it.
@@ -525,11 +525,15 @@ class TcpsimApp(App[None]):
         if view in ("timeline", "diagram"):
             self.query_one("#centre", ContentSwitcher).current = view
         if view == "diagram":
+            self._focus_before_diagram = self.focused
             if self._diagram is None:
                 self.call_next(self._show_diagram)
             else:
                 self._paint_diagram()
                 self._diagram.canvas.focus()
+        elif self._focus_before_diagram is not None:  # the diagram had the keys: give them back
+            self.call_after_refresh(self._focus_before_diagram.focus)
+            self._focus_before_diagram = None
 
     def action_toggle_relative(self) -> None:
         self.relative = not self.relative

@@ -98,12 +98,14 @@ def test_a_terminal_narrower_than_the_compact_figure_scrolls_sideways() -> None:
 
 def test_the_diagram_takes_focus_again_whenever_it_is_shown() -> None:
     async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        before = app.focused
         await pilot.press("v")
         await pilot.pause()
         canvas = app.query_one(DiagramCanvas)
         assert app.focused is canvas
-        await pilot.press("v")  # back to the timeline
-        assert app.focused is not canvas
+        await pilot.press("v")  # back to the timeline: what had the keys before has them again
+        await pilot.pause()
+        assert app.focused is before
         await pilot.press("v")
         await pilot.pause()
         assert app.focused is canvas
@@ -157,7 +159,7 @@ def test_after_a_handshake_both_are_lit_in_established_with_their_last_arrows() 
         text = caption_text(app)
         assert "client: SYN-SENT → ESTABLISHED (rcv SYN,ACK / snd ACK)." in text.replace("\n", " ")
         assert "RFC 9293 §3.10.7.3, fourth check" in text.replace("\n", " ")
-        assert "5/20 of Figure 5's arrows walked" in text
+        assert "5/20 arrows walked" in text
         await pilot.press("tab")  # the caption explains the focused endpoint's last step
         assert "server: SYN-RECEIVED → ESTABLISHED (rcv ACK of SYN)." in caption_text(app).replace("\n", " ")
 

@@ -16,6 +16,7 @@ from tcpsim.core.transitions import DIAGRAM, TRANSITIONS, Transition
 from tcpsim.ui import i18n
 from tcpsim.ui.widgets import diagram_layouts
 from tcpsim.ui.widgets.diagram import ROWS, choose_layout, label_function
+from tcpsim.ui.widgets.diagram_caption import status_parts
 from tcpsim.ui.widgets.diagram_geometry import Box, LabelSpot, Layout, Route, problems, raster
 from tcpsim.ui.widgets.diagram_layouts import key_of
 from tcpsim.ui.widgets.diagram_text import (
@@ -197,3 +198,17 @@ def test_wrapping_counts_cells_and_breaks_cjk_anywhere_but_before_punctuation() 
     assert "".join(lines).replace(" ", "") == "收到FIN时，发送ACK，并沿箭头进入下一个状态。"
     assert not any(line.startswith(("，", "。")) for line in lines)
     assert wrap("TIME-WAIT 的定时器到期", 14) == ["TIME-WAIT 的定", "时器到期"]
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_captions_first_line_fits_80_columns_whatever_the_states(lang: str) -> None:
+    """At 80×24 the caption has 76 cells a line and four lines; the first must not wrap."""
+    i18n.set_language(lang)
+    try:
+        walked = {key_of(t): 1 for t in DIAGRAM}
+        for client in State:
+            for server in State:
+                line = "".join(text for text, _ in status_parts({"client": client, "server": server}, walked))
+                assert cell_len(line.rstrip()) <= 76, line
+    finally:
+        i18n.set_language("en")

@@ -186,7 +186,9 @@ class DiagramCanvas(ScrollView, can_focus=True):
                     self._add_note(width, note)
         self._add_line(width)
         self._add_line(width, words("legend_title"), "heading")
-        for paragraph in legend():
+        for i, paragraph in enumerate(legend()):
+            if i:
+                self._add_line(width)
             for line in wrap(paragraph, width):
                 self._add_line(width, line)
 

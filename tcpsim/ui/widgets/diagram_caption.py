@@ -7,6 +7,8 @@ sentences are written to fit in two lines at 120 columns and three at 80: see th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
@@ -20,6 +22,32 @@ from .diagram_text import cite, full_label, sentence, words, wrap
 
 ENDPOINTS = ("client", "server")
 ROWS = {key_of(t): t for t in TRANSITIONS}
+
+
+def status_parts(states: Mapping[str, State], walked: Mapping[Key, int]) -> list[tuple[str, str]]:
+    """The caption's first line as (text, component class) pieces: a coloured square and the state
+    of each endpoint, then how many of Figure 5's arrows the history on screen has walked."""
+    parts: list[tuple[str, str]] = []
+    for name in ENDPOINTS:
+        if name in states:
+            parts += [
+                ("■ ", f"caption--{name}"),
+                (words("where", endpoint=tr(name), state=states[name].value) + "  ", ""),
+            ]
+    seen = sum(1 for t in DIAGRAM if walked.get(key_of(t)))
+    parts.append((words("walked", seen=seen, total=len(DIAGRAM)), "caption--walked"))
+    return parts
+
+
+def explanation(endpoint: str, last: Key | None) -> str:
+    """The endpoint's last step, what it means, and the RFC section it follows."""
+    name = tr(endpoint)
+    row = ROWS.get(last) if last is not None else None
+    if row is None:
+        return words("no_step", endpoint=name)
+    source, target = row.source.value, row.target.value
+    step = words("step", endpoint=name, source=source, target=target, label=full_label(row))
+    return words("explained", step=step, sentence=sentence(row), cite=cite(row.rule)).rstrip()
 
 
 class DiagramCaption(Widget):
@@ -53,28 +81,15 @@ class DiagramCaption(Widget):
     def _lines(self, width: int) -> list[Text]:
         width = max(10, width)
         status = Text()
-        for name in ENDPOINTS:
-            if name in self.states:
-                status.append("■ ", style=self.get_component_rich_style(f"caption--{name}"))
-                status.append(words("where", endpoint=tr(name), state=self.states[name].value) + "  ")
-        seen = sum(1 for t in DIAGRAM if self.walked.get(key_of(t)))
-        walked = words("walked", seen=seen, total=len(DIAGRAM))
-        status.append(walked, style=self.get_component_rich_style("caption--walked"))
-        lines = [line for line in status.wrap(self.app.console, width, overflow="fold")]
-        endpoint = tr(self.focus_name)
-        key = self.last.get(self.focus_name)
-        row = ROWS.get(key) if key is not None else None
-        if row is None:
-            explained = words("no_step", endpoint=endpoint)
-        else:
-            source, target = row.source.value, row.target.value
-            step = words("step", endpoint=endpoint, source=source, target=target, label=full_label(row))
-            explained = words("explained", step=step, sentence=sentence(row), cite=cite(row.rule)).rstrip()
+        for text, component in status_parts(self.states, self.walked):
+            status.append(text, style=self.get_component_rich_style(component) if component else "")
+        lines = list(status.wrap(self.app.console, width, overflow="fold"))
+        name = tr(self.focus_name)
         style = self.get_component_rich_style(f"caption--{self.focus_name}", partial=True)
-        for i, line in enumerate(wrap(explained, width)):
+        for i, line in enumerate(wrap(explanation(self.focus_name, self.last.get(self.focus_name)), width)):
             text = Text(line)
             if i == 0:
-                text.stylize(style, 0, len(endpoint))
+                text.stylize(style, 0, len(name))
             lines.append(text)
         return lines
 

@@ -51,7 +51,7 @@ def mark(count: int) -> str:
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "where": "{endpoint} {state}",
-        "walked": "{seen}/{total} of Figure 5's arrows walked",
+        "walked": "{seen}/{total} arrows walked",
         "scroll": "↑↓ PgUp PgDn scroll: notes and legend below",
         "no_step": "{endpoint}: no state change yet.",
         "explained": "{step} {sentence} {cite}",
@@ -86,7 +86,7 @@ _WORDS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "where": "{endpoint} {state}",
-        "walked": "已走过 Figure 5 的 {seen}/{total} 条箭头",
+        "walked": "已走过 {seen}/{total} 条箭头",
         "scroll": "↑↓ PgUp PgDn 滚动：下方有注释和图例",
         "no_step": "{endpoint}：还没有状态变化。",
         "explained": "{step}{sentence}{cite}",
