@@ -81,8 +81,8 @@ class DiagramCaption(Widget):
     def _lines(self, width: int) -> list[Text]:
         width = max(10, width)
         status = Text()
-        for text, component in status_parts(self.states, self.walked):
-            status.append(text, style=self.get_component_rich_style(component) if component else "")
+        for part, component in status_parts(self.states, self.walked):
+            status.append(part, style=self.get_component_rich_style(component) if component else "")
         lines = list(status.wrap(self.app.console, width, overflow="fold"))
         name = tr(self.focus_name)
         style = self.get_component_rich_style(f"caption--{self.focus_name}", partial=True)
