@@ -9,21 +9,25 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from .core.states import State
+from .escape import visible
 from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
 from .sim.trace import FORMATS
 from .sim.world import RunawayError
+from .stdio import OutputClosed, OutputFailed, abandon_stdout, guarded
 
 if TYPE_CHECKING:
     from .files import WriteError
+    from .scenario import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -120,29 +124,56 @@ SUBCOMMANDS = ("run", "list", "states", "load", "bench", "import")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    p = parser()
     if not args_list or (args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version")):
         ui_args = ui_parser().parse_args(args_list)
         return _open_ui(ui_args.scenario, ui_args.lang)
-    args = p.parse_args(args_list)
-    try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "list":
-            return _list()
-        if args.command == "states":
-            return _states()
-        if args.command == "load":
-            return _load(args)
-        if args.command == "bench":
-            return _bench(args)
-        if args.command == "import":
-            return _import(args)
-    except BrokenPipeError:  # `tcpsim run x | head` is fine
-        sys.stderr.close()
-        return EXIT_OK
+    p = parser()
+    with guarded():  # see tcpsim.stdio: a closed pipe is exit 0, an unwritable output exit 2
+        try:
+            args = p.parse_args(args_list)  # --help writes to stdout too
+            if not _opens_app(args):
+                code = _dispatch(p, args)
+                sys.stdout.flush()
+                return code
+        except OutputClosed:  # `tcpsim states | head -1` is fine
+            abandon_stdout()
+            return EXIT_OK
+        except OutputFailed as exc:
+            abandon_stdout()
+            return _error(f"cannot write the output: {exc}")
+    return _dispatch(p, args)  # the app, on the terminal itself
+
+
+def _opens_app(args: argparse.Namespace) -> bool:
+    return (args.command == "load" and args.ui) or (args.command == "import" and args.format is None)
+
+
+def _dispatch(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(args)
+    if args.command == "list":
+        return _list()
+    if args.command == "states":
+        return _states()
+    if args.command == "load":
+        return _load(args)
+    if args.command == "bench":
+        return _bench(args)
+    if args.command == "import":
+        return _import(args)
     p.print_help()
     return EXIT_BAD_INPUT
+
+
+def _emit(code: int, write: Callable[[], object]) -> int:
+    """Write a command's output; a reader that goes away early (``| head``) does not change the
+    exit code the work earned (an expectation that failed is still 1)."""
+    try:
+        write()
+        sys.stdout.flush()
+    except OutputClosed:
+        abandon_stdout()
+    return code
 
 
 def _error(message: str) -> int:
@@ -199,26 +230,27 @@ def _run(args: argparse.Namespace) -> int:
             )
         except WriteError as exc:
             return _pcap_error(args.pcap, exc)
+    return _emit(EXIT_OK if result.ok else EXIT_FAILED, lambda: _print_run(args, result))
+
+
+def _print_run(args: argparse.Namespace, result: RunResult) -> None:
+    out, scenario = sys.stdout, result.scenario
     if args.format == "jsonl":
         from .render import write_jsonl
 
-        write_jsonl(result.trace, sys.stdout)
-        sys.stdout.flush()
+        write_jsonl(result.trace, out)
     elif args.format == "tcpdump":
         from .export import write_tcpdump
 
-        write_tcpdump(result.trace, scenario, sys.stdout, args.capture_point)
-        sys.stdout.flush()
+        write_tcpdump(result.trace, scenario, out, args.capture_point)
     elif args.format == "mermaid":
         from .export import write_mermaid
 
-        write_mermaid(result.trace, scenario, sys.stdout)
-        sys.stdout.flush()
+        write_mermaid(result.trace, scenario, out)
     else:
         from .render import render_text
 
         render_text(result, Console(highlight=False), rules=not args.no_rules)
-    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def _list() -> int:
@@ -227,11 +259,11 @@ def _list() -> int:
     table.add_column("title")
     table.add_column("summary", style="dim")
     for path in bundled():
-        try:
+        try:  # Text, not str: a name is shown as it is, never read as Rich markup
             s = load_file(path)
-            table.add_row(path.stem, s.name, s.summary)
+            table.add_row(Text(path.stem), Text(visible(s.name)), Text(visible(s.summary)))
         except ScenarioError as exc:
-            table.add_row(path.stem, "[red]invalid[/]", str(exc))
+            table.add_row(Text(path.stem), Text("invalid", style="red"), Text(visible(str(exc))))
     Console().print(table)
     return EXIT_OK
 
@@ -250,7 +282,6 @@ def _states() -> int:
 def _load(args: argparse.Namespace) -> int:
     """``tcpsim load``: the TIME-WAIT lab headless, samples then a summary."""
     from rich import box
-    from rich.text import Text
 
     from .lab import LoadLab, report
     from .lab.options import config_from_args
@@ -311,9 +342,14 @@ def _import(args: argparse.Namespace) -> int:
     if len(result.conversations) > 1 and args.stream is None:
         origin = result.capture.packets[0].time
         err = Console(stderr=True, highlight=False, soft_wrap=True)
-        err.print(f"{args.capture}: {len(result.conversations)} TCP conversations; showing stream 0 (--stream N):")
+        err.print(
+            Text(
+                f"{visible(args.capture)}: {len(result.conversations)} TCP conversations; "
+                "showing stream 0 (--stream N):"
+            )
+        )
         for conv in result.conversations:
-            err.print(f"  {conv.describe(origin)}")
+            err.print(Text(f"  {visible(conv.describe(origin))}"))
     if args.format is None:
         from .ui import launch_import
 

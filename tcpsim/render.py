@@ -16,6 +16,7 @@ from rich.text import Text
 
 from .core.segment import Flags, Segment
 from .core.states import parse_state
+from .escape import json_visible, visible
 from .scenario.expect import ExpectEvent
 from .scenario.runner import RunResult
 from .sim.trace import (
@@ -34,6 +35,7 @@ from .sim.trace import (
     TimerEvent,
     TraceEvent,
 )
+from .stdio import unicode_ok
 
 if TYPE_CHECKING:
     from .capture import ImportResult
@@ -46,15 +48,21 @@ TIME_WIDTH = 9
 def print_error(message: str) -> None:
     """``tcpsim: error: …`` on stderr, on one line whatever the width, so that scripts can parse it."""
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(Text("tcpsim: error: ", style="bold red") + Text(message))
+    console.print(Text("tcpsim: error: ", style="bold red") + Text(visible(message)))
 
 
 def write_jsonl(trace: Iterable[TraceEvent], out: IO[str]) -> None:
-    """One JSON object per line, in the order things happened (the ``--format jsonl`` contract)."""
+    """One JSON object per line, in the order things happened (the ``--format jsonl`` contract).
+
+    Characters a terminal could act on are ``\\uXXXX`` escapes (:func:`tcpsim.escape.json_visible`),
+    and so is everything outside ASCII when ``out`` cannot encode it: the same values either way.
+    """
     import json  # here: the app imports this module on every start, and never writes JSON lines
 
+    ascii_only = not unicode_ok(out)
     for event in trace:
-        out.write(json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+        line = json.dumps(event.to_dict(), ensure_ascii=ascii_only, separators=(",", ":"))
+        out.write(json_visible(line) + "\n")
 
 
 def state_text(name: str) -> Text:
@@ -89,9 +97,9 @@ class Ladder:
     def header(self, result: RunResult) -> None:
         s = result.scenario
         net = s.network
-        self.console.print(Text(s.name, style="bold"))
+        self.console.print(Text(visible(s.name), style="bold"))
         if s.summary:
-            self.console.print(Text(s.summary, style="italic"))
+            self.console.print(Text(visible(s.summary), style="italic"))
         settings = (
             f"latency {net.latency:g}s · MSL {net.msl:g}s (TIME-WAIT {2 * net.msl:g}s) · RTO {net.rto:g}s · "
             f"ISN client {result.world.client.isn}, server {result.world.server.isn}"
@@ -140,7 +148,7 @@ class Ladder:
 
     def note(self, endpoint: str, text: str) -> None:
         """A scenario author's explanation: always shown, in italics, under its line."""
-        for i, part in enumerate(textwrap.wrap(text, self.width - TIME_WIDTH - 2)):
+        for i, part in enumerate(textwrap.wrap(visible(text, multiline=True), self.width - TIME_WIDTH - 2)):
             line = Text(("ⓘ " if i == 0 else "  ") + part, style="italic yellow")
             if endpoint == "server":
                 column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - len(line.plain)))
@@ -171,18 +179,18 @@ class Ladder:
             if e.note:
                 self.note(e.endpoint, e.note)
         elif isinstance(e, ErrorEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"✗ {e.call}: {e.message}", style="red"))
+            self.lane_line(e.t, e.endpoint, Text(f"✗ {e.call}: {visible(e.message)}", style="red"))
         elif isinstance(e, SignalEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"⚑ {e.message}", style="yellow"))
+            self.lane_line(e.t, e.endpoint, Text(f"⚑ {visible(e.message)}", style="yellow"))
             if e.message != "connection closing":
                 self.detail(e.t, e.endpoint, e.rule)
         elif isinstance(e, DiscardEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"#{e.id} discarded: {e.reason}", style="dim red"))
+            self.lane_line(e.t, e.endpoint, Text(f"#{e.id} discarded: {visible(e.reason)}", style="dim red"))
             self.detail(e.t, e.endpoint, e.rule)
         elif isinstance(e, TimerEvent):
             self._timer(e)
         elif isinstance(e, NoteEvent):
-            self.wide(e.t, Text(f"⚙ {e.text}", style="yellow"))
+            self.wide(e.t, Text(f"⚙ {visible(e.text)}", style="yellow"))
         elif isinstance(e, ExpectEvent):
             self.wide(e.t, expect_line(e))
 
@@ -243,7 +251,7 @@ def expect_line(e: ExpectEvent) -> Text:
     """One check of an expectation, with the author's note if there is one."""
     text = expect_verdict(e)
     if e.note:
-        text.append(f"  ({e.note})", style="italic dim")
+        text.append(f"  ({visible(e.note)})", style="italic dim")
     return text
 
 
@@ -273,7 +281,9 @@ def failure_table(e: ExpectEvent) -> Table:
             exp = e.expected.get(key, "")
             act = actual.get(key, "") if key != "has" else actual.get("flags", "")
             mismatch = key in e.expected and key != "has" and exp != act
-            table.add_row(key, str(exp), Text(str(act), style="bold red" if mismatch else ""))
+            table.add_row(
+                Text(key), Text(visible(str(exp))), Text(visible(str(act)), style="bold red" if mismatch else "")
+            )
     return table
 
 
@@ -324,7 +334,7 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
     obs = result.observation
     client, server = (endpoint_text(obs.roles[n]) for n in ("client", "server"))
     ladder = Ladder(console, rules)
-    console.print(Text(f"{result.capture.path}, stream {result.stream}", style="bold"))
+    console.print(Text(f"{visible(str(result.capture.path))}, stream {result.stream}", style="bold"))
     console.print(
         Text(
             f"{len(result.conversation.packets)} packets over {obs.end_time:g} s · states inferred by the RFC 9293 "
@@ -339,7 +349,7 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
     console.print(row)
     for event in obs.trace:
         if isinstance(event, CaptureNote):  # in full: each says what the state machine could not explain
-            for i, part in enumerate(textwrap.wrap(event.text, ladder.width - TIME_WIDTH - 2)):
+            for i, part in enumerate(textwrap.wrap(visible(event.text, multiline=True), ladder.width - TIME_WIDTH - 2)):
                 time = Text(f"{event.t:>{TIME_WIDTH - 2}.3f}  " if i == 0 else " " * TIME_WIDTH, style="dim")
                 console.print(time + Text(("⚠ " if i == 0 else "  ") + part, style="yellow"), no_wrap=True)
         else:

@@ -12,16 +12,19 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from ..core.segment import Flags, Segment
+from ..escape import visible
 from ..scenario.model import Scenario
 from ..sim.trace import DelayEvent, DropEvent, DuplicateEvent, SendEvent, StateEvent, TraceEvent
 
 PARTICIPANTS = {"client": "Client", "server": "Server"}
-_ENTITIES = {ord("#"): "#35;", ord(";"): "#59;"}
+_ENTITIES = {ord("#"): "#35;", ord(";"): "#59;", ord("<"): "#60;", ord(">"): "#62;"}
 
 
 def escape(text: str) -> str:
-    """Text safe in a Mermaid message or note: ``#`` and ``;`` end a message there, so entity codes."""
-    return " ".join(text.translate(_ENTITIES).split())
+    """Text safe in a Mermaid message or note: on one line (a newline would start a statement of
+    its own), control characters shown as escapes (:func:`tcpsim.escape.visible`), and ``#`` and
+    ``;`` (which end a message) and ``<`` and ``>`` (HTML to some renderers) as entity codes."""
+    return visible(" ".join(text.split())).translate(_ENTITIES)
 
 
 def label(seg: Segment) -> str:

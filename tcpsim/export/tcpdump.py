@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ..core.segment import Flags, Segment
+from ..escape import visible
 from ..scenario.expect import ExpectEvent
 from ..scenario.model import Scenario
 from ..sim.trace import ArriveEvent, DelayEvent, DropEvent, DuplicateEvent, SendEvent, StateEvent, TraceEvent
@@ -72,7 +73,7 @@ def tcpdump_lines(
 def _lines(trace: Iterable[TraceEvent], scenario: Scenario | None, point: str) -> Iterator[str]:
     addr = addresses(scenario)
     sent: dict[int, SendEvent] = {}
-    title = f"{scenario.name}: " if scenario is not None else ""
+    title = f"{visible(scenario.name)}: " if scenario is not None else ""
     where = "at the sender, as each segment leaves" if point == "sender" else "at the receiver, as segments arrive"
     yield f"# tcpsim: {title}captured {where}; times are simulated seconds"
 
