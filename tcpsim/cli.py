@@ -335,6 +335,8 @@ def _import(args: argparse.Namespace) -> int:
     """``tcpsim import``: a capture's conversation with both sides' states inferred, in the app or printed."""
     from .capture import CaptureError, import_capture
 
+    if not args.capture:  # "" would be read as ".", the current directory
+        return _error("import: no capture given (the FILE argument is empty)")
     try:
         result = import_capture(args.capture, args.stream, args.msl)
     except CaptureError as exc:

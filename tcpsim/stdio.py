@@ -128,8 +128,8 @@ class GuardedStream:
 def guarded() -> Iterator[None]:
     """Standard output and error behind :class:`GuardedStream` until the block ends."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = GuardedStream(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = GuardedStream(sys.stderr, quiet=True)  # type: ignore[assignment]
+    sys.stdout = GuardedStream(sys.stdout)
+    sys.stderr = GuardedStream(sys.stderr, quiet=True)
     try:
         yield
     finally:

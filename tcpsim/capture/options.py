@@ -26,6 +26,8 @@ def _msl(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if not math.isfinite(value) or value <= 0 or value > 1e6:
         raise argparse.ArgumentTypeError(f"must be a time > 0 in seconds, got {text!r}")
+    if value < 1e-9:  # the clock's resolution (tcpsim.sim.trace.RESOLUTION): it would round to 0
+        raise argparse.ArgumentTypeError(f"must be at least 1e-09 seconds (the clock's resolution), got {text!r}")
     return value
 
 

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 from ..core.segment import Segment
 from ..files import PathLike, WriteError, write_atomically
+from ..scenario.load import MAX_SEGMENT_DATA
 from ..scenario.model import Scenario
 from ..sim.trace import TraceEvent
 from .capture import Packet, addresses, captured
@@ -34,7 +35,7 @@ LINKTYPE_RAW = 101
 """Raw IPv4/IPv6, no link-layer header (the pcap value; dpkt's DLT_RAW is the BSD header value)."""
 TTL = 64
 SNAPLEN = 65535
-MAX_PAYLOAD = 65535 - 20 - 20
+MAX_PAYLOAD = MAX_SEGMENT_DATA
 """The most data one IPv4 packet with tcpsim's option-less headers can carry (its total length is 16 bits)."""
 
 

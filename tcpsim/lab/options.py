@@ -18,6 +18,8 @@ CLOSERS = ("client", "server")
 DEFAULT_PORTS = (32768, 60999)
 """Linux's default ``net.ipv4.ip_local_port_range``: :data:`tcpsim.lab.engine.DEFAULT_PORTS`."""
 FORMATS = ("text", "jsonl")
+RESOLUTION = 1e-9
+"""The clock's step, :data:`tcpsim.sim.trace.RESOLUTION` (repeated for the same reason)."""
 
 
 def _number(kind: str, *, strict: bool) -> Callable[[str], float]:
@@ -28,6 +30,10 @@ def _number(kind: str, *, strict: bool) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"expected a number of {kind}, got {text!r}") from None
         if not math.isfinite(value) or value < 0 or (strict and value == 0):
             raise argparse.ArgumentTypeError(f"must be {'>' if strict else '≥'} 0 {kind}, got {text!r}")
+        if kind == "seconds" and 0 < value < RESOLUTION:  # it would round to 0 on the 1 ns clock
+            raise argparse.ArgumentTypeError(
+                f"must be 0 or at least {RESOLUTION:g} seconds (the clock's resolution), got {text!r}"
+            )
         return value
 
     parse.__name__ = kind  # argparse names the type in its messages

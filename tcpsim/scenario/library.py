@@ -38,6 +38,8 @@ def _exists(path: Path) -> bool:
 
 def resolve(arg: str) -> Path:
     """A path if ``arg`` names an existing file (or looks like a path), else a bundled scenario."""
+    if not arg:  # Path("") is ".", the current directory: say what is really wrong
+        raise ScenarioError("''", "", "no scenario given (the FILE|NAME argument is empty)")
     path = Path(arg)
     if path.suffix == ".toml" or "/" in arg or "\\" in arg or _exists(path):
         return path

@@ -19,7 +19,7 @@ from ..core.names import ENDPOINTS, EndpointName
 from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
 from ..core.states import State, parse_state
 from ..sim.network import Match
-from ..sim.trace import round_time
+from ..sim.trace import RESOLUTION, round_time
 from ..sim.world import Inject
 from .model import (
     ENDPOINT_ACTIONS,
@@ -36,6 +36,11 @@ from .model import (
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_SECONDS = 1e6
 """No time in a scenario goes beyond about eleven days: it keeps every sum of times finite."""
+MAX_SEGMENT_DATA = 65_535 - 20 - 20
+"""The most data one segment can carry: an IPv4 packet's total length is 16 bits, and tcpsim's
+IP and TCP headers (no options) take 20 bytes each."""
+PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+"""The first bytes of a pcap (both byte orders, micro- and nanosecond) or a pcapng file."""
 SEQ_SPACE = 1 << 32
 ENDPOINT_NAMES = ENDPOINTS
 STATE_NAMES = [s.value for s in State]
@@ -43,6 +48,14 @@ DEFAULT_PORTS = {"client": 49152, "server": 80}
 
 
 _Choice = TypeVar("_Choice", bound=str)
+
+
+def number_text(value: float) -> str:
+    """A number as short as ``:g`` writes it, unless that would hide a difference: then every
+    digit needed to tell it apart (``1000000.0000000001``, not ``1e+06``)."""
+    exact = repr(float(value))  # the shortest text that reads back as the same float
+    short = f"{value:g}"
+    return short if float(short) == value and len(short) <= len(exact) else exact
 
 
 class ScenarioError(Exception):
@@ -100,17 +113,32 @@ class _Table:
         return value
 
     def number(
-        self, key: str, default: float, *, low: float = 0.0, strict_low: bool = False, high: float = MAX_SECONDS
+        self,
+        key: str,
+        default: float,
+        *,
+        low: float = 0.0,
+        strict_low: bool = False,
+        high: float = MAX_SECONDS,
+        duration: bool = False,
     ) -> float:
+        """A number of seconds in range; a ``duration`` that is not 0 must also be at least the
+        clock's :data:`RESOLUTION`."""
         value = self._get(key, default, False)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(f"expected a number, got {_type_name(value)}", key)
         if not math.isfinite(value):
             self.fail(f"expected a finite number, got {value}", key)
         if (value <= low) if strict_low else (value < low):
-            self.fail(f"must be {'>' if strict_low else '≥'} {low:g}, got {value:g}", key)
+            self.fail(f"must be {'>' if strict_low else '≥'} {number_text(low)}, got {number_text(value)}", key)
         if value > high:
-            self.fail(f"must be at most {high:g} seconds, got {value:g}", key)
+            self.fail(f"must be at most {number_text(high)} seconds, got {number_text(value)}", key)
+        if duration and 0 < value < RESOLUTION:
+            self.fail(
+                f"must be at least {RESOLUTION:g} seconds (the simulated clock's resolution, 1 ns; a shorter "
+                f"time would round to 0), got {number_text(value)}",
+                key,
+            )
         return float(value)
 
     def integer(self, key: str, default: int | None, *, low: int, high: int, required: bool = False) -> int:
@@ -154,9 +182,20 @@ class _Table:
             self.fail(f"{exc}{hint}", key)
 
     def data(self, key: str) -> bytes | None:
+        """Bytes: a string (written as UTF-8), or ``{ hex = "..." }`` for any bytes at all."""
         if key not in self.raw:
             return None
-        return self.string(key).encode("utf-8")
+        value = self.raw[key]
+        if isinstance(value, dict):
+            t = _Table(self.source, f"{self.where}, key {key!r}", value, ("hex",))
+            text = t.string("hex", required=True)
+            try:
+                return bytes.fromhex(text)
+            except ValueError:
+                t.fail(f'expected pairs of hexadecimal digits such as "48690a", got {text!r}', "hex")
+        if not isinstance(value, str):
+            self.fail(f'expected a string, got {_type_name(value)} (bytes that are not text: {{ hex = "..." }})', key)
+        return value.encode("utf-8")
 
     def table(self, key: str, allowed: Iterable[str], where: str | None = None) -> _Table | None:
         if key not in self.raw:
@@ -200,8 +239,16 @@ def load_file(path: str | Path) -> Scenario:
 
 def load_bytes(raw: bytes, source: str = "<scenario>", path: Path | None = None) -> Scenario:
     """Check and parse scenario text given as bytes (it must be UTF-8 TOML)."""
+    if raw.startswith(PCAP_MAGIC):
+        raise ScenarioError(
+            source,
+            "",
+            "this is a packet capture (pcap or pcapng), not a TOML scenario: open it with `tcpsim import FILE`",
+        )
     if b"\x00" in raw:
-        raise ScenarioError(source, "", "this is a binary file, not a TOML scenario")
+        raise ScenarioError(
+            source, "", "this is a binary file, not a TOML scenario (a packet capture opens with `tcpsim import FILE`)"
+        )
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark is harmless: accept it
     except UnicodeDecodeError as exc:
@@ -250,9 +297,9 @@ def _network(top: _Table) -> NetworkSpec:
     if t is None:
         return NetworkSpec()
     return NetworkSpec(
-        latency=t.number("latency", 0.1),
-        msl=t.number("msl", 30.0, strict_low=True),
-        rto=t.number("rto", 1.0, strict_low=True),
+        latency=t.number("latency", 0.1, duration=True),
+        msl=t.number("msl", 30.0, strict_low=True, duration=True),
+        rto=t.number("rto", 1.0, strict_low=True, duration=True),
         seed=t.integer("seed", 0, low=-(1 << 63), high=(1 << 63) - 1),
         retries=t.optional_integer("retries", low=0, high=100),
     )
@@ -263,7 +310,7 @@ def _endpoint(top: _Table, name: str) -> EndpointSpec:
     if t is None:
         return EndpointSpec(port=DEFAULT_PORTS[name])
     return EndpointSpec(
-        port=t.integer("port", DEFAULT_PORTS[name], low=1, high=65535),
+        port=t.integer("port", DEFAULT_PORTS[name], low=0, high=65535),  # 0 too: captures carry it
         isn=t.optional_integer("isn", low=0, high=SEQ_SPACE - 1),
         isn_step=t.integer("isn_step", 64000, low=0, high=SEQ_SPACE - 1),
         time_wait=t.boolean("time_wait", True),
@@ -310,7 +357,7 @@ def _steps(top: _Table) -> tuple[Step, ...]:
 def _step(source: str, index: int, raw: object) -> Step:
     where = f"[[step]] #{index}"
     if isinstance(raw, dict) and isinstance(raw.get("at"), int | float) and not isinstance(raw.get("at"), bool):
-        where += f" (at = {raw['at']:g})"
+        where += f" (at = {number_text(raw['at'])})"
     t = _Table(source, where, raw, _STEP_KEYS)
     at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
     on = t.choice("on", PLACES)
@@ -342,7 +389,7 @@ def _step(source: str, index: int, raw: object) -> Step:
     if do == "delay":
         if not t.has("by"):
             t.fail('is required for do = "delay" (extra seconds in flight)', "by")
-        by = t.number("by", 0.0)
+        by = t.number("by", 0.0, duration=True)
     segment = None
     if do == "inject":
         seg_table = t.table("segment", ("from", "flags", "seq", "ack", "data", "wnd"))
@@ -375,12 +422,19 @@ def _segment(t: _Table) -> Inject:
     sender = t.choice("from", ENDPOINT_NAMES)
     if not t.has("flags"):
         t.fail('is required, e.g. flags = "RST" or flags = "SYN"', "flags")
+    data = t.data("data") or b""
+    if len(data) > MAX_SEGMENT_DATA:
+        t.fail(
+            f"carries {len(data):,} bytes; one segment holds at most {MAX_SEGMENT_DATA:,} (an IPv4 packet is at "
+            "most 65,535 bytes with its 40 bytes of headers): inject several segments, or send the data",
+            "data",
+        )
     return Inject(
         sender=sender,
         flags=t.flags("flags") or NO_FLAGS,
         seq=t.optional_integer("seq", low=0, high=SEQ_SPACE - 1),
         ack=t.optional_integer("ack", low=0, high=SEQ_SPACE - 1),
-        data=t.data("data") or b"",
+        data=data,
         wnd=t.optional_integer("wnd", low=0, high=65535),
     )
 
@@ -392,7 +446,7 @@ def _expectations(top: _Table) -> tuple[Expectation, ...]:
         where = f"[[expect]] #{index}"
         t = _Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
         at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
-        t.where = f"{where} (at = {at:g})"
+        t.where = f"{where} (at = {number_text(at)})"
         states: dict[EndpointName, State] = {}
         for name in ENDPOINT_NAMES:
             if t.has(name):

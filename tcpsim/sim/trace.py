@@ -23,6 +23,11 @@ FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
 these records as JSON lines, tcpdump's text, a Mermaid sequence diagram."""
 
 
+RESOLUTION = 1e-9
+"""The simulated clock's step: :func:`round_time` keeps nine decimals, so a duration shorter than
+this (but not 0) would become 0; the scenario loader and the command line refuse one."""
+
+
 def round_time(t: float) -> float:
     """Simulated times are kept to the nanosecond so that 0.1 + 0.2 and 0.3 are the same instant."""
     return float(round(t, 9))

@@ -194,3 +194,23 @@ def test_sequence_numbers_near_the_wrap_are_written_as_they_are() -> None:
     assert [(p.seq, p.ack) for p in packets[:4]] == [(top - 1, 0), (top, top), (top, 0), (top, 0)]
     assert packets[3].payload == b"hello"
     assert all(p.tcp_ok for p in packets)
+
+
+def test_a_segment_no_packet_can_carry_is_a_documented_error(tmp_path: Path) -> None:
+    """Issue 16, finding 6: more than 65,495 bytes in one segment is no IPv4 packet; write_pcap says
+    so (PcapError, a WriteError) and writes nothing, instead of dpkt's PackError."""
+    from tcpsim.core.segment import Flags, Segment
+    from tcpsim.export.pcap import MAX_PAYLOAD, PcapError
+    from tcpsim.files import WriteError
+    from tcpsim.sim.trace import InjectEvent
+
+    def send(size: int) -> InjectEvent:
+        seg = Segment(49152, 80, 1000, 5000, int(Flags.ACK), 65535, b"x" * size)
+        return InjectEvent(t=1.0, endpoint="client", id=7, segment=seg, rule="")
+
+    assert len(read_pcap(pcap_bytes([send(MAX_PAYLOAD)]))[1]) == 1
+    target = tmp_path / "big.pcap"
+    with pytest.raises(PcapError, match=r"segment #7 .* 65,496 bytes .* at most 65,495") as info:
+        write_pcap([send(MAX_PAYLOAD + 1)], None, target)
+    assert isinstance(info.value, WriteError)
+    assert not target.exists()
