@@ -546,7 +546,8 @@ class TcpsimApp(App[None]):
         The session stays as it was underneath; the lab is a modal screen, so the two-endpoint
         keys cannot reach it, and escape (or q) comes back to it.
         """
-        from .screens.lab import LoadLabScreen, default_config
+        from ..lab.settings import default_config
+        from .screens.lab import LoadLabScreen
 
         self.playing = False
         self.push_screen(LoadLabScreen(config or default_config(), clock=self._use_clock))

@@ -88,7 +88,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "lab_ports_title": "Ephemeral ports on the client",
         "lab_ports_use": "{used} of {total} in use ({pct})",
         "lab_ports_hold": "{lo}-{hi}: each connection holds its port ≈ {hold} s, so at most {max_rate} connects/s",
-        "lab_connects": "connects: {attempted} tried · {ok} got a port · {completed} over, TCB gone · {reset} reset",
+        "lab_connects": (
+            "connects: {attempted} tried · {ok} got a port · {completed} completed and their client socket "
+            "freed · {reset} ended by a reset"
+        ),
         "lab_failed": (
             "✗ {n} connects failed with EADDRNOTAVAIL, address not available (“{message}”): "
             "no ephemeral port was free. First at t = {first} s."
@@ -150,7 +153,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "lab_preset_3": "the server closes first",
         "lab_preset_4": "a short MSL",
         "lab_finished_hint": (
-            "The run is over: every connect tried, every TCB gone. R runs it again, or change a setting."
+            "The run is over: every connect was tried and every connection has closed. R runs it again, "
+            "or change a setting."
         ),
     },
     "zh": {
@@ -212,7 +216,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "lab_ports_title": "客户端的临时端口",
         "lab_ports_use": "已用 {used} / {total}（{pct}）",
         "lab_ports_hold": "{lo}-{hi}：每个连接占用端口约 {hold} 秒，所以每秒最多 {max_rate} 个 connect",
-        "lab_connects": "connect：尝试 {attempted} · 拿到端口 {ok} · 已结束并删除 TCB {completed} · 被重置 {reset}",
+        "lab_connects": (
+            "connect：尝试 {attempted} · 拿到端口 {ok} · 已完成且客户端套接字已释放 {completed} · 被重置而结束 {reset}"
+        ),
         "lab_failed": (
             "✗ {n} 次 connect 失败，错误 EADDRNOTAVAIL，address not available（“{message}”）："
             "没有空闲的临时端口。第一次在 t = {first} 秒。"
@@ -270,7 +276,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "lab_preset_2": "端口耗尽",
         "lab_preset_3": "服务器先关闭",
         "lab_preset_4": "较短的 MSL",
-        "lab_finished_hint": "本次运行已结束：所有 connect 都已尝试，所有 TCB 都已删除。按 R 再运行一次，或修改设置。",
+        "lab_finished_hint": "本次运行已结束：所有 connect 都已尝试，所有连接都已关闭。按 R 再运行一次，或修改设置。",
     },
 }
 

@@ -22,11 +22,12 @@ from textual.widgets import Static
 from tcpsim.cli import parser
 from tcpsim.core.states import State
 from tcpsim.lab.engine import LoadConfig
+from tcpsim.lab.settings import PRESETS, default_config, parse_settings
 from tcpsim.ui import lab_app
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.commands import COMMANDS
 from tcpsim.ui.screens.help import Help
-from tcpsim.ui.screens.lab import HISTORY, PRESETS, LoadLabScreen, default_config, parse_settings
+from tcpsim.ui.screens.lab import HISTORY, LoadLabScreen
 
 Script = Callable[[TcpsimApp, Pilot], Awaitable[None]]
 

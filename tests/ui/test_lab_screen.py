@@ -20,9 +20,10 @@ from textual.widgets import Input
 
 from tcpsim.lab.engine import LoadConfig
 from tcpsim.lab.options import add_arguments
+from tcpsim.lab.settings import parse_settings
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.screens.dialogs import Prompt
-from tcpsim.ui.screens.lab import HISTORY, SPEEDS, LoadLabScreen, lab_screen_from_args, parse_settings
+from tcpsim.ui.screens.lab import HISTORY, SPEEDS, LoadLabScreen, lab_screen_from_args
 
 Script = Callable[[TcpsimApp, LoadLabScreen, Pilot], Awaitable[None]]
 

@@ -25,25 +25,30 @@ import argparse
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import ClassVar, NamedTuple, NoReturn
+from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
-from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from ...lab.engine import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, LoadLab, Sample, nice_interval, theory
-from ...lab.options import add_arguments, config_from_args
-from ...render import LANE_STYLE, PHASE_STYLE
+from ...lab.engine import LoadConfig, LoadLab, Sample, nice_interval, theory
+from ...lab.options import config_from_args
+from ...lab.settings import FIELDS, PRESETS, SettingsError, default_config, parse_settings, settings_of
 from ..i18n import tr
+from ..widgets.lab import (
+    FailedConnects,
+    LabChart,
+    LabExplanation,
+    Point,
+    PortsBar,
+    PortsSummary,
+    StatesTable,
+    ss_lines,
+)
 from .dialogs import Prompt
 from .modal import Dialog
 
@@ -67,108 +72,6 @@ NARROW = 100
 """Below this width the ports and the chart go under the table instead of beside it."""
 SHORT = 30
 """Below this height the per-state table is printed in two halves, side by side."""
-LEVELS = " ▁▂▃▄▅▆▇█"
-LABEL = 7
-"""Width of the chart's y-axis labels (6 digits with a comma, up to 65,535 ports) and the axis."""
-
-FIELDS = {
-    "rate": "--rate",
-    "duration": "--duration",
-    "msl": "--msl",
-    "ports": "--ports",
-    "closer": "--closer",
-}
-"""The settings the screen lets the user change: the ``tcpsim load`` option each one is."""
-EXPECTED = {
-    "rate": "a number of connections per second",
-    "duration": "a number of seconds",
-    "msl": "a number of seconds",
-    "ports": "LO-HI such as 32768-60999",
-    "closer": "client or server",
-}
-"""What each setting expects, for the one answer argparse lets through unchecked ("--", see below)."""
-
-PRESETS: tuple[dict[str, str], ...] = (
-    {"rate": "100", "duration": "300", "msl": "30", "ports": "32768-60999", "closer": "client"},
-    {"rate": "100", "duration": "300", "msl": "30", "ports": "60000-60999", "closer": "client"},
-    {"rate": "100", "duration": "300", "msl": "30", "ports": "60000-60999", "closer": "server"},
-    {"rate": "100", "duration": "300", "msl": "2.5", "ports": "60000-60999", "closer": "client"},
-)
-"""Keys 1-4: four runs that between them show what each setting does (see ``lab_preset_N``)."""
-
-
-class Point(NamedTuple):
-    """One column of the chart: the lab at a multiple of the chart's step. A tuple: small in memory."""
-
-    t: float
-    time_wait: int
-    """TIME-WAIT TCBs on the closing side."""
-    ports: int
-    failed: int
-    """Connects refused with EADDRNOTAVAIL so far (a running total: a column shows the increase)."""
-
-
-class SettingsError(ValueError):
-    """A setting the user typed that ``tcpsim load`` would refuse; the message names the field."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """``tcpsim load``'s own parser, raising instead of printing usage and exiting."""
-
-    def error(self, message: str) -> NoReturn:
-        raise SettingsError(message)
-
-
-def _option_text(value: float) -> str:
-    return repr(float(value))
-
-
-def settings_of(config: LoadConfig) -> dict[str, str]:
-    """A configuration as the text of ``tcpsim load``'s options, to edit one and parse them again."""
-    return {
-        "rate": _option_text(config.rate),
-        "duration": _option_text(config.duration),
-        "msl": _option_text(config.msl),
-        "ports": f"{config.ports[0]}-{config.ports[1]}",
-        "closer": config.closer,
-    }
-
-
-def parse_settings(base: LoadConfig, changes: dict[str, str]) -> LoadConfig:
-    """``base`` with some settings replaced by text the user typed, checked exactly as ``tcpsim
-    load`` checks its options (its own parser and :class:`LoadConfig`), so that the two can never
-    disagree about what is valid. Raises :class:`SettingsError` naming the field and what it expects.
-    """
-    parser = _Parser(prog="tcpsim load", add_help=False)
-    add_arguments(parser)
-    text = settings_of(base) | {name: value.strip() for name, value in changes.items()}
-    # --opt=VALUE: a value that starts with "-" is then a value, not an option.
-    argv = [f"{FIELDS[name]}={value}" for name, value in text.items()]
-    argv.append(f"--latency={_option_text(base.latency)}")
-    if base.interval is not None:
-        argv.append(f"--interval={_option_text(base.interval)}")
-    try:
-        args = parser.parse_args(argv)
-    except SettingsError as exc:
-        raise SettingsError(_name_field(str(exc))) from None
-    for name, option in FIELDS.items():
-        # "--opt=--": argparse takes the "--" for its end-of-options marker and gives [] unchecked.
-        if isinstance(getattr(args, name), list):
-            raise SettingsError(_name_field(f"{option}: expected {EXPECTED[name]}, got {text[name]!r}"))
-    try:
-        config = config_from_args(args)
-    except ValueError as exc:
-        raise SettingsError(_name_field(str(exc))) from None
-    return replace(config, rto=base.rto, seed=base.seed)
-
-
-def _name_field(message: str) -> str:
-    """argparse's "argument --msl: …" or the lab's "--msl: …" as "MSL (--msl): …"."""
-    message = message.removeprefix("argument ")
-    for name, option in FIELDS.items():
-        if message.startswith(f"{option}:"):
-            return f"{tr(f'lab_field_{name}')} ({option}){message[len(option) :]}"
-    return message
 
 
 def lab_screen_from_args(args: argparse.Namespace, *, clock: bool = True) -> LoadLabScreen:
@@ -176,12 +79,6 @@ def lab_screen_from_args(args: argparse.Namespace, *, clock: bool = True) -> Loa
     headless run checks them, the rate and duration the preset's unless given. Raises ValueError
     (with the same message) when they do not fit."""
     return LoadLabScreen(config_from_args(args, preset=default_config()), clock=clock)
-
-
-def default_config() -> LoadConfig:
-    """The lab ``L`` opens: preset 1, 100 connects a second for 300 s with Linux's MSL and ports,
-    where TIME-WAIT piles up on the client to rate × 2·MSL = 6,000 and the ports last."""
-    return LoadConfig(rate=100.0, duration=300.0)
 
 
 def default_speed(config: LoadConfig) -> float:
@@ -198,29 +95,11 @@ def chart_step(config: LoadConfig) -> float:
     return nice_interval(2 * config.msl / POINTS_PER_2MSL)
 
 
-def _n(value: float) -> str:
-    """A count as people read them: 12,345."""
-    return f"{round(value):,}"
-
-
-def _s(value: float) -> str:
-    """Seconds, short: 60, 0.06, 28.2."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def _rjust(text: str, width: int) -> str:
-    """``text`` right-aligned in ``width`` terminal cells, cut if longer (Chinese takes two a character)."""
-    text = set_cell_size(text, min(cell_len(text), width))
-    return " " * (width - cell_len(text)) + text
-
-
-def _short(value: int) -> str:
-    """An axis label in at most LABEL - 1 characters."""
-    if value < 1_000_000:
-        return f"{value:,}"
-    return f"{value / 1e6:.3g}M"
+def describe_problem(error: SettingsError) -> str:
+    """What is wrong with a setting, named as the screen names it: "MSL (--msl): must be > 0 …"."""
+    if error.field is None:
+        return str(error)
+    return f"{tr(f'lab_field_{error.field}')} ({FIELDS[error.field]}){error.detail}"
 
 
 def describe_settings(config: LoadConfig) -> str:
@@ -235,206 +114,6 @@ def describe_settings(config: LoadConfig) -> str:
         lo=config.ports[0],
         hi=config.ports[1],
     )
-
-
-# ---------------------------------------------------------------------------- widgets
-class PortsBar(Widget):
-    """Ephemeral ports in use as a bar as wide as the panel: it turns red when the range is full."""
-
-    DEFAULT_CSS = """
-    PortsBar { height: 1; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.used = 0
-        self.total = 1
-
-    def show(self, used: int, total: int) -> None:
-        self.used, self.total = used, max(total, 1)
-        self.refresh()
-
-    def render(self) -> Text:
-        fraction = min(1.0, self.used / self.total)
-        label = " " + tr("lab_ports_use", used=_n(self.used), total=_n(self.total), pct=f"{fraction:.0%}")
-        width = max(1, self.size.width - cell_len(label))
-        filled = round(fraction * width)
-        if self.used > 0 and filled == 0:
-            filled = 1
-        style = "bold red" if self.used >= self.total else "yellow" if fraction >= 0.8 else "green"
-        text = Text()
-        text.append("█" * filled, style=style)
-        text.append("░" * (width - filled), style="bright_black")
-        text.append(label, style="bold red" if self.used >= self.total else "bold")
-        return text
-
-
-def bar_rows(values: Sequence[int], top: int, rows: int) -> list[str]:
-    """A column chart of ``values`` in ``rows`` lines of block characters (top line first): each
-    column is filled in eighths of a line in proportion to value / top; a value above 0 shows."""
-    top = max(top, 1)
-    eighths = []
-    for v in values:
-        e = min(rows * 8, round(v / top * rows * 8))
-        eighths.append(1 if v > 0 and e == 0 else e)
-    lines = []
-    for r in range(rows - 1, -1, -1):
-        floor = r * 8
-        lines.append("".join(LEVELS[max(0, min(8, e - floor))] for e in eighths))
-    return lines
-
-
-class LabChart(Widget):
-    """TIME-WAIT on the closing side and ports in use over time, with the connects that failed.
-
-    Drawn by hand in block characters at whatever size the widget has: the last points of the
-    screen's history, one per column, newest on the right. TIME-WAIT is scaled to what rate × 2·MSL
-    predicts (or the highest value shown), ports in use to the whole range, so that a full column
-    means the ports have run out.
-    """
-
-    DEFAULT_CSS = """
-    LabChart { height: 1fr; min-height: 8; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.history: Sequence[Point] = ()
-        self.now = Point(0.0, 0, 0, 0)
-        self.expected = 1
-        self.port_count = 1
-        self.side = "client"
-
-    def show(
-        self, history: Sequence[Point], now: Point, *, step: float, expected: float, port_count: int, side: str
-    ) -> None:
-        """The screen's history (kept by reference, not copied), the lab now for the legends (the
-        same figures as the table's, even between two columns), and the scales."""
-        self.history, self.now, self.expected = history, now, round(expected)
-        self.port_count, self.side = port_count, side
-        self.border_title = tr("lab_chart_title", step=f"{step:g}")
-        self.refresh()
-
-    def render(self) -> Text:
-        width, height = self.size
-        plot_width = max(1, width - LABEL)
-        points = list(self.history)[-plot_width:]
-        before = len(self.history) - len(points) - 1
-        previous_failed = self.history[before].failed if before >= 0 else 0
-        last = points[-1] if points else self.now
-        # Lines: TW legend, TW plot, ports legend, ports plot, failures, x axis.
-        plots = max(2, height - 4)
-        tw_rows = max(1, (plots + 1) // 2)
-        port_rows = max(1, plots - tw_rows)
-        tw_values = [p.time_wait for p in points]
-        tw_top = max([self.expected, *tw_values, 1])
-        text = Text(no_wrap=True, overflow="crop")
-        text.append(
-            tr("lab_tw_series", side=tr(self.side), now=_n(self.now.time_wait), expected=_n(self.expected)),
-            style="bold magenta",
-        )
-        self._plot(text, tw_values, tw_top, tw_rows, "magenta")
-        text.append("\n")
-        text.append(tr("lab_ports_series", now=_n(self.now.ports), total=_n(self.port_count)), style="bold cyan")
-        port_values = [p.ports for p in points]
-        self._plot(text, port_values, self.port_count, port_rows, "cyan", full_style="bold red")
-        # Failures: a red mark in each column where connects were refused.
-        text.append("\n")
-        text.append(_rjust(tr("lab_failed_series"), LABEL - 1) + "│", style="red")
-        prev = previous_failed
-        for p in points:
-            text.append("▇" if p.failed > prev else " ", style="bold red")
-            prev = p.failed
-        text.append("\n")
-        first = points[0].t if points else 0.0
-        axis = " " * (LABEL - 1) + "└"
-        start = f" t = {first:g} s"
-        end = f"{last.t:g} s"
-        gap = plot_width - len(start) - len(end)
-        text.append(axis + start + (" " * gap + end if gap > 0 else ""), style="dim")
-        return text
-
-    @staticmethod
-    def _plot(text: Text, values: list[int], top: int, rows: int, style: str, full_style: str = "") -> None:
-        lines = bar_rows(values, top, rows)
-        for i, line in enumerate(lines):
-            text.append("\n")
-            label = _short(top) if i == 0 else "0" if i == rows - 1 else ""
-            text.append(f"{label:>{LABEL - 1}}┤" if label else " " * (LABEL - 1) + "│", style="dim")
-            if full_style and i == 0:
-                for ch, v in zip(line, values, strict=True):
-                    text.append(ch, style=full_style if v >= top else style)
-            else:
-                text.append(line, style=style)
-
-
-def states_table(sample: Sample, *, halves: bool) -> Table:
-    """TCBs per state on each host, in the RFC's order, TIME-WAIT in bold: what ``ss -s`` and
-    ``ss -tan state …`` would count. Two halves side by side on short screens (opening and
-    passive close | active close), one column of eleven rows otherwise."""
-    order = [name for name in STATE_NAMES if name != "CLOSED"] + ["CLOSED"]
-    groups = [order[:6], order[6:]] if halves else [order]
-    table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
-    for i, _ in enumerate(groups):
-        if i:
-            table.add_column("│", style="dim", no_wrap=True)
-        table.add_column(tr("lab_state"), no_wrap=True, header_style="bold")
-        table.add_column(tr("client"), justify="right", header_style=f"bold {LANE_STYLE['client']}", no_wrap=True)
-        table.add_column(tr("server"), justify="right", header_style=f"bold {LANE_STYLE['server']}", no_wrap=True)
-    totals = (sum(sample.client.values()), sum(sample.server.values()))
-    rows = max(len(g) for g in groups) + (0 if halves else 1)
-    for r in range(rows):
-        cells: list[Text | str] = []
-        for i, group in enumerate(groups):
-            if i:
-                cells.append("│")
-            if r < len(group):
-                cells += _state_cells(sample, group[r])
-            elif r == len(group) or not halves:
-                cells += [Text(tr("lab_total"), style="bold"), Text(_n(totals[0])), Text(_n(totals[1]))]
-            else:
-                cells += ["", "", ""]
-        table.add_row(*cells)
-    return table
-
-
-def _state_cells(sample: Sample, name: str) -> list[Text | str]:
-    client, server = sample.client.get(name, 0), sample.server.get(name, 0)
-    if name == "TIME-WAIT":
-        style = "bold red"
-    elif name == "CLOSED":
-        style = PHASE_STYLE["closed"]
-    else:
-        style = PHASE_STYLE["established" if name == "ESTABLISHED" else "opening" if "SYN" in name else "closing"]
-        if name == "LISTEN":
-            style = PHASE_STYLE["opening"]
-    cell_style = "bold red" if name == "TIME-WAIT" else ""
-    return [
-        Text(name, style=style),
-        Text(_n(client), style=cell_style if client else "bright_black"),
-        Text(_n(server), style=cell_style if server else "bright_black"),
-    ]
-
-
-def ss_lines(sample: Sample) -> Text:
-    """The first line of ``ss -s`` on each host: all TCBs, established, TIME-WAIT."""
-    text = Text(style="dim")
-    for i, side in enumerate(("client", "server")):
-        counts = getattr(sample, side)
-        total = sum(counts.values())
-        if i:
-            text.append("\n")
-        text.append(
-            tr(
-                "lab_ss",
-                side=tr(side),
-                total=_n(total),
-                estab=_n(counts.get("ESTABLISHED", 0)),
-                tw=_n(counts.get("TIME-WAIT", 0)),
-            )
-        )
-    text.append("\n" + tr("lab_closed_note"))
-    return text
 
 
 # ---------------------------------------------------------------------------- the screen
@@ -506,6 +185,7 @@ class LoadLabScreen(Dialog[None]):
     }
     #lab-ss {
         margin: 1 0 0 0;
+        color: $text-muted;
     }
     #lab-side {
         width: 1fr;
@@ -514,19 +194,9 @@ class LoadLabScreen(Dialog[None]):
     #lab-ports-box {
         height: auto;
     }
-    #lab-failed {
-        margin: 1 0 0 0;
-    }
-    #lab-failed.-failing {
-        background: $error 30%;
-        color: $text;
-    }
     #lab-chart {
         height: 1fr;
         min-height: 9;
-    }
-    #lab-why {
-        height: auto;
     }
     LoadLabScreen.-narrow #lab-status {
         height: auto;
@@ -636,7 +306,7 @@ class LoadLabScreen(Dialog[None]):
             config = parse_settings(self.config, changes)
         except SettingsError as exc:
             self.app.notify(
-                tr("lab_bad", problem=str(exc), settings=describe_settings(self.config)),
+                tr("lab_bad", problem=describe_problem(exc), settings=describe_settings(self.config)),
                 title=tr("lab_bad_title"),
                 severity="error",
                 timeout=10,
@@ -653,15 +323,15 @@ class LoadLabScreen(Dialog[None]):
         with VerticalScroll(id="lab-body"):
             with Horizontal(id="lab-top"):
                 with Vertical(id="lab-states-box", classes="lab-panel"):
-                    yield Static(id="lab-states")
+                    yield StatesTable(id="lab-states")
                     yield Static(id="lab-ss")
                 with Vertical(id="lab-side"):
                     with Vertical(id="lab-ports-box", classes="lab-panel"):
                         yield PortsBar(id="lab-ports-bar")
-                        yield Static(id="lab-ports")
-                        yield Static(id="lab-failed")
+                        yield PortsSummary(id="lab-ports")
+                        yield FailedConnects(id="lab-failed")
                     yield LabChart(id="lab-chart")
-            yield Static(id="lab-why", classes="lab-panel")
+            yield LabExplanation(id="lab-why", classes="lab-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -725,7 +395,7 @@ class LoadLabScreen(Dialog[None]):
         sample = self.lab.sample()
         self._show_status()
         short = self.has_class("-short")
-        self.query_one("#lab-states", Static).update(states_table(sample, halves=short))
+        self.query_one(StatesTable).show(sample, halves=short)
         ss = self.query_one("#lab-ss", Static)
         ss.display = not short
         if not short:
@@ -740,7 +410,7 @@ class LoadLabScreen(Dialog[None]):
             port_count=c.port_count,
             side=c.closer,
         )
-        self._show_why()
+        self.query_one(LabExplanation).show(self.config, self.theory)
 
     def _show_status(self) -> None:
         lab, c = self.lab, self.config
@@ -764,84 +434,9 @@ class LoadLabScreen(Dialog[None]):
         self.query_one("#lab-status", Static).update(text)
 
     def _show_ports(self, sample: Sample) -> None:
-        c, th = self.config, self.theory
-        self.query_one(PortsBar).show(sample.ports_in_use, c.port_count)
-        lines = Text()
-        lines.append(
-            tr(
-                "lab_ports_hold",
-                lo=c.ports[0],
-                hi=c.ports[1],
-                hold=_s(th.port_hold),
-                max_rate=_n(th.max_rate) if math.isfinite(th.max_rate) else "∞",
-            ),
-            style="dim",
-        )
-        lines.append("\n")
-        lines.append(
-            tr(
-                "lab_connects",
-                attempted=_n(sample.attempted),
-                ok=_n(sample.connected),
-                completed=_n(sample.completed),
-                reset=_n(sample.reset),
-            )
-        )
-        if sample.syn_in_time_wait:
-            lines.append("\n")
-            lines.append(tr("lab_syn_tw", n=_n(sample.syn_in_time_wait)), style="yellow")
-        self.query_one("#lab-ports", Static).update(lines)
-        failed = self.query_one("#lab-failed", Static)
-        failing = sample.failed > 0
-        failed.set_class(failing, "-failing")
-        if failing:
-            first = self.lab.first_failure
-            failed.update(
-                Text(
-                    tr(
-                        "lab_failed",
-                        n=_n(sample.failed),
-                        message=EADDRNOTAVAIL,
-                        first=f"{first:g}" if first is not None else "?",
-                    ),
-                    style="bold",
-                )
-            )
-        else:
-            failed.update(Text(tr("lab_not_failed"), style="green"))
-
-    def _show_why(self) -> None:
-        c, th = self.config, self.theory
-        two_msl = 2 * c.msl
-        product = c.rate * two_msl
-        text = Text(
-            tr(
-                "lab_explain",
-                two_msl=f"{two_msl:g}",
-                rate=f"{c.rate:g}",
-                product=_n(product),
-                ports=_n(c.port_count),
-            )
-        )
-        text.append("\n")
-        if c.closer == "client":
-            key = "lab_verdict_out" if th.ports_run_out else "lab_verdict_last"
-            verdict = tr(
-                key,
-                product=_n(product),
-                ports=_n(c.port_count),
-                at=_s(c.port_count / c.rate),
-                max_rate=_n(th.max_rate) if math.isfinite(th.max_rate) else "∞",
-            )
-        else:
-            verdict = tr("lab_verdict_server", hold=_s(th.port_hold), reuse=_s(th.reuse_period))
-            if th.meets_time_wait:
-                verdict += tr("lab_verdict_meets")
-        text.append(verdict, style="bold")
-        text.append("\n")
-        presets = " · ".join(f"{i + 1} {tr(f'lab_preset_{i + 1}')}" for i in range(len(PRESETS)))
-        text.append(f"{tr('lab_try')} {presets}", style="dim")
-        self.query_one("#lab-why", Static).update(text)
+        self.query_one(PortsBar).show(sample.ports_in_use, self.config.port_count)
+        self.query_one(PortsSummary).show(sample, self.config, self.theory)
+        self.query_one(FailedConnects).show(sample, self.lab.first_failure)
 
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
