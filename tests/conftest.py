@@ -40,3 +40,10 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """``cli("run", path, ...)``: run ``tcpsim`` in this process; the exit code it would give the
     shell (argparse's exits included) and what it printed (tests/tcpsim_cli.py)."""
     return lambda *argv: run_cli(capsys, *argv)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The compiled build's tests first: building the wheel keeps one core busy for the better part
+    of a minute, and run first (by one xdist worker, which keeps a file's tests together: see
+    pyproject.toml's addopts) it overlaps with everything else instead of coming after it."""
+    items.sort(key=lambda item: item.path.name != "test_compiled.py")  # a stable sort: the rest keeps its order

@@ -80,7 +80,7 @@ def test_the_wheel_compiles_the_core_and_the_lab_engine_only(compiled: Path, tmp
 def test_the_suite_passes_compiled(compiled: Path, tmp_path: Path) -> None:
     # From a directory outside the checkout, so that `import tcpsim` finds the compiled package.
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "--rootdir", str(ROOT)]
+        [sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-p", "no:cacheprovider", "--rootdir", str(ROOT)]
         + [str(ROOT / "tests" / s) for s in SUITES],
         cwd=tmp_path,
         env=_env(compiled),

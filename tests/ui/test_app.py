@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from storm_seeds import storm_seeds
 from textual.pilot import Pilot
 
 from tcpsim.core.states import State
@@ -305,7 +306,7 @@ def test_command_palette_offers_the_commands() -> None:
     drive(script)
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", storm_seeds((0, 1, 2)))  # TCPSIM_STORM_SEED=random: a hunt (storm_seeds.py)
 def test_random_keys_and_resizes_never_raise(seed: int) -> None:
     rng = random.Random(seed)
     keys = [*"nbocsadxfrtv", "tab", "plus", "minus", "escape", "enter", "up", "down", "question_mark"]

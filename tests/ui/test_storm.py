@@ -13,9 +13,9 @@ Environment:
     the sandbox, a bundled scenario and an imported capture). A long hunt:
     ``TCPSIM_STORM_SECONDS=600 pytest tests/ui/test_storm.py``.
 ``TCPSIM_STORM_SEED``
-    The seed of the random choices (default: a new one each run). A failure prints the seed it ran
-    with; the same seed replays the same choices (timing, and so what the clock did between keys,
-    may differ).
+    The seed of the random choices (default: a fixed one; ``random``: a new one each run, for a
+    hunt; see storm_seeds.py). A failure prints the seed it ran with; the same seed replays the same
+    choices (timing, and so what the clock did between keys, may differ).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from storm_seeds import storm_seeds
 from textual import events
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.events import Resize
@@ -81,9 +82,9 @@ def storm_seconds() -> float:
 
 
 def storm_seed() -> int:
-    """TCPSIM_STORM_SEED, or a fresh seed (reported on failure) so that every run explores anew."""
-    text = os.environ.get("TCPSIM_STORM_SEED")
-    return int(text) if text else random.SystemRandom().randrange(2**32)
+    """TCPSIM_STORM_SEED (an integer, or ``random`` for a fresh one, reported on failure), else 0."""
+    (seed,) = storm_seeds((0,))
+    return seed
 
 
 @dataclass
