@@ -172,17 +172,22 @@ def load_average() -> list[float] | None:
 
 
 # ---------------------------------------------------------------------------------------- profiling
-def profile_top(profiler: cProfile.Profile, limit: int = 15) -> dict[str, Any]:
-    """The top functions of a profile, by own time and by cumulative time."""
+def profile_rows(profiler: cProfile.Profile) -> list[list[Any]]:
+    """A profile as rows (file, line, function, cc, ncalls, tottime, cumtime): what a child process
+    prints in its JSON for :func:`stats_top` in the driver."""
     import io
     import pstats
 
     stats = pstats.Stats(profiler, stream=io.StringIO())
-    rows = [
+    return [
         [f, line, fn, cc, nc, tt, ct]
         for (f, line, fn), (cc, nc, tt, ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
     ]
-    return stats_top(rows, limit)
+
+
+def profile_top(profiler: cProfile.Profile, limit: int = 15) -> dict[str, Any]:
+    """The top functions of a profile, by own time and by cumulative time."""
+    return stats_top(profile_rows(profiler), limit)
 
 
 def stats_top(rows: list[list[Any]], limit: int = 15) -> dict[str, Any]:

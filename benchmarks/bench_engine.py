@@ -45,21 +45,23 @@ def _cycles_scenario(cycles: int) -> Any:
 
 
 def _play(scenarios: list[Any]) -> tuple[int, int, float]:
-    """Run each scenario as ``tcpsim run`` does (``scenario.runner.run``'s loop, counted).
+    """Run each scenario as ``tcpsim run`` does: the simulation's one loop (``tcpsim.sim.clock.advance``)
+    with the expectations checked at their checkpoints, as ``scenario.runner.run`` does.
 
     Returns (items processed by ``World.step``, heap pushes, seconds)."""
     from tcpsim.scenario import build_world, check
+    from tcpsim.sim.clock import advance
 
     events = pushes = 0
     started = time.perf_counter()
     for scenario in scenarios:
         world = build_world(scenario)
-        step, next_time, trace = world.step, world.next_time, world.trace
-        while next_time() is not None:
-            processed = step()
-            events += 1
-            if processed is not None and processed.kind == "checkpoint":
-                trace.extend(check(world, processed.payload))
+
+        def at_checkpoint(processed: Any, world: Any = world) -> None:
+            if processed.kind == "checkpoint":
+                world.trace.extend(check(world, processed.payload))
+
+        events += advance(world, after=at_checkpoint, max_events=10**9)
         pushes += world._order  # one per heap push: every item, stale timer items included
     return events, pushes, time.perf_counter() - started
 

@@ -113,14 +113,9 @@ def main(cfg: dict[str, Any]) -> dict[str, Any]:
         "points": points,
     }
     if prof:
-        import io
-        import pstats
+        from bench_common import profile_rows  # only now: the import is not part of what is measured
 
-        stats = pstats.Stats(prof, stream=io.StringIO())
-        out["profile_stats"] = [
-            [f, line, fn, cc, nc, tt, ct]
-            for (f, line, fn), (cc, nc, tt, ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
-        ]
+        out["profile_stats"] = profile_rows(prof)
     return out
 
 

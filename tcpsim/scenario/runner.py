@@ -1,7 +1,9 @@
 """Play a scenario on a world: schedule its steps, check its expectations at their times.
 
-The runner is the only piece that knows both a :class:`Scenario` and a :class:`World`; the CLI
-prints what it returns and the UI drives the same world step by step.
+:func:`build_world` turns a :class:`Scenario` into a :class:`World` with every step scheduled;
+:func:`run` plays it headless with the simulation's one loop, checking the expectations
+(:mod:`.expect`) at their checkpoints. The CLI prints what it returns; the UI's session
+(:mod:`.session`) drives a world built the same way, step by step.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The simulation: a virtual clock, a faulty network and a trace around two core endpoints."""
 
+from .clock import advance
 from .network import FaultRule, Match, Network
 from .world import Arm, Call, Flight, Inject, Note, Processed, RunawayError, Snapshot, World, derive_isn
 
@@ -16,5 +17,6 @@ __all__ = [
     "RunawayError",
     "Snapshot",
     "World",
+    "advance",
     "derive_isn",
 ]
