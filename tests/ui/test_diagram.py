@@ -70,10 +70,15 @@ def test_v_focuses_the_diagram_and_the_arrow_and_page_keys_scroll_it(size: tuple
         assert canvas.scroll_offset.y == 0
         await pilot.press("down")
         assert canvas.scroll_offset.y == 1
+        await pilot.pause()
+        if size[0] >= 120:  # where the caption's first line has room, it says that more is below
+            assert "↓ notes and legend" in caption_text(app)
         await pilot.press("pagedown")
         assert canvas.scroll_offset.y > 1
         await pilot.press("end")
         assert canvas.scroll_offset.y == canvas.max_scroll_y
+        await pilot.pause()
+        assert "↓ notes and legend" not in caption_text(app)
         await pilot.press("pageup", "up", "home")
         assert canvas.scroll_offset.y == 0
         await pilot.press("n", "c")  # the session's keys still reach the app while the diagram has focus
@@ -265,5 +270,14 @@ def test_snapshot_in_chinese_at_120x36(snap_compare) -> None:
     i18n.set_language("zh")
     try:
         assert snap_compare(TcpsimApp(clock=False), terminal_size=(120, 36), run_before=_before(handshake))
+    finally:
+        i18n.set_language("en")
+
+
+def test_snapshot_in_chinese_at_80x24_after_a_simultaneous_close(snap_compare) -> None:
+    i18n.set_language("zh")
+    try:
+        app = TcpsimApp(load_file(resolve("simultaneous-close")), clock=False)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_before(simultaneous_close))
     finally:
         i18n.set_language("en")

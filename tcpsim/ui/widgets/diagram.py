@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.events import Resize
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -100,8 +101,16 @@ class DiagramCanvas(ScrollView, can_focus=True):
     DiagramCanvas > .diagram--heading { color: $text; text-style: bold; }
     """
 
+    class More(Message):
+        """Whether there is more of the content below what is in sight (the notes, the legend)."""
+
+        def __init__(self, below: bool) -> None:
+            super().__init__()
+            self.below = below
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._more: bool | None = None
         self.layout_in_use: Layout | None = None
         self.figure: Raster | None = None
         self._cells: list[list[str]] = []
@@ -122,6 +131,17 @@ class DiagramCanvas(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ the static picture
     def on_resize(self, event: Resize) -> None:
         self.rebuild(event.size.width)
+        self.call_after_refresh(self._tell_more)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._tell_more()
+
+    def _tell_more(self) -> None:
+        below = round(self.scroll_y) < self.max_scroll_y
+        if below != self._more:
+            self._more = below
+            self.post_message(self.More(below))
 
     def rebuild(self, width: int, *, force: bool = False) -> None:
         """Draw the figure for this width, if the layout it needs is not the one drawn."""
@@ -392,6 +412,12 @@ class StateDiagram(Vertical):
     @property
     def canvas(self) -> DiagramCanvas:
         return self.query_one(DiagramCanvas)
+
+    def on_diagram_canvas_more(self, message: DiagramCanvas.More) -> None:
+        caption = self.query_one(DiagramCaption)
+        if caption.more_below != message.below:
+            caption.more_below = message.below
+            caption.refresh()
 
     def show(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
@@ -64,9 +65,10 @@ class DiagramCaption(Widget):
     DiagramCaption > .caption--client { color: $client; text-style: bold; }
     DiagramCaption > .caption--server { color: $server; text-style: bold; }
     DiagramCaption > .caption--walked { color: $success; }
+    DiagramCaption > .caption--more { color: $text-muted; }
     """
 
-    COMPONENT_CLASSES = {"caption--client", "caption--server", "caption--walked"}
+    COMPONENT_CLASSES = {"caption--client", "caption--server", "caption--walked", "caption--more"}
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -74,6 +76,8 @@ class DiagramCaption(Widget):
         self.last: dict[str, Key | None] = {}
         self.walked: dict[Key, int] = {}
         self.focus_name = "client"
+        self.more_below = False
+        """Whether the canvas above has more below what is in sight (it tells: DiagramCanvas.More)."""
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines(width))
@@ -83,6 +87,10 @@ class DiagramCaption(Widget):
         status = Text()
         for part, component in status_parts(self.states, self.walked):
             status.append(part, style=self.get_component_rich_style(component) if component else "")
+        more = words("more")  # the notes and the legend are under the figure: say so, where there is room
+        if self.more_below and status.cell_len + 3 + cell_len(more) <= width:
+            status.append(" " * (width - status.cell_len - cell_len(more)))
+            status.append(more, style=self.get_component_rich_style("caption--more"))
         lines = list(status.wrap(self.app.console, width, overflow="fold"))
         name = tr(self.focus_name)
         style = self.get_component_rich_style(f"caption--{self.focus_name}", partial=True)

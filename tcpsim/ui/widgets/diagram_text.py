@@ -52,7 +52,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "where": "{endpoint} {state}",
         "walked": "{seen}/{total} arrows walked",
-        "scroll": "↑↓ PgUp PgDn scroll: notes and legend below",
+        "more": "↓ notes and legend",
         "no_step": "{endpoint}: no state change yet.",
         "explained": "{step} {sentence} {cite}",
         "step": "{endpoint}: {source} → {target} ({label}).",
@@ -87,7 +87,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "where": "{endpoint} {state}",
         "walked": "已走过 {seen}/{total} 条箭头",
-        "scroll": "↑↓ PgUp PgDn 滚动：下方有注释和图例",
+        "more": "↓ 注释和图例",
         "no_step": "{endpoint}：还没有状态变化。",
         "explained": "{step}{sentence}{cite}",
         "step": "{endpoint}：{source} → {target}（{label}）。",
