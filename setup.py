@@ -6,8 +6,13 @@ only those are compiled. Everything else, and those too in the test command's ed
 ordinary Python. The source is the reference: the suite runs it, and also builds this compiled form
 and runs the tests of the compiled code against it (tests/test_compiled.py).
 
-Nothing here writes into the source tree or deletes from it, so a compiled module can never sit
-beside its ``.py`` and shadow it:
+The message catalogues (``tcpsim/locale/LANG/LC_MESSAGES/tcpsim.po``) are compiled with Babel into
+the ``.mo`` files that Python's gettext reads: into the build for a wheel, and for an editable
+install into the source tree, beside their ``.po``, where the running source looks for them
+(git-ignored; ``pybabel compile`` refreshes them after an edit, tcpsim/locale/README.md).
+
+Apart from those catalogues, nothing here writes into the source tree or deletes from it, so a
+compiled module can never sit beside its ``.py`` and shadow it:
 
 * setuptools builds in a fresh temporary folder (only mypyc's generated C stays in ``build/``), so
   neither a stale compiled module nor a stale ``.py`` from an earlier build (a module since
@@ -55,14 +60,39 @@ def fresh_build_folder() -> str:
 BUILD = fresh_build_folder()
 
 
+LOCALE = Path("tcpsim") / "locale"
+"""The message catalogues: ``LANG/LC_MESSAGES/tcpsim.po``, compiled to ``.mo`` beside them."""
+
+
+def compile_catalogues(target: Path) -> None:
+    """Each ``tcpsim.po`` under :data:`LOCALE` as ``target/LANG/LC_MESSAGES/tcpsim.mo`` (fuzzy
+    translations left out, as gettext's msgfmt does). Babel is a build requirement (pyproject.toml)."""
+    try:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+    except ImportError as exc:
+        raise SystemExit(f"tcpsim: Babel is needed to compile the message catalogues ({exc})") from None
+    for po in sorted(LOCALE.glob("*/LC_MESSAGES/tcpsim.po")):
+        with po.open("rb") as source:
+            catalogue = read_po(source, locale=po.parent.parent.name)
+        mo = target / po.relative_to(LOCALE).with_suffix(".mo")
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        partial = mo.with_suffix(".mo.partial")
+        with partial.open("wb") as out:
+            write_mo(out, catalogue, use_fuzzy=False)
+        partial.replace(mo)  # whole or not at all: a running tcpsim never reads half a catalogue
+
+
 class BuildPy(build_py):
-    """A wheel carries the bundled scenarios as tcpsim/_scenarios (a checkout reads scenarios/)."""
+    """A wheel carries the bundled scenarios as tcpsim/_scenarios (a checkout reads scenarios/), and
+    the compiled message catalogues; an editable install gets its catalogues compiled in place."""
 
     def run(self) -> None:
         super().run()
         target = Path(self.build_lib) / "tcpsim" / "_scenarios"
         if Path("scenarios").is_dir() and not self.editable_mode:
             shutil.copytree("scenarios", target, dirs_exist_ok=True)
+        compile_catalogues(LOCALE if self.editable_mode else Path(self.build_lib) / LOCALE)
 
 
 class BuildExt(build_ext):

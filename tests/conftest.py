@@ -7,11 +7,25 @@ tests for much longer (for a nightly job or a hunt after a change to the core).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 from tcpsim_cli import CliResult, run_cli
+
+from tcpsim import i18n
+
+# The tests read tcpsim's English unless they ask for another language: tcpsim takes the language
+# from the environment as gettext does (LANGUAGE first), in this process and in the ones it starts.
+os.environ["LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A test that switches the language (``--lang zh``, ``set_language``) leaves English behind."""
+    yield
+    i18n.set_language("en")
+
 
 settings.register_profile(
     "default",

@@ -28,7 +28,8 @@ COMPILED = ["tcpsim.core.tcb", "tcpsim.core.segment", "tcpsim.lab.engine"]
 INTERPRETED = ["tcpsim.sim.world", "tcpsim.scenario.runner"]
 """Samples of both sides of the line setup.py draws (its ``HOT``)."""
 
-COPY_IGNORE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "*.so")
+COPY_IGNORE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "*.so", "*.mo")
+"""What a fresh clone does not have (the compiled catalogues, *.mo, are git-ignored: the build makes them)."""
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("TCPSIM_TESTING_COMPILED") == "1" or not (shutil.which("cc") or shutil.which("gcc")),
@@ -89,3 +90,20 @@ def test_the_suite_passes_compiled(compiled: Path, tmp_path: Path) -> None:
         timeout=1800,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_the_wheel_carries_the_compiled_catalogues(compiled: Path, tmp_path: Path) -> None:
+    """The build compiles each ``.po`` into the wheel (setup.py), and the installed tcpsim speaks
+    Chinese from it; the catalogues' sources stay out of the wheel."""
+    locale = compiled / "tcpsim" / "locale"
+    assert (locale / "zh" / "LC_MESSAGES" / "tcpsim.mo").is_file(), sorted(locale.rglob("*"))
+    assert not [p for p in locale.rglob("*") if p.suffix in (".po", ".pot")]
+    probe = (
+        "from tcpsim import i18n; from tcpsim.core.states import State\n"
+        "i18n.set_language('zh'); print(i18n._(State.TIME_WAIT.description))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=_env(compiled), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "双方的 FIN 都已确认" in result.stdout

@@ -1,12 +1,16 @@
 """The eleven connection states of RFC 9293 §3.3.2, with a plain-language line for each.
 
 The descriptions are tcpsim's own words, written for a learner watching one endpoint: what the
-endpoint has done, and what it is waiting for. The CLI prints them and the UI shows them.
+endpoint has done, and what it is waiting for. The CLI prints them and the UI shows them, in the
+user's language: they are marked for translation here (:func:`~tcpsim.i18n.N_` changes nothing)
+and translated where they are shown, with ``_(state.description)``.
 """
 
 from __future__ import annotations
 
 from enum import Enum
+
+from ..i18n import N_
 
 
 class State(Enum):
@@ -72,17 +76,17 @@ _PHASE: dict[State, str] = {
 }
 
 DESCRIPTIONS: dict[State, str] = {
-    State.CLOSED: "No connection: nothing is remembered, and any segment that arrives is answered with a RST.",
-    State.LISTEN: "Waiting for a SYN from any peer; nothing has been sent yet.",
-    State.SYN_SENT: "Sent a SYN; waiting for the peer's SYN and for it to acknowledge ours.",
-    State.SYN_RECEIVED: "Received a SYN and answered with SYN,ACK; waiting for the ACK of our SYN.",
-    State.ESTABLISHED: "The connection is open: data flows both ways and each side acknowledges what it gets.",
-    State.FIN_WAIT_1: "We closed and sent a FIN; waiting for its ACK, or for the peer's FIN.",
-    State.FIN_WAIT_2: "Our FIN is acknowledged; we can still receive, waiting for the peer to close too.",
-    State.CLOSE_WAIT: "The peer has closed its side; waiting for our own application to call close.",
-    State.CLOSING: "Both sides sent a FIN at once; waiting for the ACK of ours.",
-    State.LAST_ACK: "We closed after the peer did and sent our FIN; waiting for its final ACK.",
-    State.TIME_WAIT: (
+    State.CLOSED: N_("No connection: nothing is remembered, and any segment that arrives is answered with a RST."),
+    State.LISTEN: N_("Waiting for a SYN from any peer; nothing has been sent yet."),
+    State.SYN_SENT: N_("Sent a SYN; waiting for the peer's SYN and for it to acknowledge ours."),
+    State.SYN_RECEIVED: N_("Received a SYN and answered with SYN,ACK; waiting for the ACK of our SYN."),
+    State.ESTABLISHED: N_("The connection is open: data flows both ways and each side acknowledges what it gets."),
+    State.FIN_WAIT_1: N_("We closed and sent a FIN; waiting for its ACK, or for the peer's FIN."),
+    State.FIN_WAIT_2: N_("Our FIN is acknowledged; we can still receive, waiting for the peer to close too."),
+    State.CLOSE_WAIT: N_("The peer has closed its side; waiting for our own application to call close."),
+    State.CLOSING: N_("Both sides sent a FIN at once; waiting for the ACK of ours."),
+    State.LAST_ACK: N_("We closed after the peer did and sent our FIN; waiting for its final ACK."),
+    State.TIME_WAIT: N_(
         "Both FINs are acknowledged; waiting 2·MSL so a lost last ACK can be resent and old segments die out."
     ),
 }

@@ -7,6 +7,7 @@ RFC terms stay as the RFC spells them in both languages (state names, SYN/FIN/AC
 
 from __future__ import annotations
 
+from .. import i18n as _i18n
 from ..core.states import State
 
 LANGUAGES = ("en", "zh")
@@ -336,36 +337,35 @@ _COMMANDS_ZH: dict[str, str] = {
     "load_lab": "TIME-WAIT 实验：大量短连接，实时显示各状态计数、临时端口，以及端口耗尽时的 EADDRNOTAVAIL",
 }
 
-_language = "en"
-
 
 def set_language(language: str) -> None:
+    """The one language of the process (:func:`tcpsim.i18n.set_language`), which the strings
+    marked with ``_()`` follow too."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
-    global _language
-    _language = language
+    _i18n.set_language(language)
 
 
 def language() -> str:
-    return _language
+    return _i18n.language()
 
 
 def tr(key: str, **values: object) -> str:
     """The UI string ``key`` in the current language."""
-    text = _TEXT[_language].get(key) or _TEXT["en"][key]
+    text = _TEXT[language()].get(key) or _TEXT["en"][key]
     return text.format(**values) if values else text
 
 
 def hint(state: State, endpoint: str) -> str:
     """What the user can usefully do now with this endpoint, as keys."""
-    return _HINTS[_language][state].format(open=_OPEN[_language][endpoint])
+    return _HINTS[language()][state].format(open=_OPEN[language()][endpoint])
 
 
 def describe_command(action: str, english: str) -> str:
     """A command's one-line description in the current language."""
-    return _COMMANDS_ZH.get(action, english) if _language == "zh" else english
+    return _COMMANDS_ZH.get(action, english) if language() == "zh" else english
 
 
 def describe_state(state: State) -> str:
     """A state's one-line explanation in the current language."""
-    return _STATES_ZH[state] if _language == "zh" else state.description
+    return _STATES_ZH[state] if language() == "zh" else state.description
