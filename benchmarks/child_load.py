@@ -1,6 +1,6 @@
 """The load figure's child process: ``python benchmarks/child_load.py '{"rate": …, "connections": …,
 "msl": …, "profile": false}'`` runs the lab in a fresh process pinned to the idlest core, and prints
-one JSON object: the wall time, the counts, and memory at a quarter, half, three quarters and all of
+one JSON object: the wall and CPU time, the counts, and memory at a quarter, half, three quarters and all of
 the connects, and after the run (see bench_load.py)."""
 
 from __future__ import annotations
@@ -70,9 +70,9 @@ def main(cfg: dict[str, Any]) -> dict[str, Any]:
         import cProfile
 
         prof = cProfile.Profile()
-    points, wall = [], 0.0
+    points, wall, cpu = [], 0.0, 0.0
     for fraction in (0.25, 0.5, 0.75, 1.0, None):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if prof:
             prof.enable()
         if fraction is None:
@@ -82,6 +82,7 @@ def main(cfg: dict[str, Any]) -> dict[str, Any]:
         if prof:
             prof.disable()
         wall += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         s = lab.summary()
         points.append(
             {
@@ -100,6 +101,7 @@ def main(cfg: dict[str, Any]) -> dict[str, Any]:
         "available": True,
         "pinned_cpu": pinned,
         "wall_s": wall,
+        "cpu_s": cpu,
         "connections": s.completed,
         "attempted": s.attempted,
         "failed": s.failed,
