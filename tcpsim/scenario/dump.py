@@ -96,6 +96,7 @@ def _step(step: Step) -> dict[str, Any]:
     if step.do in ("drop", "duplicate", "delay"):
         fields["match"] = _match(step.match)
         fields["count"] = step.count if step.count != 1 else None
+        fields["since"] = step.since if step.since != "instant" else None
     if step.do == "delay":
         fields["by"] = step.by
     if step.segment is not None:

@@ -335,11 +335,12 @@ def _array_of_tables(top: _Table, key: str, label: str) -> list[Any]:
     return raw
 
 
-_STEP_KEYS = ("at", "on", "do", "data", "match", "count", "by", "segment", "note")
+_STEP_KEYS = ("at", "on", "do", "data", "match", "count", "by", "segment", "since", "note")
 _KEYS_FOR = {
     "data": ("send",),
     "match": ("drop", "duplicate", "delay"),
     "count": ("drop", "duplicate", "delay"),
+    "since": ("drop", "duplicate", "delay"),
     "by": ("delay",),
     "segment": ("inject",),
 }
@@ -385,6 +386,7 @@ def _step(source: str, index: int, raw: object) -> Step:
             t.fail("must not be empty: sending nothing sends no segment", "data")
     match = _match(t.table("match", ("from", "flags", "has", "data"))) if do in _KEYS_FOR["match"] else Match()
     count = t.integer("count", 1, low=1, high=1_000_000) if do in _KEYS_FOR["count"] else 1
+    since = t.choice("since", ("instant", "step"), required=False, default="instant")
     by = 0.0
     if do == "delay":
         if not t.has("by"):
@@ -407,6 +409,7 @@ def _step(source: str, index: int, raw: object) -> Step:
         by=by,
         segment=segment,
         note=t.string("note", ""),
+        since=since,
     )
 
 

@@ -59,6 +59,10 @@ class Step:
     segment: Inject | None = None
     """The hand-made segment of an ``inject`` step (None fields: the sender's current values)."""
     note: str = ""
+    since: str = "instant"
+    """When a fault rule starts to apply: ``instant``, to every segment sent at its ``at`` or later;
+    ``step``, only to those sent from this step on, in the order the instant runs (arrivals and
+    timers first, then the steps in file order), as the app's "drop the next one" does."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from ..core.tcb import EndpointConfig
 from ..sim.clock import MAX_EVENTS, advance
 from ..sim.network import FaultRule
 from ..sim.trace import TraceEvent, round_time
-from ..sim.world import Call, Note, Processed, World, derive_isn
+from ..sim.world import Arm, Call, Note, Processed, World, derive_isn
 from .expect import ExpectEvent, check
 from .model import EndpointSpec, Expectation, Scenario, Step
 
@@ -65,13 +65,18 @@ def build_world(scenario: Scenario) -> World:
         latency=scenario.network.latency,
         seed=scenario.network.seed,
     )
+
     # Fault rules are armed in file order, because where rules overlap the one declared first
-    # wins; every other step is scheduled in time order (file order within an instant).
+    # wins; every other step is scheduled in time order (file order within an instant), and so is
+    # a rule armed in its place in the instant (since = "step").
+    def armed_at_build(step: Step) -> bool:
+        return step.on == "network" and step.do != "inject" and step.since != "step"
+
     for step in sorted(scenario.steps, key=lambda s: s.index):
-        if step.on == "network" and step.do != "inject":
+        if armed_at_build(step):
             schedule_step(world, step)
     for step in scenario.steps:
-        if not (step.on == "network" and step.do != "inject"):
+        if not armed_at_build(step):
             schedule_step(world, step)
     for expectation in scenario.expectations:
         world.checkpoint(expectation.at, expectation)
@@ -89,11 +94,16 @@ def schedule_step(world: World, step: Step) -> None:
             world.schedule(step.at, Note(f"inject from {step.segment.sender}{note}"))
         world.schedule(step.at, step.segment)
     else:
-        # A rule applies to segments sent at or after its `at`, including those sent at that very
-        # instant before the steps run, so it is armed now and only announced at its time.
-        rule = FaultRule(step.do, step.match, at=round_time(step.at), count=step.count, by=step.by)  # type: ignore[arg-type]
-        world.add_rule(rule)
-        world.schedule(step.at, Note(f"network: {rule.describe()}{note}"))
+        # Where rules overlap, the one declared first wins (rank), whenever each was armed.
+        rule = FaultRule(step.do, step.match, at=round_time(step.at), count=step.count, by=step.by, rank=step.index)  # type: ignore[arg-type]
+        if step.since == "step":
+            # Only segments sent from this step on: armed when the step runs, in its place in the instant.
+            world.schedule(step.at, Arm(rule, note))
+        else:
+            # Segments sent at or after `at`, including those sent at that very instant before the
+            # steps run: armed now, and only announced at its time.
+            world.add_rule(rule)
+            world.schedule(step.at, Note(f"network: {rule.describe()}{note}"))
 
 
 def run(scenario: Scenario, until: float | None = None, max_events: int = MAX_EVENTS) -> RunResult:

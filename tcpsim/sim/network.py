@@ -2,8 +2,8 @@
 
 Faults wrap the network, never an endpoint: the endpoints see only what arrives. A rule picks the
 upcoming transmissions it matches (``count`` of them, sent at or after its ``at``) and drops,
-duplicates or delays them. Where rules overlap, the one declared first wins, and every transmission
-(a retransmission too) uses up one match.
+duplicates or delays them. Where rules overlap, the one declared first (the lowest ``rank``) wins,
+even when it was armed later, and every transmission (a retransmission too) uses up one match.
 """
 
 from __future__ import annotations
@@ -62,6 +62,9 @@ class FaultRule:
     by: float = 0.0
     """Extra delay in seconds (``delay`` only)."""
     used: int = 0
+    rank: int = 0
+    """Where the rule was declared (a scenario step's index): where rules overlap, the lower rank wins,
+    whenever each was armed. Equal ranks keep the order they were armed in."""
 
     @property
     def exhausted(self) -> bool:
@@ -80,7 +83,12 @@ class Network:
     rules: list[FaultRule] = field(default_factory=list)
 
     def add_rule(self, rule: FaultRule) -> None:
-        self.rules.append(rule)
+        """Arm ``rule``, placed by its rank among the rules already armed (after those of equal rank)."""
+        rules = self.rules
+        i = len(rules)
+        while i and rules[i - 1].rank > rule.rank:
+            i -= 1
+        rules.insert(i, rule)
 
     def fate(self, sender: EndpointName, seg: Segment, now: float) -> FaultRule | None:
         """The rule that takes this transmission, if any, and use one of its matches up."""

@@ -85,6 +85,8 @@ class Arm:
     """Arm a fault rule (for rules decided during a run, like the UI's "drop the next one")."""
 
     rule: FaultRule
+    note: str = ""
+    """Appended to the trace's announcement of the rule (" — why", from a scenario step's note)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +241,7 @@ class World:
             self.trace.append(NoteEvent(self.now, command.text))
         else:
             self.add_rule(command.rule)
-            self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}"))
+            self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}{command.note}"))
 
     def call(self, name: EndpointName, call: str, data: bytes = b"", note: str = "") -> None:
         """A user call on endpoint ``name`` now (``note``: why, in the scenario author's words)."""
