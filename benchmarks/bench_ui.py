@@ -175,8 +175,13 @@ def _timeline_frames(segments: int, repeats: int, profile: bool) -> dict[str, An
                 return render_line(y)
 
             timeline.render_line = counted  # type: ignore[method-assign]
+            from dataclasses import replace
+
+            from tcpsim.scenario.view import TraceView
+
+            view = replace(app.session.view, t=trace[-1].t + 0.3, trace=TraceView(trace, len(trace), 0), flights={})
             started = time.perf_counter()
-            timeline.sync(trace, trace[-1].t + 0.3, {}, 0.1)
+            timeline.show(view, relative=False)
             out["sync_ms"] = round(1000 * (time.perf_counter() - started), 2)
             await _settle(pilot)
             draws, latencies, drawn = [], [], []

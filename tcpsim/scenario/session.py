@@ -1,28 +1,53 @@
 """An interactive session: one world that a person steps, plays, rewinds and meddles with.
 
-This is the one controller between the UI and the simulation. Widgets never touch a world or an
-endpoint; they ask the session, which turns every intervention into a scenario step (so that
-what was done can be saved and replayed by ``tcpsim run``) and keeps a snapshot before every
-event (so that stepping back is exact).
+This is the one controller between the UI and the simulation. The UI never touches the world or
+an endpoint: it reads the :attr:`Session.view` published after every change and calls the
+methods of :class:`~tcpsim.scenario.view.SessionProtocol`.
+
+Time travel works as undo and redo do in an editor. Everything done is an :class:`Act` on the
+current *branch*: an event the world processed (``n`` or play), or the user's own action (a call,
+a fault armed, altered or cancelled). ``b`` undoes the last act exactly (a snapshot of the world is
+kept before each) and keeps it on the branch ahead; ``n`` and play replay the branch ahead, the
+user's actions included, until the user does something new, which discards the old future and
+starts a new branch. Saving writes the whole branch, what lies ahead included.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, replace
+from typing import Literal
 
-from ..core.names import EndpointName
+from ..core.names import ENDPOINTS, EndpointName
+from ..core.states import State
 from ..sim.network import FaultRule, Match
-from ..sim.trace import TraceEvent, round_time
+from ..sim.trace import NoteEvent, TraceEvent, round_time
 from ..sim.world import Arm, Call, Processed, Snapshot, World
 from .dump import dump
-from .expect import ExpectEvent, check
+from .expect import check
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, Step
 from .runner import build_world
+from .view import (
+    Checks,
+    EndpointView,
+    FaultView,
+    FlightView,
+    Next,
+    Outcome,
+    PlannedCall,
+    Progress,
+    Tally,
+    TraceLog,
+    TraceView,
+    View,
+    endpoint_view,
+)
 
-ARM_DELAY = 1e-6
 HISTORY_LIMIT = 20_000
-"""Snapshots kept for stepping back; the oldest are forgotten first."""
+"""Snapshots kept for stepping back; the oldest are forgotten first (the acts themselves are kept,
+so a save still writes the whole branch)."""
+
+__all__ = ["Act", "Outcome", "Session", "sandbox"]
 
 
 def sandbox() -> Scenario:
@@ -44,17 +69,56 @@ def sandbox() -> Scenario:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    """What an intervention did: the trace records it added, and the error if it was refused."""
+class Act:
+    """One thing done on the branch: an event the world processed, or one of the user's actions.
 
-    events: list[TraceEvent]
-    error: str | None = None
+    ``step``: the next event; ``call``: a user call; ``arm``: "drop the next segment of" an endpoint;
+    ``alter``: drop, duplicate or delay a segment in flight; ``cancel``: disarm a fault rule.
+    """
+
+    kind: Literal["step", "call", "arm", "alter", "cancel"]
+    at: float
+    endpoint: EndpointName | None = None
+    call: str = ""
+    data: bytes = b""
+    sid: int = 0
+    fault: str = ""
+    by: float = 0.0
+    rule: int = 0
+    """The fault rule armed (``arm``) or disarmed (``cancel``), by its rank."""
+    used: int = 0
+    """``cancel``: how many segments the rule had caught already (a saved file keeps those)."""
+    step: Step | None = None
+    """What a saved scenario writes for this act (None for events and cancellations)."""
+
+    def same(self, other: Act) -> bool:
+        """Whether ``other`` does what this act did (redoing it keeps the branch ahead)."""
+        return (self.kind, self.at, self.endpoint, self.call, self.data, self.sid, self.fault, self.by) == (
+            other.kind,
+            other.at,
+            other.endpoint,
+            other.call,
+            other.data,
+            other.sid,
+            other.fault,
+            other.by,
+        ) and (self.kind != "cancel" or self.rule == other.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class _Undo:
+    """What stepping back over one act restores."""
+
+    snapshot: Snapshot
+    tally: Tally
+    calls: dict[str, int]
 
 
 class Session:
-    """A world, its history, and what the user did to it."""
+    """A world, its history as a branch of acts, and the view of it. See the module's docstring."""
 
     def __init__(self, scenario: Scenario | None = None) -> None:
+        self._log = TraceLog()
         self.load(scenario or sandbox(), settle=scenario is None)
 
     def load(self, scenario: Scenario, *, settle: bool = False) -> None:
@@ -63,141 +127,363 @@ class Session:
         self.scenario = scenario
         self._settle = settle
         self.world: World = build_world(scenario)
-        self.history: deque[tuple[Snapshot, int]] = deque(maxlen=HISTORY_LIMIT)
-        self.recorded: list[Step] = []
+        self._log.cut(0)
+        self._history: deque[_Undo] = deque(maxlen=HISTORY_LIMIT)
+        self._done: list[Act] = []
+        self._ahead: list[Act] = []
+        """The branch ahead after a rewind, the next act last."""
+        self._tally = Tally()
+        self._calls_done: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
+        self._own: object = None
+        """The command of the user's action being carried out (not one of the script's calls)."""
+        self._user_rules = 0
+        self._clock = 0.0
+        """What the clock reads: the world's time, or later while play waits for the next event."""
+        self._view: View | None = None
+        self._script = {
+            name: tuple(
+                sorted(
+                    ((s.at, s.index, s.do) for s in scenario.steps if s.on == name),
+                    key=lambda item: (item[0], item[1]),
+                )
+            )
+            for name in ENDPOINTS
+        }
         if settle:
             while (nxt := self.world.next_time()) is not None and nxt <= 0.0:
                 self._process()
+            self._tally.feed(self.world.trace)
 
     # ------------------------------------------------------------------ reading
     @property
     def now(self) -> float:
-        return self.world.now
+        return self._clock
 
     @property
     def trace(self) -> list[TraceEvent]:
         return self.world.trace
 
     @property
-    def checks(self) -> list[ExpectEvent]:
-        return [e for e in self.world.trace if isinstance(e, ExpectEvent)]
-
-    def next_time(self) -> float | None:
-        return self.world.next_time()
+    def finished(self) -> bool:
+        return not self._ahead and self.world.next_time() is None
 
     @property
-    def finished(self) -> bool:
-        return self.world.next_time() is None
+    def view(self) -> View:
+        """The session as it is now; built on first use after a change, then the same object."""
+        if self._view is None:
+            self._view = self._build_view()
+        return self._view
+
+    def _build_view(self) -> View:
+        world, tally = self.world, self._tally
+        tally.feed(world.trace)
+        endpoints: dict[EndpointName, EndpointView] = {
+            name: endpoint_view(name, world.endpoints[name], tally.restarts.get(name, 0), tally.last.get(name))
+            for name in ENDPOINTS
+        }
+        flights = {
+            sid: FlightView(sid, f.sender, f.segment, f.sent_at, f.arrive_at, f.fate)  # type: ignore[arg-type]
+            for sid, f in world.in_flight.items()
+        }
+        user_ranks = self._user_ranks()
+        faults = tuple(
+            FaultView(
+                id=r.rank,
+                kind=r.kind,
+                sender=r.match.sender,  # type: ignore[arg-type]
+                what=r.match.describe(),
+                left=r.count - r.used,
+                by=r.by,
+                since=r.at,
+                user=r.rank in user_ranks,
+                any_segment=r.match.flags is None and r.match.has is None and r.match.data is None,
+            )
+            for r in world.network.rules
+            if not r.exhausted and r.at <= self._clock + 1e-9
+        )
+        if self._ahead:
+            upcoming: Next | None = Next(self._ahead[-1].at, "replay")
+        else:
+            nxt = world.next_time()
+            upcoming = None if nxt is None else Next(nxt, "event")
+        planned: dict[EndpointName, PlannedCall | None] = {}
+        for name in ENDPOINTS:
+            script, done = self._script[name], self._calls_done[name]
+            planned[name] = PlannedCall(script[done][0], script[done][2]) if done < len(script) else None
+        done = len(self._done)
+        return View(
+            name=self.scenario.name,
+            t=self._clock,
+            endpoints=endpoints,
+            flights=flights,
+            faults=faults,
+            trace=TraceView(world.trace, len(world.trace), self._log.version, self._log.cuts),
+            progress=Progress(done, done + len(self._ahead)),
+            next=upcoming,
+            checks=Checks(tally.passed, tally.failed),
+            walked=dict(tally.walked),
+            planned=planned,
+            latency=world.network.latency,
+            msl=self.scenario.network.msl,
+        )
+
+    def _user_ranks(self) -> set[int]:
+        return {a.rule for a in self._done if a.kind == "arm"}
+
+    def _changed(self) -> None:
+        self._view = None
 
     # ------------------------------------------------------------------ time
-    def step(self) -> Processed | None:
-        """Process the next event (one arrival, timer, step or check), remembering how to undo it."""
+    def step(self) -> bool:
+        """Do the next act: the one ahead on the branch after a rewind, else the world's next event."""
+        if self._ahead:
+            self._perform(self._ahead.pop())
+            return True
         if self.world.next_time() is None:
-            return None
+            return False
         self._remember()
-        return self._process()
+        processed = self._process()
+        assert processed is not None
+        self._done.append(Act("step", processed.t))
+        self._clock = self.world.now
+        self._changed()
+        return True
 
     def back(self) -> bool:
-        """Undo the last event or intervention exactly. False when at the beginning."""
-        if not self.history:
+        """Undo the last act exactly, keeping it ahead on the branch. False at the beginning."""
+        if not self._history:
             return False
-        snap, recorded = self.history.pop()
-        self.world.restore(snap)
-        del self.recorded[recorded:]
+        undo = self._history.pop()
+        act = self._done.pop()
+        self.world.restore(undo.snapshot)
+        self._tally, self._calls_done = undo.tally, undo.calls
+        self._ahead.append(act)
+        self._log.cut(len(self.world.trace))
+        self._clock = self.world.now
+        self._changed()
         return True
 
     def advance_to(self, t: float) -> int:
-        """Play: process every event up to ``t``, then let the clock read ``t``. Returns the count."""
+        """Play: every act due by ``t`` (the branch ahead first), then the clock reads ``t``, unless
+        nothing more will happen: then it stays at the last event. Returns how many acts were done."""
         t = round_time(t)
         count = 0
-        while (nxt := self.world.next_time()) is not None and nxt <= t:
+        while True:
+            if self._ahead:
+                if self._ahead[-1].at > t:
+                    break
+            else:
+                nxt = self.world.next_time()
+                if nxt is None or nxt > t:
+                    break
             self.step()
             count += 1
-        self.world.now = max(self.world.now, t)
+        self._clock = max(self._clock, t) if not self.finished else max(self._clock, self.world.now)
+        self._changed()
         return count
 
     def restart(self) -> None:
-        """Back to t = 0 of the same scenario, without the interventions."""
+        """Back to t = 0 of the same scenario, without the user's actions."""
         self.load(self.scenario, settle=self._settle)
 
-    # ------------------------------------------------------------------ interventions
+    def peek(self) -> tuple[TraceEvent, ...]:
+        """The records the next event would add, without taking it (the world is put back exactly)."""
+        if self._ahead or self.world.next_time() is None:
+            return ()
+        world = self.world
+        snapshot, start = world.snapshot(), len(world.trace)
+        calls = dict(self._calls_done)
+        self._process()
+        records = tuple(world.trace[start:])
+        world.restore(snapshot)
+        self._calls_done = calls
+        return records
+
+    # ------------------------------------------------------------------ the user's actions
     def act(self, endpoint: EndpointName, call: str, data: bytes = b"") -> Outcome:
         """A user call on an endpoint now: listen, connect, send, close, abort, retransmit."""
-        step = Step(index=0, at=self.now, on=endpoint, do=call, data=data)
-        return self._intervene(step, Call(endpoint, call, data))
+        step = Step(index=0, at=self._clock, on=endpoint, do=call, data=data)
+        return self._do(Act("call", self._clock, endpoint, call, data, step=step))
 
     def open(self, endpoint: EndpointName) -> Outcome:
         """OPEN as the endpoint's role suggests: connect on the client, listen on the server."""
         return self.act(endpoint, "connect" if endpoint == "client" else "listen")
 
     def drop_next(self, endpoint: EndpointName) -> Outcome:
-        """Drop the next segment ``endpoint`` sends from now on.
+        """Drop the next segment ``endpoint`` sends, one sent at this very instant by a later action
+        included (``d`` then ``o`` drops the SYN); not one already sent at this instant.
 
-        The rule is armed a microsecond after the present so that, saved to a file, it cannot
-        catch a segment the endpoint already sent at this same instant.
+        Saved as a rule with ``since = "step"``, which a replay arms in the same place of the instant.
         """
-        match = Match(sender=endpoint)
-        at = round_time(self.now + ARM_DELAY)
-        step = Step(index=0, at=at, on="network", do="drop", match=match)
-        return self._intervene(step, Arm(FaultRule("drop", match, at=at)))
+        at = self._clock
+        rank = len(self.scenario.steps) + 1 + sum(1 for a in self._done if a.step is not None)
+        step = Step(index=0, at=at, on="network", do="drop", match=Match(sender=endpoint), since="step")
+        return self._do(Act("arm", at, endpoint, fault="drop", rule=rank, step=step))
+
+    def cancel_fault(self, fault: int) -> Outcome:
+        """Disarm the armed fault rule of rank ``fault`` (a :attr:`FaultView.id`)."""
+        rule = next((r for r in self.world.network.rules if r.rank == fault and not r.exhausted), None)
+        if rule is None:
+            return Outcome((), "that fault is no longer armed")
+        return self._do(Act("cancel", self._clock, rule.match.sender, fault=rule.kind, rule=fault, used=rule.used))  # type: ignore[arg-type]
 
     def alter(self, sid: int, kind: str, by: float = 0.5) -> Outcome:
         """Drop, duplicate or delay segment ``sid`` while it is in flight."""
         flight = self.world.in_flight.get(sid)
         if flight is None:
-            return Outcome([], f"segment #{sid} is no longer in flight")
-        self._remember()
-        start = len(self.world.trace)
-        if not self.world.alter_flight(sid, kind, by):
-            self.history.pop()
-            return Outcome([], f"segment #{sid} is no longer in flight")
+            return Outcome((), f"segment #{sid} is no longer in flight")
         # Saved as a rule armed when the segment was sent, matching it as exactly as the format can.
         seg = flight.segment
         match = Match(sender=flight.sender, flags=seg.flags, data=bool(seg.data))
-        self.recorded.append(
-            Step(index=0, at=flight.sent_at, on="network", do=kind, match=match, by=by if kind == "delay" else 0.0)
-        )
-        return Outcome(self.world.trace[start:])
+        step = Step(index=0, at=flight.sent_at, on="network", do=kind, match=match, by=by if kind == "delay" else 0.0)
+        sender: EndpointName = "client" if flight.sender == "client" else "server"
+        return self._do(Act("alter", self._clock, sender, sid=sid, fault=kind, by=by, step=step))
 
-    def _intervene(self, step: Step, command: Call | Arm) -> Outcome:
+    def _do(self, act: Act) -> Outcome:
+        """A new act: the same as the next one ahead replays it (the branch goes on); anything else
+        starts a new branch (the old future is discarded, like an editor's redo)."""
+        if self._ahead:
+            if self._ahead[-1].same(act):
+                return self._perform(self._ahead.pop())
+            self._ahead.clear()
+        return self._perform(act)
+
+    def _perform(self, act: Act) -> Outcome:
+        """Carry out one act (new or replayed) after remembering how to undo it."""
+        if act.kind == "step":
+            self._remember()
+            self._process()
+            self._done.append(act)
+            self._clock = self.world.now
+            self._changed()
+            return Outcome()
+        world = self.world
         self._remember()
-        start = len(self.world.trace)
-        self.world.schedule(self.now, command)
-        # Run up to and including this command: events already due at this instant come first,
-        # exactly as they would when the saved scenario is replayed.
+        start = len(world.trace)
+        world.now = max(world.now, act.at)  # play may have run the clock past the last event
+        if act.kind == "call":
+            assert act.endpoint is not None
+            error = self._run_command(Call(act.endpoint, act.call, act.data))
+        elif act.kind == "arm":
+            error = self._run_command(Arm(FaultRule("drop", Match(sender=act.endpoint), at=act.at, rank=act.rule)))
+        elif act.kind == "alter":
+            error = (
+                None if world.alter_flight(act.sid, act.fault, act.by) else f"segment #{act.sid} is no longer in flight"
+            )
+        else:
+            rules = world.network.rules
+            cancelled = next(r for r in rules if r.rank == act.rule)
+            rules.remove(cancelled)
+            world.trace.append(NoteEvent(world.now, f"network: cancelled: {cancelled.describe()}"))
+            error = None
+        if error is not None and act.kind == "alter":
+            undo = self._history.pop()
+            world.restore(undo.snapshot)
+            return Outcome((), error)
+        self._done.append(act)
+        self._clock = world.now
+        self._changed()
+        return Outcome(tuple(world.trace[start:]), error)
+
+    def _run_command(self, command: Call | Arm) -> str | None:
+        """Schedule ``command`` now and run up to and including it: events already due at this
+        instant come first, exactly as they do when the saved scenario is replayed. Returns the
+        endpoint's error message if it refused the call."""
+        world = self.world
+        start = len(world.trace)
+        self._own = command
+        world.schedule(world.now, command)
         while True:
             processed = self._process()
             if processed is None or (processed.kind == "command" and processed.payload is command):
                 break
-        self.recorded.append(step)
-        events = self.world.trace[start:]
-        errors = [e for e in events if getattr(e, "type", "") == "error"]
-        return Outcome(events, errors[0].message if errors else None)  # type: ignore[attr-defined]
+        self._own = None
+        errors = [e for e in world.trace[start:] if getattr(e, "type", "") == "error"]
+        return errors[0].message if errors else None  # type: ignore[attr-defined]
 
     def _remember(self) -> None:
-        self.history.append((self.world.snapshot(), len(self.recorded)))
+        tally = self._tally
+        tally.feed(self.world.trace)
+        self._history.append(_Undo(self.world.snapshot(), tally.copy(), dict(self._calls_done)))
 
     def _process(self) -> Processed | None:
         processed = self.world.step()
-        if processed is not None and processed.kind == "checkpoint":
+        if processed is None:
+            return None
+        if processed.kind == "checkpoint":
             self.world.trace.extend(check(self.world, processed.payload))
+        elif processed.kind == "command" and isinstance(processed.payload, Call) and processed.payload is not self._own:
+            self._calls_done[processed.payload.endpoint] += 1
         return processed
 
     # ------------------------------------------------------------------ saving
     def as_scenario(self) -> Scenario:
-        """The scenario plus everything the user did, with the present as expectations."""
-        steps = sorted((*self.scenario.steps, *self.recorded), key=lambda s: s.at)
+        """The scenario plus everything the user did on this branch, the future ahead included, with
+        where the branch ends as the last expectation.
+
+        The scenario's own steps keep their file order (which decides, within an instant, which
+        step runs first and which of two overlapping fault rules wins); the user's follow, in the
+        order they were done, so that they run after the scenario's steps of the same instant, as
+        they did live, and their rules rank after the scenario's, as they did live.
+        """
+        acts = [*self._done, *reversed(self._ahead)]
+        mine: list[Step | None] = []
+        where: dict[int, int] = {}
+        cancels: dict[int, int] = {}
+        for act in acts:
+            if act.kind == "cancel":
+                cancels[act.rule] = act.used
+            elif act.step is not None:
+                if act.kind == "arm":
+                    where[act.rule] = len(mine)
+                mine.append(act.step)
+        own = sorted(self.scenario.steps, key=lambda s: s.index)
+        kept: list[Step] = []
+        for s in own:
+            used = cancels.get(s.index)
+            if used is None:
+                kept.append(s)
+            elif used:
+                kept.append(replace(s, count=used))
+        for rank, used in cancels.items():
+            if rank in where:
+                i = where[rank]
+                step = mine[i]
+                mine[i] = replace(step, count=used) if used and step is not None else None
+        steps = [*kept, *(s for s in mine if s is not None)]
         steps = [replace(s, index=i) for i, s in enumerate(steps, start=1)]
-        expectations = tuple(e for e in self.scenario.expectations if e.at <= self.now)
+        end, states, received = self._branch_end()
+        expectations = tuple(e for e in self.scenario.expectations if e.at <= end)
         final = Expectation(
             index=len(expectations) + 1,
-            at=self.now,
-            states={name: ep.state for name, ep in self.world.endpoints.items()},
-            received={name: bytes(ep.received) for name, ep in self.world.endpoints.items() if ep.received},
+            at=end,
+            states=states,
+            received=received,
             note="where the session was when it was saved",
         )
         name = self.scenario.name if self.scenario.name.endswith("(edited)") else f"{self.scenario.name} (edited)"
         return replace(self.scenario, name=name, steps=tuple(steps), expectations=(*expectations, final))
+
+    def _branch_end(self) -> tuple[float, dict[str, State], dict[str, bytes]]:
+        """Where the branch ends: the time, each endpoint's state and what it received. After a
+        rewind the branch ahead is replayed to find out, and everything is put back exactly."""
+        world = self.world
+        saved = (world.snapshot(), self._tally.copy(), dict(self._calls_done), len(self._done), list(self._ahead))
+        history, clock = self._history, self._clock
+        self._history = deque(maxlen=None)
+        try:
+            while self._ahead:
+                self._perform(self._ahead.pop())
+            end = world.now if saved[4] else clock
+            states: dict[str, State] = {name: ep.state for name, ep in world.endpoints.items()}
+            received = {name: bytes(ep.received) for name, ep in world.endpoints.items() if ep.received}
+        finally:
+            snapshot, tally, calls, done, ahead = saved
+            world.restore(snapshot)
+            self._tally, self._calls_done, self._ahead, self._history, self._clock = tally, calls, ahead, history, clock
+            del self._done[done:]
+            self._changed()
+        return end, states, received
 
     def to_toml(self) -> str:
         return dump(self.as_scenario())

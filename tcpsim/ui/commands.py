@@ -22,6 +22,8 @@ class Command:
     them all at 120 columns anyway, and each key shown is a widget that every start of the app
     builds and styles. Every command stays in ``?`` help and the command palette."""
     display_key: str = ""
+    priority: int = 50
+    """Which footer keys step aside first when the width runs short (lowest first); 100 never does."""
 
     @property
     def shown_key(self) -> str:
@@ -29,15 +31,21 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("space", "toggle_play", "Play", "Play or pause the simulation clock", display_key="space"),
-    Command("n", "step", "Step", "Step to the next event (jumps over waits, even 2·MSL)"),
-    Command("b", "step_back", "Back", "Rewind one event, exactly"),
-    Command("tab", "switch_endpoint", "Switch", "Switch the focused endpoint (client ⇄ server)"),
-    Command("o", "open", "Open", "OPEN: connect on the client, listen on the server"),
-    Command("s", "send", "Send", "SEND data from the focused endpoint"),
-    Command("c", "close", "Close", "CLOSE the focused endpoint's side (sends a FIN)"),
+    Command("space", "toggle_play", "Play", "Play or pause the simulation clock", display_key="space", priority=60),
+    Command("n", "step", "Step", "Step to the next event (jumps over waits, even 2·MSL)", priority=90),
+    Command("b", "step_back", "Back", "Rewind one event, exactly; n then replays what was undone", priority=80),
+    Command("tab", "switch_endpoint", "Switch", "Switch the focused endpoint (client ⇄ server)", priority=70),
+    Command("o", "open", "Open", "OPEN: connect on the client, listen on the server", priority=40),
+    Command("s", "send", "Send", "SEND data from the focused endpoint", priority=30),
+    Command("c", "close", "Close", "CLOSE the focused endpoint's side (sends a FIN)", priority=35),
     Command("a", "abort", "Abort", "ABORT the focused endpoint's connection (sends a RST)", footer=False),
-    Command("d", "drop_next", "Drop next", "Drop the next segment the focused endpoint sends", footer=False),
+    Command(
+        "d",
+        "drop_next",
+        "Drop next",
+        "Drop the next segment the focused endpoint sends (d again cancels)",
+        footer=False,
+    ),
     Command("x", "fault", "Fault", "Drop, duplicate or delay the segment selected in the timeline", footer=False),
     Command(
         "f", "retransmit", "Retransmit", "Retransmit the FIN (the oldest unacknowledged segment) now", footer=False
@@ -54,14 +62,25 @@ COMMANDS: tuple[Command, ...] = (
         footer=False,
     ),
     Command("i", "info", "Story", "The scenario's story: what happens, why, and what it expects", footer=False),
-    Command("w", "save", "Save", "Save what was done as a scenario file that replays to the same result", footer=False),
+    Command(
+        "w",
+        "save",
+        "Save",
+        "Save what was done as a scenario file that replays to the same result (after b: the whole branch)",
+        footer=False,
+    ),
     Command("p", "export_pcap", "Export pcap", "Export the segments so far as a pcap file for Wireshark", footer=False),
-    Command("v", "switch_view", "View", "Switch the centre view: timeline ⇄ state diagram"),
+    Command("v", "switch_view", "View", "Switch the centre view: timeline ⇄ state diagram", priority=100),
     Command("t", "toggle_relative", "Rel/Abs", "Show sequence numbers relative to the ISN, or absolute", footer=False),
     Command(
-        "question_mark", "help", "Help", "Keys, every state explained, and why TIME-WAIT lasts 2·MSL", display_key="?"
+        "question_mark",
+        "help",
+        "Help",
+        "Keys, every state explained, and why TIME-WAIT lasts 2·MSL",
+        display_key="?",
+        priority=100,
     ),
-    Command("q", "quit", "Quit", "Quit tcpsim"),
+    Command("q", "quit", "Quit", "Quit tcpsim", priority=100),
 )
 
 

@@ -56,6 +56,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "saved": "Saved to {path}: `tcpsim run {path}` replays it.",
         "no_flight": "No segment is in flight: select one in the timeline while it travels.",
         "fault_title": "Segment #{id} is in flight",
+        "armed_title": "Armed faults: choose one to cancel it",
         "drop": "Drop",
         "duplicate": "Duplicate",
         "delay": "Delay +{by} s",
@@ -79,6 +80,36 @@ _TEXT: dict[str, dict[str, str]] = {
             "is re-acknowledged and restarts the wait (RFC 9293 §3.10.7.4)."
         ),
         "expectations": "checks",
+        # Hints, dead ends and faults, derived from the session's view (words.py)
+        "key_here": "press {key}",
+        "key_there": "tab to the {who}, then {key}",
+        "hint_record": "n step · b back · space play: a capture is a record, it cannot be changed",
+        "hint_planned_connect": "n step: the scenario connects at t = {at} s",
+        "hint_planned_listen": "n step: the scenario listens at t = {at} s",
+        "hint_planned": "n step: the scenario calls {call} at t = {at} s",
+        "hint_fw2_peer": "waiting for the {peer}'s FIN: its application must close (tab, c)",
+        "hint_drop_next": "d drop next",
+        "hint_drop_cancel": "d cancels the drop",
+        "dead_end": "Nothing more will happen by itself. {advice}",
+        "advice_close_wait": (
+            "The {who}'s application must close: {keys} (its peer waits in FIN-WAIT-2 for that FIN)."
+        ),
+        "advice_idle": "The connection is open and idle: s sends data, c closes it.",
+        "advice_connect": "The server is listening: {keys} to connect the client.",
+        "advice_listen_client": "The client is listening: {keys} to open the server.",
+        "advice_closed": "Both endpoints are CLOSED: o opens a connection (the server listens first), r restarts.",
+        "advice_quiet": "Every segment has arrived and no timer is running.",
+        "end_capture": "The capture ends here: b steps back, r goes back to its start.",
+        "badge_drop_next": "✕ drop armed: its next segment is lost · d cancels",
+        "badge_rule": "✕ {kind} armed: {what} (×{left})",
+        "mark_next": "✕ armed: {kind} the {who}'s next segment",
+        "mark_rule": "✕ armed: {kind} {what} (×{left})",
+        "either": "either endpoint",
+        "drop_cancelled": "Cancelled: the {endpoint}'s next segment will not be dropped.",
+        "status_rewound": "↶ rewound {n} of {total} events: n replays them",
+        "status_frame": "frame {n} of {total}",
+        "too_small": "tcpsim needs a terminal of at least {min_w}×{min_h}; this one is {w}×{h}.",
+        "narrow_pane": "{name} · tab: {other}",
         # The TIME-WAIT lab, live (screens/lab.py)
         "lab_title": "TIME-WAIT lab",
         "lab_states_title": "Sockets per state, as in ss -s",
@@ -187,6 +218,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "saved": "已保存到 {path}：用 `tcpsim run {path}` 可以重放。",
         "no_flight": "没有正在传输的报文段：请在它传输途中在时间线上选中它。",
         "fault_title": "报文段 #{id} 正在传输",
+        "armed_title": "已设置的故障：选择一个以取消",
         "drop": "丢弃",
         "duplicate": "复制",
         "delay": "延迟 {by} 秒",
@@ -207,6 +239,34 @@ _TEXT: dict[str, dict[str, str]] = {
             "过期：共 2·MSL。TIME-WAIT 中每收到一个 FIN，都会重新确认并重启等待（RFC 9293 §3.10.7.4）。"
         ),
         "expectations": "检查",
+        # 提示、死局与故障（words.py）
+        "key_here": "按 {key}",
+        "key_there": "按 tab 切到{who}，再按 {key}",
+        "hint_record": "n 单步 · b 回退 · 空格 播放：抓包是记录，不能修改",
+        "hint_planned_connect": "n 单步：场景会在 t = {at} 秒发起连接",
+        "hint_planned_listen": "n 单步：场景会在 t = {at} 秒开始监听",
+        "hint_planned": "n 单步：场景会在 t = {at} 秒调用 {call}",
+        "hint_fw2_peer": "等待{peer}的 FIN：它的应用必须关闭（tab，c）",
+        "hint_drop_next": "d 丢弃下一个",
+        "hint_drop_cancel": "d 取消丢弃",
+        "dead_end": "之后不会自行发生任何事。{advice}",
+        "advice_close_wait": "{who}的应用必须关闭：{keys}（对端在 FIN-WAIT-2 中等待这个 FIN）。",
+        "advice_idle": "连接已打开且空闲：s 发送数据，c 关闭连接。",
+        "advice_connect": "服务器正在监听：{keys}，让客户端发起连接。",
+        "advice_listen_client": "客户端正在监听：{keys}，打开服务器。",
+        "advice_closed": "两端都是 CLOSED：o 打开连接（先让服务器监听），r 重新开始。",
+        "advice_quiet": "所有报文段都已到达，也没有运行中的定时器。",
+        "end_capture": "抓包到此结束：b 回退，r 回到开头。",
+        "badge_drop_next": "✕ 已设置丢弃：它的下一个报文段会丢失 · d 取消",
+        "badge_rule": "✕ 已设置 {kind}：{what}（×{left}）",
+        "mark_next": "✕ 已设置：{kind} {who}的下一个报文段",
+        "mark_rule": "✕ 已设置：{kind} {what}（×{left}）",
+        "either": "任一端",
+        "drop_cancelled": "已取消：{endpoint}的下一个报文段不会被丢弃。",
+        "status_rewound": "↶ 已回退 {total} 个事件中的 {n} 个：n 重放",
+        "status_frame": "第 {n} 帧，共 {total} 帧",
+        "too_small": "tcpsim 至少需要 {min_w}×{min_h} 的终端；当前为 {w}×{h}。",
+        "narrow_pane": "{name} · tab：{other}",
         # TIME-WAIT 实验（screens/lab.py）
         "lab_title": "TIME-WAIT 实验",
         "lab_states_title": "各状态的套接字数（同 ss -s）",
@@ -314,13 +374,13 @@ _OPEN = {"en": {"client": "connect", "server": "listen"}, "zh": {"client": "连�
 _COMMANDS_ZH: dict[str, str] = {
     "toggle_play": "播放或暂停模拟时钟",
     "step": "单步到下一个事件（可跳过等待，包括 2·MSL）",
-    "step_back": "精确地回退一个事件",
+    "step_back": "精确地回退一个事件；之后按 n 重放被撤销的内容",
     "switch_endpoint": "切换当前操作的端点（客户端 ⇄ 服务器）",
     "open": "OPEN：客户端发起连接，服务器开始监听",
     "send": "从当前端点 SEND 数据",
     "close": "CLOSE 当前端点这一侧（发送 FIN）",
     "abort": "ABORT 当前端点的连接（发送 RST）",
-    "drop_next": "丢弃当前端点发送的下一个报文段",
+    "drop_next": "丢弃当前端点发送的下一个报文段（再按 d 取消）",
     "fault": "丢弃、复制或延迟时间线上选中的、正在传输的报文段",
     "retransmit": "立即重传 FIN（最早的未确认报文段）",
     "faster": "加快播放",
@@ -328,7 +388,7 @@ _COMMANDS_ZH: dict[str, str] = {
     "restart": "从 t = 0 重新开始本场景",
     "load": "加载场景（内置的或任意文件）或抓包文件（pcap、pcapng）",
     "info": "场景的故事：发生了什么、为什么、期望什么",
-    "save": "把所做的操作保存为可重放出相同结果的场景文件",
+    "save": "把所做的操作保存为可重放出相同结果的场景文件（回退后：保存整个分支）",
     "export_pcap": "把目前的报文段导出为 pcap 文件，用 Wireshark 打开",
     "switch_view": "切换中间视图：时间线 ⇄ 状态图",
     "toggle_relative": "序号显示为相对 ISN 的值或绝对值",
@@ -350,7 +410,7 @@ def language() -> str:
     return _i18n.language()
 
 
-def tr(key: str, **values: object) -> str:
+def tr(key: str, /, **values: object) -> str:
     """The UI string ``key`` in the current language."""
     text = _TEXT[language()].get(key) or _TEXT["en"][key]
     return text.format(**values) if values else text

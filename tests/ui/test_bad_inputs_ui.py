@@ -85,10 +85,10 @@ class Before:
     @classmethod
     def of(cls, app: TcpsimApp) -> Before:
         s = app.session
-        eps = s.world.endpoints
-        return cls(
-            s, type(s), s.scenario, s.now, tuple(s.trace), (eps["client"].state, eps["server"].state), app.playing
-        )
+        view = s.view
+        eps = view.endpoints
+        trace = tuple(view.trace.records[: view.trace.length])
+        return cls(s, type(s), s.scenario, view.t, trace, (eps["client"].state, eps["server"].state), app.playing)
 
     def changes(self, app: TcpsimApp) -> list[str]:
         """What differs now: nothing, or the list of what was lost."""
@@ -363,7 +363,7 @@ def test_the_app_opens_captures_and_scenarios_alike(tmp_path: Path, monkeypatch:
         assert session.scenario.name == "cap.toml, stream 0"
         assert session.now == 0.0 and not app.playing
         await pilot.press("n")
-        assert session.world.endpoints["client"].state is State.SYN_SENT
+        assert session.view.endpoints["client"].state is State.SYN_SENT
         await pilot.press("o")  # a record cannot be changed: a notification, not a crash
         await type_path(app, pilot, "hs.toml")
         assert type(app.session) is Session and app.session.scenario.name == "Three-way handshake"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape as escape_markup
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,9 +13,11 @@ from textual.widgets import Button, Input, Label, Static
 from ...core.states import parse_state
 from ...scenario import Scenario
 from ...scenario.expect import ExpectEvent
-from ...sim.trace import SendEvent, StateEvent, TraceEvent, segment_fields
+from ...scenario.view import FaultView
+from ...sim.trace import CallEvent, SendEvent, StateEvent, TraceEvent, segment_fields
 from ..i18n import describe_state, tr
-from ..widgets.eventlog import describe
+from ..numbers import segment_text
+from ..words import data_text, describe, expectation_words, fault_mark, reflow, safe
 from .modal import Dialog
 
 
@@ -42,64 +45,94 @@ class Prompt(Dialog[str | None]):
 
 
 class FaultMenu(Dialog[str | None]):
-    """Drop, duplicate or delay one segment while it travels."""
+    """Drop, duplicate or delay one segment while it travels; or cancel a fault rule still armed."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("d", "choose('drop')", "Drop"),
         Binding("u", "choose('duplicate')", "Duplicate"),
         Binding("l", "choose('delay')", "Delay"),
+        *(Binding(str(n), f"disarm({n})", f"Cancel armed fault {n}", show=False) for n in range(1, 10)),
     ]
 
-    def __init__(self, sid: int, label: str, by: float) -> None:
+    def __init__(self, sid: int | None, label: str | None, by: float, faults: tuple[FaultView, ...] = ()) -> None:
         super().__init__(classes="dialog")
-        self.sid, self.label, self.by = sid, label, by
+        self.sid, self.label, self.by, self.faults = sid, label, by, faults[:9]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(tr("fault_title", id=self.sid), classes="dialog-title")
-            yield Static(self.label)
+            if self.sid is not None:
+                yield Label(tr("fault_title", id=self.sid), classes="dialog-title")
+                yield Static(self.label or "", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    # Parentheses, not brackets: a Button label is markup.
+                    yield Button(f"{tr('drop')} (d)", id="drop", variant="error")
+                    yield Button(f"{tr('duplicate')} (u)", id="duplicate", variant="warning")
+                    yield Button(f"{tr('delay', by=f'{self.by:g}')} (l)", id="delay", variant="primary")
+            if self.faults:
+                yield Label(tr("armed_title"), classes="dialog-title")
+                for n, fault in enumerate(self.faults, start=1):
+                    yield Button(f"({n}) {escape_markup(fault_mark(fault))}", id=f"cancel-{fault.id}", classes="disarm")
             with Horizontal(classes="dialog-buttons"):
-                # Parentheses, not brackets: a Button label is markup.
-                yield Button(f"{tr('drop')} (d)", id="drop", variant="error")
-                yield Button(f"{tr('duplicate')} (u)", id="duplicate", variant="warning")
-                yield Button(f"{tr('delay', by=f'{self.by:g}')} (l)", id="delay", variant="primary")
                 yield Button(tr("cancel"), id="cancel")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+        button = event.button.id or "cancel"
+        if button.startswith("cancel-"):
+            self.dismiss("cancel:" + button.removeprefix("cancel-"))
+        else:
+            self.dismiss(None if button == "cancel" else button)
 
     def action_choose(self, kind: str) -> None:
-        self.dismiss(kind)
+        if self.sid is not None:
+            self.dismiss(kind)
+
+    def action_disarm(self, n: int) -> None:
+        if 1 <= n <= len(self.faults):
+            self.dismiss(f"cancel:{self.faults[n - 1].id}")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-def details_of(e: TraceEvent) -> Table:
+def details_of(e: TraceEvent, relative: tuple[int, int] | None = None) -> Table:
     """Every field of a trace record, with the explanation a learner needs.
 
     Cells that can quote data, notes or file content are :class:`Text`, not strings: a Rich table
     reads a string cell as markup, and ``send "[/x]"`` must show as typed, not end the app.
+    ``relative``: a segment's (seq, ack) relative to the ISNs, shown beside the absolute ones.
     """
-    what, why = describe(e)
+    what, why = describe(e, lambda s: segment_text(s.segment, s.id, s.endpoint, 0, None))
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     table.add_row("time", f"{e.t:.6f} s")
     table.add_row("what", Text(what))
-    if why:
+    if isinstance(e, ExpectEvent):
+        table.add_row("expected", Text(expectation_words(e, e.expected)))
+        table.add_row("actual", Text(expectation_words(e, e.actual)))
+        table.add_row("verdict", "holds" if e.ok else "does not hold")
+        if e.note:
+            table.add_row("note", Text(safe(e.note)))
+        return table
+    if isinstance(e, CallEvent) and e.note:
+        table.add_row("note", Text(safe(e.note)))
+    elif why:
         table.add_row("rule", Text(f"RFC 9293 {why}" if why[0].isdigit() else why))
     if isinstance(e, SendEvent):
-        for key, value in segment_fields(e.segment).items():
-            table.add_row(key, Text(repr(value) if key == "data" else str(value)))
-        table.add_row("segment length", f"{e.segment.seg_len} (SYN and FIN count one each)")
+        seg = e.segment
+        for key, value in segment_fields(seg).items():
+            if key == "data":
+                table.add_row(key, Text(data_text(seg.data)))
+            elif key in ("seq", "ack") and relative is not None:
+                shown = relative[0] if key == "seq" else relative[1]
+                table.add_row(key, Text(f"{shown} relative ({value} absolute)"))
+            else:
+                table.add_row(key, Text(str(value)))
+        table.add_row("segment length", f"{seg.seg_len} (SYN and FIN count one each)")
         table.add_row("retransmission", "yes" if e.retransmission else "no")
     if isinstance(e, StateEvent):
         table.add_row("new state", f"{e.new}: {describe_state(parse_state(e.new))}")
-    if isinstance(e, ExpectEvent):
-        table.add_row("expected", Text(str(e.expected)))
-        table.add_row("actual", Text(str(e.actual)))
     return table
 
 
@@ -108,14 +141,15 @@ class Details(Dialog[None]):
 
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
 
-    def __init__(self, event: TraceEvent) -> None:
+    def __init__(self, event: TraceEvent, relative: tuple[int, int] | None = None) -> None:
         super().__init__(classes="dialog")
         self.event = event
+        self.relative = relative
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(f"{self.event.type} at t = {self.event.t:g} s", classes="dialog-title")
-            yield Static(details_of(self.event))
+            yield Label(f"{self.event.type} at t = {self.event.t:g} s", classes="dialog-title", markup=False)
+            yield Static(details_of(self.event, self.relative))
             yield Label("escape to close", classes="dialog-hint")
 
     def action_close(self) -> None:
@@ -138,23 +172,23 @@ class ScenarioInfo(Dialog[None]):
         steps.add_column(style="bold")
         steps.add_column()
         for step in s.steps:
-            what = step.do + (f" {step.data.decode('utf-8', 'replace')!r}" if step.data else "")
-            steps.add_row(f"{step.at:g} s", step.on, Text(what + (f"  — {step.note}" if step.note else "")))
+            what = step.do + (f" {data_text(step.data)}" if step.data else "")
+            steps.add_row(f"{step.at:g} s", step.on, Text(what + (f"  — {safe(step.note)}" if step.note else "")))
         checks = Table.grid(padding=(0, 2))
         checks.add_column(justify="right", style="dim")
         checks.add_column()
         for e in s.expectations:
             parts = [f"{name} {state.value}" for name, state in e.states.items()]
-            parts += [f"{name} received {data.decode('utf-8', 'replace')!r}" for name, data in e.received.items()]
+            parts += [f"{name} received {data_text(data)}" for name, data in e.received.items()]
             if e.last_sent is not None:
                 parts.append("last segment sent")
-            checks.add_row(f"{e.at:g} s", Text(", ".join(parts) + (f"  — {e.note}" if e.note else "")))
+            checks.add_row(f"{e.at:g} s", Text(", ".join(parts) + (f"  — {safe(e.note)}" if e.note else "")))
         with VerticalScroll(classes="dialog-box wide tall"):
-            yield Label(s.name, classes="dialog-title", markup=False)  # a name from a file, shown as written
+            yield Label(safe(s.name), classes="dialog-title", markup=False)  # a name from a file, as written
             if s.summary:
-                yield Static(Text(s.summary, style="italic"))
+                yield Static(Text(safe(s.summary), style="italic"))
             if s.description:
-                yield Static(Text(s.description.strip()), classes="scenario-description")
+                yield Static(Text(safe(reflow(s.description))), classes="scenario-description")
             yield Label("Steps", classes="help-heading")
             yield Static(steps)
             if s.expectations:

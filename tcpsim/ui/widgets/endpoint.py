@@ -1,28 +1,35 @@
-"""One endpoint's pane: its state, large and coloured by phase; what that state means; the TCB;
-the buffers and retransmission queue; every running timer with a live countdown.
+"""One endpoint's pane: its state, large and coloured by phase; what that state means; an armed
+fault; the TCB; the buffers and retransmission queue; every running timer with a live countdown;
+and, in the focused pane, what the keys would usefully do now.
 
-The pane only reads an :class:`~tcpsim.core.tcb.Endpoint`; it never changes one.
+The pane draws an :class:`~tcpsim.scenario.view.EndpointView` it is given; it never sees an
+endpoint itself. Colours are component classes, styled in TCSS from the theme's variables.
 """
 
 from __future__ import annotations
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from typing import ClassVar
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.reactive import reactive
 from textual.widgets import Static
 
-from ...core import seq as sq
 from ...core.segment import Flags, format_flags
 from ...core.states import State
-from ...core.tcb import Endpoint
-from ..i18n import describe_state, hint, tr
+from ...scenario.view import EndpointView
+from ..i18n import describe_state, tr
+from ..numbers import relative as rel
+from ..words import data_text
 
 BAR_WIDTH = 24
+WIDE_TCB = 32
+"""Below this many columns the TCB is listed one variable per row, so no label is ever cut."""
 
 
 def countdown_bar(remaining: float, total: float, width: int = BAR_WIDTH) -> str:
@@ -32,41 +39,39 @@ def countdown_bar(remaining: float, total: float, width: int = BAR_WIDTH) -> str
     return "█" * full + "░" * (width - full)
 
 
-class RenderedOnce:
-    """A Rich renderable whose lines are worked out once per width, however often they are asked for.
+class TcbTable:
+    """The TCB variables (RFC 9293 §3.3.1) as a table that fits its width: two pairs a row when
+    there is room, one variable a row when not. Its lines are worked out once per width: Textual
+    renders a Static's content to measure it and again to draw it."""
 
-    Textual renders a Static's Rich content to measure its height at every layout, and again to
-    draw it: before the first frame, each pane's TCB table was laid out six times (a millisecond
-    each). A table's lines depend on the width and not on the height it is given (Rich renders
-    its rows with ``height=None``), so the lines from the first render serve every later one.
-    """
+    def __init__(self, rows: list[tuple[str, str]], title: str, dim: bool, label: Style) -> None:
+        self.rows, self.title, self.dim, self.label = rows, title, dim, label
+        self._lines: dict[tuple[int, int], list[Segment]] = {}
 
-    def __init__(self, renderable: Table) -> None:
-        self.renderable = renderable
-        self._lines: dict[tuple[object, ...], list[Segment]] = {}
+    def _table(self, wide: bool) -> Table:
+        table = Table.grid(padding=(0, 2) if wide else (0, 1))
+        style = "dim" if self.dim else ""
+        columns = 2 if wide else 1
+        for _ in range(columns):
+            table.add_column(style=self.label, no_wrap=True)
+            table.add_column(justify="right", no_wrap=True)
+        cells = [(Text(name), Text(value, style=style)) for name, value in self.rows]
+        for i in range(0, len(cells), columns):
+            chunk = cells[i : i + columns]
+            table.add_row(*(cell for pair in chunk for cell in pair), *([""] * 2 * (columns - len(chunk))))
+        table.title, table.title_justify, table.title_style = self.title, "left", "dim"
+        return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        key = (
-            id(console),
-            options.size,
-            options.min_width,
-            options.max_width,
-            options.is_terminal,
-            options.encoding,
-            options.legacy_windows,
-            options.justify,
-            options.overflow,
-            options.no_wrap,
-            options.highlight,
-            options.markup,
-        )  # every option but height and max_height
+        key = (id(console), options.max_width)
         lines = self._lines.get(key)
         if lines is None:
-            lines = self._lines[key] = list(console.render(self.renderable, options))
+            table = self._table(options.max_width >= WIDE_TCB)
+            lines = self._lines[key] = list(console.render(table, options))
         return lines
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self.renderable)
+        return Measurement.get(console, options, self._table(options.max_width >= WIDE_TCB))
 
 
 PHASE_CLASSES = ("-opening", "-established", "-closing", "-closed", "-time-wait")
@@ -78,21 +83,23 @@ def _phase_classes(state: State) -> tuple[str, ...]:
     return (f"-{state.phase}", "-time-wait") if state is State.TIME_WAIT else (f"-{state.phase}",)
 
 
-def _show(value: int, base: int, relative: bool) -> str:
-    return str(sq.diff(sq.seq(value), sq.seq(base)) if relative else value)
-
-
-class EndpointPane(VerticalScroll):
-    """The live view of one endpoint."""
+class EndpointPane(VerticalScroll, can_focus=False):
+    """The live view of one endpoint. Not focusable: the arrow keys belong to the timeline."""
 
     DEFAULT_CSS = """
     EndpointPane { height: 1fr; }
     EndpointPane .state { width: 1fr; height: 3; content-align: center middle; text-style: bold; }
     EndpointPane .description { color: $text-muted; margin: 0 0 1 0; }
     """
-
-    focused_endpoint: reactive[bool] = reactive(False)
-    """Whether user commands go to this endpoint (shown with the accent border)."""
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "endpoint--label",
+        "endpoint--rto",
+        "endpoint--time-wait",
+        "endpoint--restart",
+        "endpoint--received",
+        "endpoint--queued",
+        "endpoint--dim",
+    }
 
     def __init__(self, name: str, *, focused: bool = False, state: State = State.CLOSED) -> None:
         """``focused`` and ``state`` are what the pane first shows: given here, they are styled with
@@ -101,106 +108,107 @@ class EndpointPane(VerticalScroll):
         self.endpoint_name = name
         self.border_title = tr(name)
         self._state = state
-        self.set_reactive(EndpointPane.focused_endpoint, focused)  # its watcher's work is done above
-        self._subtitle()
+        self._shown: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Static("", classes=" ".join(("state", *_phase_classes(self._state))), id=f"{self.endpoint_name}-state")
-        yield Static("", classes="description", id=f"{self.endpoint_name}-description")
-        yield Static("", classes="tcb", id=f"{self.endpoint_name}-tcb")
-        yield Static("", classes="timers", id=f"{self.endpoint_name}-timers")
-        yield Static("", classes="queues", id=f"{self.endpoint_name}-queues")
+        name = self.endpoint_name
+        yield Static("", classes=" ".join(("state", *_phase_classes(self._state))), id=f"{name}-state")
+        yield Static("", classes="badge -none", id=f"{name}-badge", markup=False)
+        yield Static("", classes="hint -none", id=f"{name}-hint", markup=False)
+        yield Static("", classes="description", id=f"{name}-description")
+        yield Static("", classes="body", id=f"{name}-body")
 
-    def watch_focused_endpoint(self, focused: bool) -> None:
+    def set_focused(self, focused: bool) -> None:
         self.set_class(focused, "-focused")
-        self._subtitle()
 
-    def _subtitle(self) -> None:
-        """The focused pane says what its keys would do now; the other stays quiet."""
-        self.border_subtitle = f"▸ {hint(self._state, self.endpoint_name)}" if self.focused_endpoint else ""
-
-    def show(self, ep: Endpoint, now: float, *, relative: bool, msl: float, restarts: int) -> None:
-        """Render the endpoint as it is at ``now``."""
+    def show(
+        self, ep: EndpointView, now: float, *, relative: bool, msl: float, hint: str, badge: str, compact: bool = False
+    ) -> None:
+        """Draw the endpoint as ``ep`` says it is at ``now`` (nothing is redone when nothing changed).
+        ``compact``: no blank lines between the parts (the stacked layout's panes are short)."""
+        shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact)
+        if shown == self._shown:
+            return
+        self._shown = shown
         state = ep.state
         if state is not self._state:
             self._state = state
-            self._subtitle()
         banner = self.query_one(".state", Static)
         banner.update(state.value)
         classes = _phase_classes(state)
         for name in PHASE_CLASSES:
             banner.set_class(name in classes, name)
         self.query_one(".description", Static).update(describe_state(state))
-        self.query_one(".tcb", Static).update(self._tcb(ep, relative))
-        self.query_one(".timers", Static).update(self._timer_text(ep, now, msl, restarts))
-        self.query_one(".queues", Static).update(self._queues(ep, relative))
+        badge_widget = self.query_one(".badge", Static)
+        badge_widget.update(badge)
+        badge_widget.set_class(not badge, "-none")
+        hint_widget = self.query_one(".hint", Static)
+        hint_widget.update(f"▸ {hint}" if hint else "")
+        hint_widget.set_class(not hint, "-none")
+        tcb, timers, queues = self._tcb(ep, relative), self._timer_text(ep, now, msl), self._queues(ep, relative)
+        body = Group(tcb, timers, queues) if compact else Group(tcb, Text(), timers, Text(), queues)
+        self.query_one(".body", Static).update(body)
 
-    def _tcb(self, ep: Endpoint, relative: bool) -> RenderedOnce:
-        has_tcb = ep.state is not State.CLOSED
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold")
-        table.add_column(justify="right")
-        table.add_column(style="bold")
-        table.add_column(justify="right")
-        style = "" if has_tcb else "dim"
-        table.add_row("ISS", Text(str(ep.iss), style=style), "IRS", Text(str(ep.irs), style=style))
-        table.add_row(
-            "SND.UNA",
-            Text(_show(ep.snd_una, ep.iss, relative), style=style),
-            "RCV.NXT",
-            Text(_show(ep.rcv_nxt, ep.irs, relative), style=style),
-        )
-        table.add_row(
-            "SND.NXT",
-            Text(_show(ep.snd_nxt, ep.iss, relative), style=style),
-            "RCV.WND",
-            Text(str(ep.rcv_wnd), style=style),
-        )
-        table.add_row("SND.WND", Text(str(ep.snd_wnd), style=style), "", "")
-        table.title = f"{tr('tcb')} ({tr('relative') if relative else tr('absolute')})"
-        table.title_justify = "left"
-        table.title_style = "dim"
-        return RenderedOnce(table)
+    def _tcb(self, ep: EndpointView, relative: bool) -> TcbTable:
+        def seq(value: int, base: int) -> str:
+            return str(rel(value, base) if relative else value)
 
-    def _timer_text(self, ep: Endpoint, now: float, msl: float, restarts: int) -> Text:
-        text = Text()
+        rows = [
+            ("ISS", str(ep.iss)),
+            ("IRS", str(ep.irs)),
+            ("SND.UNA", seq(ep.snd_una, ep.iss)),
+            ("RCV.NXT", seq(ep.rcv_nxt, ep.irs)),
+            ("SND.NXT", seq(ep.snd_nxt, ep.iss)),
+            ("RCV.WND", str(ep.rcv_wnd)),
+            ("SND.WND", str(ep.snd_wnd)),
+        ]
+        title = f"{tr('tcb')} ({tr('relative') if relative else tr('absolute')})"
+        return TcbTable(rows, title, ep.state is State.CLOSED, self.get_component_rich_style("endpoint--label"))
+
+    def _timer_text(self, ep: EndpointView, now: float, msl: float) -> Text:
+        style = self.get_component_rich_style
         if not ep.timers:
-            return Text(tr("no_timers"), style="dim")
-        if "rto" in ep.timers:
-            left = max(0.0, ep.timers["rto"] - now)
-            text.append(f"◔ {tr('rto')} ", style="bold")
-            text.append(f"{left:5.2f} s", style="yellow")
-            text.append(f"  (RTO {ep.rto:g} s, retry {ep.retries})\n", style="dim")
-        if "2msl" in ep.timers:
-            total = 2 * msl
-            left = max(0.0, ep.timers["2msl"] - now)
-            text.append(f"◔ {tr('time_wait_bar')} ", style="bold magenta")
-            text.append(f"{left:6.2f} s\n", style="magenta")
-            text.append(countdown_bar(left, total), style="magenta")
-            if restarts:
-                text.append(f"  ↻ {tr('restarted')} ×{restarts}", style="bold yellow")
+            return Text(tr("no_timers"), style=style("endpoint--dim"))
+        text = Text()
+        rto = ep.timer("rto")
+        if rto is not None:
+            text.append(f"◔ {tr('rto')} ", style=style("endpoint--label"))
+            text.append(f"{max(0.0, rto - now):5.2f} s", style=style("endpoint--rto"))
+            text.append(f"  (RTO {ep.rto:g} s, retry {ep.retries})\n", style=style("endpoint--dim"))
+        wait = ep.timer("2msl")
+        if wait is not None:
+            left = max(0.0, wait - now)
+            tw = style("endpoint--time-wait")
+            text.append(f"◔ {tr('time_wait_bar')} ", style=style("endpoint--label") + tw)
+            text.append(f"{left:6.2f} s\n", style=tw)
+            text.append(countdown_bar(left, 2 * msl), style=tw)
+            if ep.restarts:
+                text.append(f"  ↻ {tr('restarted')} ×{ep.restarts}", style=style("endpoint--restart"))
+        text.rstrip()
         return text
 
-    def _queues(self, ep: Endpoint, relative: bool) -> Text:
+    def _queues(self, ep: EndpointView, relative: bool) -> Text:
+        style = self.get_component_rich_style
+        label, queued = style("endpoint--label"), style("endpoint--queued")
         text = Text()
-        text.append(f"{tr('send_buffer')}: ", style="bold")
-        text.append(repr(bytes(ep.send_buffer).decode("utf-8", "replace")) if ep.send_buffer else tr("empty"))
-        text.append(f"\n{tr('received')}: ", style="bold")
-        received = bytes(ep.received).decode("utf-8", "replace")
-        text.append(repr(received[-40:]) if received else tr("empty"), style="green" if received else "")
+        text.append(f"{tr('send_buffer')}: ", style=label)
+        text.append(data_text(ep.send_buffer) if ep.send_buffer else tr("empty"))
+        text.append(f"\n{tr('received')}: ", style=label)
+        tail = ep.received_tail[-40:]
+        text.append(data_text(tail) if tail else tr("empty"), style=style("endpoint--received") if tail else "")
         if ep.held:
             held = ", ".join(
-                f"{_show(h.seq, ep.irs, relative)}+{len(h.data)}{' FIN' if h.fin else ''}" for h in ep.held
+                f"{rel(h.seq, ep.irs) if relative else h.seq}+{h.length}{' FIN' if h.fin else ''}" for h in ep.held
             )
-            text.append(f"\n{tr('held')}: ", style="bold")
-            text.append(held, style="yellow")
-        text.append(f"\n{tr('rtx_queue')}:", style="bold")
-        if not ep.retransmission_queue:
+            text.append(f"\n{tr('held')}: ", style=label)
+            text.append(held, style=queued)
+        text.append(f"\n{tr('rtx_queue')}:", style=label)
+        if not ep.queue:
             text.append(f" {tr('empty')}")
-        for entry in ep.retransmission_queue[:6]:
+        for entry in ep.queue:
             ctl = format_flags(entry.flags & (Flags.SYN | Flags.FIN))
-            label = f"{len(entry.data)} bytes" + (f" + {ctl}" if ctl else "") if entry.data else ctl
-            text.append(f"\n  {_show(entry.seq, ep.iss, relative)}: {label}", style="yellow")
-        if len(ep.retransmission_queue) > 6:
-            text.append(f"\n  … {len(ep.retransmission_queue) - 6} more", style="dim")
+            what = f"{entry.length} bytes" + (f" + {ctl}" if ctl else "") if entry.length else ctl
+            text.append(f"\n  {rel(entry.seq, ep.iss) if relative else entry.seq}: {what}", style=queued)
+        if ep.queue_total > len(ep.queue):
+            text.append(f"\n  … {ep.queue_total - len(ep.queue)} more", style=style("endpoint--dim"))
         return text

@@ -1,35 +1,77 @@
-"""Textual's footer, without the two restyles each key costs whenever the footer recomposes.
+"""The key bar at the bottom: the keys a session is driven with, fitted to the width.
 
-The footer recomposes its keys on start-up and after every change of focus or screen. Each
-:class:`~textual.widgets._footer.FooterKey` starts ``compact`` (its reactive's default), which adds
-the ``-compact`` class as it mounts, and is then bound to the footer's own ``compact`` (false
-here), which takes the class off again: two restyles of the key for nothing, about a millisecond
-per key, before the keys can be drawn. Giving each key the footer's value before it mounts skips
-both; the keys, their classes and their look are the same.
+One line drawn from the command catalogue (:mod:`tcpsim.ui.commands`), in the catalogue's order.
+When the width runs short the spacing tightens first, then the least needed keys step aside
+(lowest ``footer`` priority first); ``v``, ``?`` and ``q`` always stay, so that a small terminal
+still shows how to change the view, get help and leave. Each key can be clicked. One widget, where
+Textual's footer mounts one per key, so it costs start-up next to nothing.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.content import Content
+from textual.events import Resize
+from textual.widgets import Static
+
+from ..commands import COMMANDS, Command
+
+PALETTE = "^p palette"
 
 
-class KeyFooter(Footer):
-    """The app's footer: :class:`~textual.widgets.Footer`, minus the keys' useless restyles."""
+class KeyBar(Static):
+    """The app's footer: the main keys, each clickable, fitted to the terminal's width."""
 
-    def compose(self) -> ComposeResult:
-        # Each key binds to the footer's ``compact`` (data_bind): Textual keeps (key, callback) in the
-        # footer's watcher list and prunes closed keys only when ``compact`` changes, which it never
-        # does here, so every recompose (each dialog, each focus change) kept the old keys alive:
-        # ~460 KiB per dialog opened. The old keys are closed by now: drop them.
-        watchers = getattr(self, "__watchers", {}).get("compact")
-        if watchers:
-            watchers[:] = [(node, callback) for node, callback in watchers if not node._closing]
-        for widget in super().compose():
-            if isinstance(widget, FooterKey):
-                # Set before mount: the reactive is then already initialised, so its watcher (which
-                # toggles the class) does not run, and the binding to Footer.compact changes nothing.
-                widget.set_reactive(FooterKey.compact, self.compact)
-                widget.set_class(self.compact, "-compact", update=False)
-            yield widget
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom; height: 1; background: $footer-background; color: $footer-foreground;
+        link-color: $footer-foreground; link-background: transparent; link-style: none;
+        link-color-hover: $footer-foreground; link-background-hover: $footer-item-background; link-style-hover: bold;
+    }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
+        self._width = -1
+
+    def on_resize(self, event: Resize) -> None:
+        if event.size.width != self._width:
+            self._width = event.size.width
+            self.update(self.line(event.size.width))
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        if self.size.width and self.size.width != self._width:
+            self._width = self.size.width
+            self.update(self.line(self.size.width))
+
+    @staticmethod
+    def keys_for(width: int) -> tuple[list[Command], str, bool]:
+        """The commands shown at ``width``, the spacing between them, and whether the palette hint fits."""
+        shown = [c for c in COMMANDS if c.footer]
+
+        def length(commands: list[Command], gap: str) -> int:
+            return sum(len(c.shown_key) + 1 + len(c.label) for c in commands) + len(gap) * (len(commands) - 1) + 1
+
+        for gap in ("  ", " "):
+            if length(shown, gap) + len(PALETTE) + 2 <= width:
+                return shown, gap, True
+        for gap in ("  ", " "):
+            if length(shown, gap) <= width:
+                return shown, gap, False
+        by_need = sorted(shown, key=lambda c: c.priority)
+        while by_need and length(shown, " ") > width and by_need[0].priority < 100:
+            shown.remove(by_need.pop(0))
+        return shown, " ", False
+
+    def line(self, width: int) -> Content:
+        shown, gap, palette = self.keys_for(width)
+        keys = gap.join(
+            f"[@click=app.{c.action}][b $footer-key-foreground]{c.shown_key}[/] {c.label}[/]" for c in shown
+        )
+        markup = " " + keys
+        if palette:
+            used = 1 + sum(len(c.shown_key) + 1 + len(c.label) for c in shown) + len(gap) * (len(shown) - 1)
+            markup += " " * max(1, width - used - len(PALETTE) - 1) + f"[$footer-key-foreground]{PALETTE}[/]"
+        return Content.from_markup(markup)
