@@ -233,6 +233,6 @@ class ImportSession:
     def to_toml(self) -> str:
         header = (
             "# The user calls tcpsim inferred from a capture, as a scenario. Played back, they run on\n"
-            "# tcpsim's network, not the capture's: no loss, no real timers, latency 0.\n"
+            "# tcpsim's network, not the capture's: nothing is lost, the latency is the handshake's.\n"
         )
         return header + dump(self.as_scenario())
