@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
-from ..core.names import ENDPOINTS, EndpointName
+from ..core.names import ENDPOINTS, EndpointName, endpoint_name
 from ..core.segment import Flags
 from ..scenario.dump import dump
 from ..scenario.model import Expectation, Scenario
@@ -227,7 +227,8 @@ class ImportSession:
         dry = run(saved, until=observation.end_time + SETTLE)
         arrivals = [e.t for e in dry.trace if isinstance(e, ArriveEvent)]
         at = max([observation.end_time, *arrivals])
-        final = Expectation(index=1, at=at, states=dict(observation.end_states), note="where the capture ends")
+        states = {endpoint_name(name): state for name, state in observation.end_states.items()}
+        final = Expectation(index=1, at=at, states=states, note="where the capture ends")
         return replace(saved, expectations=(final,))
 
     def to_toml(self) -> str:

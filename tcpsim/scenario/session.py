@@ -182,7 +182,7 @@ class Session:
             for name in ENDPOINTS
         }
         flights = {
-            sid: FlightView(sid, f.sender, f.segment, f.sent_at, f.arrive_at, f.fate)  # type: ignore[arg-type]
+            sid: FlightView(sid, f.sender, f.segment, f.sent_at, f.arrive_at, f.fate)
             for sid, f in world.in_flight.items()
         }
         user_ranks = self._user_ranks()
@@ -190,7 +190,7 @@ class Session:
             FaultView(
                 id=r.rank,
                 kind=r.kind,
-                sender=r.match.sender,  # type: ignore[arg-type]
+                sender=r.match.sender,
                 what=r.match.describe(),
                 left=r.count - r.used,
                 by=r.by,
@@ -325,7 +325,7 @@ class Session:
         rule = next((r for r in self.world.network.rules if r.rank == fault and not r.exhausted), None)
         if rule is None:
             return Outcome((), "that fault is no longer armed")
-        return self._do(Act("cancel", self._clock, rule.match.sender, fault=rule.kind, rule=fault, used=rule.used))  # type: ignore[arg-type]
+        return self._do(Act("cancel", self._clock, rule.match.sender, fault=rule.kind, rule=fault, used=rule.used))
 
     def alter(self, sid: int, kind: str, by: float = 0.5) -> Outcome:
         """Drop, duplicate or delay segment ``sid`` while it is in flight."""
@@ -464,7 +464,7 @@ class Session:
         name = self.scenario.name if self.scenario.name.endswith("(edited)") else f"{self.scenario.name} (edited)"
         return replace(self.scenario, name=name, steps=tuple(steps), expectations=(*expectations, final))
 
-    def _branch_end(self) -> tuple[float, dict[str, State], dict[str, bytes]]:
+    def _branch_end(self) -> tuple[float, dict[EndpointName, State], dict[EndpointName, bytes]]:
         """Where the branch ends: the time, each endpoint's state and what it received. After a
         rewind the branch ahead is replayed to find out, and everything is put back exactly."""
         world = self.world
@@ -475,7 +475,7 @@ class Session:
             while self._ahead:
                 self._perform(self._ahead.pop())
             end = world.now if saved[4] else clock
-            states: dict[str, State] = {name: ep.state for name, ep in world.endpoints.items()}
+            states: dict[EndpointName, State] = {name: ep.state for name, ep in world.endpoints.items()}
             received = {name: bytes(ep.received) for name, ep in world.endpoints.items() if ep.received}
         finally:
             snapshot, tally, calls, done, ahead = saved

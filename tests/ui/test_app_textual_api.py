@@ -23,7 +23,7 @@ def test_reactives_set_before_the_app_runs_wait_for_its_screen() -> None:
     async def main() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
-            panes = {pane.endpoint_name: pane.focused_endpoint for pane in app.query(EndpointPane)}
+            panes = {pane.endpoint_name: pane.has_class("-focused") for pane in app.query(EndpointPane)}
             assert panes == {"client": False, "server": True}
             await pilot.press("tab")
             assert app.focused_endpoint == "client"
