@@ -1,5 +1,5 @@
 """What the app says, derived from the session's view: hints, dead ends, fault badges, the status
-line, trace records in words, and stories reflowed.
+line, and trace records in words; text from files always shown escaped, never interpreted.
 
 Every sentence is a whole template from :mod:`tcpsim.ui.i18n` with named fields, never pieced
 together from fragments, so that a translation can order its words as its language needs.
@@ -7,11 +7,11 @@ together from fragments, so that a translation can order its words as its langua
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from ..core.names import EndpointName, peer_of
 from ..core.states import State
+from ..escape import visible, visible_bytes
 from ..render import expect_verdict
 from ..scenario.expect import ExpectEvent
 from ..scenario.view import FaultView, View
@@ -37,37 +37,15 @@ from .i18n import tr
 Label = Callable[[SendEvent], str]
 """Turns a segment record into its label (with absolute or relative numbers)."""
 
-_LIST_ITEM = re.compile(r"^(\d+[.)]|[-*•])\s")
-
-
-def reflow(text: str) -> str:
-    """A story as the file's author meant it: paragraphs (blank lines) and list items kept, the
-    line breaks that only fit the TOML to its editor's width joined, so the dialog wraps it."""
-    out = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
-        lines: list[str] = []
-        for line in paragraph.splitlines():
-            words = line.strip()
-            if not words:
-                continue
-            if not lines or _LIST_ITEM.match(words):
-                lines.append(words)
-            else:
-                lines[-1] += " " + words
-        out.append("\n".join(lines))
-    return "\n\n".join(out)
-
 
 def safe(text: str) -> str:
-    """Text from a file, shown as written: control characters as escapes, never sent to the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+    """Text from a file, shown as written: what a terminal would act on (ESC, controls) escaped."""
+    return visible(text, multiline=True)
 
 
 def data_text(data: bytes) -> str:
-    """Application bytes, quoted as Python would write them (control characters escaped)."""
-    return repr(data.decode("utf-8", "replace"))
+    """Application bytes, quoted, every control character and invalid byte escaped."""
+    return f"'{visible_bytes(data)}'"
 
 
 # ------------------------------------------------------------------ hints

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.markup import escape as escape_markup
 from rich.table import Table
 from rich.text import Text
@@ -10,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
+from ... import i18n
 from ...core.states import parse_state
 from ...scenario import Scenario
 from ...scenario.expect import ExpectEvent
@@ -17,7 +20,7 @@ from ...scenario.view import FaultView
 from ...sim.trace import CallEvent, SendEvent, StateEvent, TraceEvent, segment_fields
 from ..i18n import describe_state, tr
 from ..numbers import segment_text
-from ..words import data_text, describe, expectation_words, fault_mark, reflow, safe
+from ..words import data_text, describe, expectation_words, fault_mark, safe
 from .modal import Dialog
 
 
@@ -156,6 +159,22 @@ class Details(Dialog[None]):
         self.dismiss(None)
 
 
+_ITEM = re.compile(r"^(\d+[.)]|[-*•])\s")
+
+
+def story_text(description: str) -> str:
+    """A scenario's story as its author meant it, in the current language: paragraphs apart, list
+    items one under the other, the file's own line breaks (which only fit its editor) gone."""
+    text = ""
+    previous = ""
+    for paragraph in i18n.story(description):
+        if text:
+            text += "\n" if _ITEM.match(paragraph) and _ITEM.match(previous) else "\n\n"
+        text += safe(paragraph)
+        previous = paragraph
+    return text
+
+
 class ScenarioInfo(Dialog[None]):
     """The loaded scenario's story: its description, its steps and what it expects."""
 
@@ -188,7 +207,7 @@ class ScenarioInfo(Dialog[None]):
             if s.summary:
                 yield Static(Text(safe(s.summary), style="italic"))
             if s.description:
-                yield Static(Text(safe(reflow(s.description))), classes="scenario-description")
+                yield Static(Text(story_text(s.description)), classes="scenario-description")
             yield Label("Steps", classes="help-heading")
             yield Static(steps)
             if s.expectations:
