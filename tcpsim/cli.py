@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
+from . import __version__, argtext, i18n
 from .core.states import State
 from .escape import visible
+from .i18n import N_, _
 from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
 from .sim.trace import FORMATS
@@ -36,70 +37,97 @@ def _time(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a time in seconds, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a time in seconds, got {text}").format(text=repr(text))) from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a time ≥ 0 in seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(_("must be a time ≥ 0 in seconds, got {text}").format(text=repr(text)))
     return value
+
+
+def _add_language(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--lang``, accepted by every command anywhere on the line (:func:`main` reads it first, so
+    that the help and the errors are in that language too)."""
+    p.add_argument(
+        "--lang",
+        choices=i18n.languages(),
+        default=argparse.SUPPRESS,
+        help=_("language of the output and the app (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG, else en)"),
+    )
+    return p
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tcpsim",
-        description="Two TCP endpoints on one RFC 9293 state machine: play scenarios, watch every transition.",
-        epilog="Run `tcpsim` alone to open the interactive simulator, or `tcpsim NAME` to open a scenario in it.",
+        description=_("Two TCP endpoints on one RFC 9293 state machine: play scenarios, watch every transition."),
+        epilog=_(
+            "Run `tcpsim [FILE|NAME]` to open the interactive simulator, on a scenario file or a bundled scenario "
+            "(see `tcpsim list`); `tcpsim COMMAND --help` describes a command. --lang works with every command."
+        ),
     )
-    p.add_argument("--version", action="version", version=f"tcpsim {__version__}")
+    p.add_argument("--version", action="version", version=f"tcpsim {__version__}", help=_(argtext.VERSION_HELP))
+    _add_language(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    r = sub.add_parser("run", help="play a scenario headless and check its expectations")
+    r = _add_language(sub.add_parser("run", help=_("play a scenario headless and check its expectations")))
     r.add_argument(
-        "scenario", metavar="FILE|NAME", help="a scenario file, the name of a bundled one, or a packetdrill FILE.pkt"
+        "scenario",
+        metavar="FILE|NAME",
+        help=_("a scenario file, the name of a bundled one, or a packetdrill FILE.pkt"),
     )
     r.add_argument(
         "--format",
         choices=FORMATS,
         default="text",
-        help="ladder diagram, JSON lines, tcpdump's text, or a Mermaid sequence diagram",
+        help=_("ladder diagram, JSON lines, tcpdump's text, or a Mermaid sequence diagram"),
     )
-    r.add_argument("--until", type=_time, metavar="T", help="stop after every event with t ≤ T")
-    r.add_argument("--no-rules", action="store_true", help="text format: leave out the RFC rule under each line")
+    r.add_argument("--until", type=_time, metavar="T", help=_("stop after every event with t ≤ T"))
+    r.add_argument("--no-rules", action="store_true", help=_("text format: leave out the RFC rule under each line"))
     r.add_argument(
         "--pcap",
         metavar="FILE",
-        help="also write every segment to FILE as a pcap, for Wireshark (an existing FILE only with --force; "
-        "never the scenario being run)",
+        help=_(
+            "also write every segment to FILE as a pcap, for Wireshark (an existing FILE only with --force; "
+            "never the scenario being run)"
+        ),
     )
-    r.add_argument("--force", action="store_true", help="--pcap may replace an existing FILE")
+    r.add_argument("--force", action="store_true", help=_("--pcap may replace an existing FILE"))
     r.add_argument(
         "--capture-point",
         choices=("sender", "receiver"),
         default="sender",
-        help="--pcap and --format tcpdump: capture as segments leave the sender (every transmission, "
-        "dropped ones too) or as they arrive (no drops, duplicates twice, at arrival time)",
+        help=_(
+            "--pcap and --format tcpdump: capture as segments leave the sender (every transmission, "
+            "dropped ones too) or as they arrive (no drops, duplicates twice, at arrival time)"
+        ),
     )
-    r.add_argument("--stack", metavar="NAME", help="the TCP stack to be: rfc9293 (the default; the only one for now)")
     r.add_argument(
-        "-D", "--define", action="append", metavar="NAME[=VALUE]", help="FILE.pkt: define NAME for #ifdef lines"
+        "--stack", metavar="NAME", help=_("the TCP stack to be: rfc9293 (the default; the only one for now)")
     )
-    sub.add_parser("list", help="the bundled scenarios")
-    sub.add_parser("states", help="the eleven states, in plain words")
-    load = sub.add_parser(
-        "load", help="the TIME-WAIT lab: many short connections, headless, counts per state over time"
+    r.add_argument(
+        "-D", "--define", action="append", metavar="NAME[=VALUE]", help=_("FILE.pkt: define NAME for #ifdef lines")
+    )
+    _add_language(sub.add_parser("list", help=_("the bundled scenarios")))
+    _add_language(sub.add_parser("states", help=_("the eleven states, in plain words")))
+    load = _add_language(
+        sub.add_parser(
+            "load", help=_("the TIME-WAIT lab: many short connections, headless, counts per state over time")
+        )
     )
     add_load_arguments(load)
     load.add_argument(
         "--ui",
         action="store_true",
-        help="show the lab live in the app instead, with these settings (change them there; without "
-        "--rate and --duration, 100/s for 300 s; --interval is the chart's step, --format does not apply); "
-        "escape or q leaves the lab and ends tcpsim",
+        help=_(
+            "show the lab live in the app instead, with these settings (change them there; without "
+            "--rate and --duration, 100/s for 300 s; --interval is the chart's step, --format does not apply); "
+            "escape or q leaves the lab and ends tcpsim"
+        ),
     )
-    load.add_argument("--lang", choices=("en", "zh"), default="en", help="with --ui: language of the screen")
     from .bench import add_arguments as add_bench_arguments
 
     add_bench_arguments(  # its options are the benchmarks' own: passed on as they are (tcpsim/bench.py)
         sub.add_parser(
             "bench",
-            help="measure the speed figures on this machine (from a clone: the benchmarks are not installed)",
+            help=_("measure the speed figures on this machine (from a clone: the benchmarks are not installed)"),
             add_help=False,
             prefix_chars="\0",
         )
@@ -107,26 +135,54 @@ def parser() -> argparse.ArgumentParser:
     from .capture.options import add_arguments as add_import_arguments
 
     add_import_arguments(
-        sub.add_parser("import", help="a real capture (pcap, pcapng) with each side's state inferred, in the app")
+        _add_language(
+            sub.add_parser(
+                "import", help=_("a real capture (pcap, pcapng) with each side's state inferred, in the app")
+            )
+        )
     )
     return p
 
 
 def ui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tcpsim", description="Open the interactive simulator.")
-    p.add_argument("scenario", nargs="?", metavar="FILE|NAME", help="open this scenario, paused at t = 0")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the explanations")
-    return p
+    p = argparse.ArgumentParser(prog="tcpsim", description=_("Open the interactive simulator."))
+    p.add_argument("scenario", nargs="?", metavar="FILE|NAME", help=_("open this scenario, paused at t = 0"))
+    return _add_language(p)
+
+
+def take_language(args: list[str]) -> tuple[str | None, list[str]]:
+    """The ``--lang`` asked for anywhere on the command line (the last one wins), and the command
+    line without it; a language tcpsim does not have is left in, for argparse to refuse."""
+    language, rest, i = None, [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            value, width = args[i + 1], 2
+        elif arg.startswith("--lang="):
+            value, width = arg.removeprefix("--lang="), 1
+        else:
+            value, width = None, 1
+        if value is not None and value in i18n.languages():
+            language = value
+        else:
+            rest += args[i : i + width]
+        i += width
+    return language, rest
 
 
 SUBCOMMANDS = ("run", "list", "states", "load", "bench", "import")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    language, args_list = take_language(list(sys.argv[1:] if argv is None else argv))
+    i18n.set_language(language)  # None: the environment's
+    argtext.speak()
     if not args_list or (args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version")):
         ui_args = ui_parser().parse_args(args_list)
-        return _open_ui(ui_args.scenario, ui_args.lang)
+        return _open_ui(ui_args.scenario, i18n.language())
     p = parser()
     with guarded():  # see tcpsim.stdio: a closed pipe is exit 0, an unwritable output exit 2
         try:
@@ -140,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         except OutputFailed as exc:
             abandon_stdout()
-            return _error(f"cannot write the output: {exc}")
+            return _error(_("cannot write the output: {problem}").format(problem=exc))
     return _dispatch(p, args)  # the app, on the terminal itself
 
 
@@ -187,8 +243,11 @@ def _pcap_error(path: str, exc: WriteError) -> int:
     from .escape import visible
     from .files import WouldOverwrite
 
-    hint = " (--force replaces it)" if isinstance(exc, WouldOverwrite) else ""
-    return _error(f"cannot write the pcap to {visible(path)}: {exc.reason}{hint}")
+    if isinstance(exc, WouldOverwrite):
+        message = _("cannot write the pcap to {path}: {reason} (--force replaces it)")
+    else:
+        message = _("cannot write the pcap to {path}: {reason}")
+    return _error(message.format(path=visible(path), reason=exc.reason))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -217,8 +276,10 @@ def _run(args: argparse.Namespace) -> int:
         return _error(str(exc))
     except RunawayError as exc:
         return _error(
-            f"{args.scenario}: the run does not go quiet ({exc}); something keeps sending for ever. "
-            "Use --until T to see how it starts."
+            _(
+                "{scenario}: the run does not go quiet ({problem}); something keeps sending for ever. "
+                "Use --until T to see how it starts."
+            ).format(scenario=args.scenario, problem=exc)
         )
     if args.pcap is not None:
         from .export import write_pcap
@@ -254,27 +315,35 @@ def _print_run(args: argparse.Namespace, result: RunResult) -> None:
 
 
 def _list() -> int:
-    table = Table(title="Bundled scenarios (tcpsim run NAME)", title_justify="left")
+    from .richtext import Wrapped
+
+    table = Table(title=_("Bundled scenarios (tcpsim run NAME)"), title_justify="left")
     table.add_column("NAME", style="bold cyan", no_wrap=True)
-    table.add_column("title")
-    table.add_column("summary", style="dim")
+    table.add_column(_("title"))
+    table.add_column(_("summary"), style="dim")
     for path in bundled():
         try:  # Text, not str: a name is shown as it is, never read as Rich markup
             s = load_file(path)
-            table.add_row(Text(path.stem), Text(visible(s.name)), Text(visible(s.summary)))
+            table.add_row(Text(path.stem), Wrapped(visible(_(s.name))), Wrapped(visible(_(s.summary))))
         except ScenarioError as exc:
-            table.add_row(Text(path.stem), Text("invalid", style="red"), Text(visible(str(exc))))
+            table.add_row(Text(path.stem), Text(_("invalid"), style="red"), Wrapped(visible(str(exc))))
     Console().print(table)
     return EXIT_OK
 
 
+PHASES = {"opening": N_("opening"), "established": N_("established"), "closing": N_("closing"), "closed": N_("closed")}
+"""The phase of a state (:attr:`State.phase`, a key) as ``tcpsim states`` names it."""
+
+
 def _states() -> int:
-    table = Table(title="RFC 9293 connection states", title_justify="left")
-    table.add_column("state", style="bold", no_wrap=True)
-    table.add_column("phase", style="dim")
-    table.add_column("meaning")
+    from .richtext import Wrapped
+
+    table = Table(title=_("RFC 9293 connection states"), title_justify="left")
+    table.add_column(_("state"), style="bold", no_wrap=True)
+    table.add_column(_("phase"), style="dim", no_wrap=True)
+    table.add_column(_("meaning"))
     for state in State:
-        table.add_row(state.value, state.phase, state.description)
+        table.add_row(state.value, _(PHASES[state.phase]), Wrapped(_(state.description)))
     Console().print(table)
     return EXIT_OK
 
@@ -285,13 +354,14 @@ def _load(args: argparse.Namespace) -> int:
 
     from .lab import LoadLab, report
     from .lab.options import config_from_args
+    from .richtext import Wrapped
 
     if args.ui:
         if args.format != "text":
-            return _error("--format applies to the headless run: with --ui the lab is shown live")
+            return _error(_("--format applies to the headless run: with --ui the lab is shown live"))
         from .ui import launch_lab
 
-        return launch_lab(args, args.lang)
+        return launch_lab(args, i18n.language())
     try:
         lab = LoadLab(config_from_args(args))
     except ValueError as exc:
@@ -305,7 +375,7 @@ def _load(args: argparse.Namespace) -> int:
     samples = list(lab.samples())
     headers, rows = report.table(samples)
     table = Table(
-        title="TIME-WAIT lab: TCBs per state over time (as ss -s counts them)",
+        title=_("TIME-WAIT lab: TCBs per state over time (as ss -s counts them)"),
         title_justify="left",
         caption=report.legend(samples),
         caption_justify="left",
@@ -320,7 +390,7 @@ def _load(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     console.print(table)
     for label, text in report.summary_items(lab.summary()):
-        console.print(Text.assemble((f"{label}: ", "bold"), text))
+        console.print(Wrapped(Text.assemble((_("{label}: ").format(label=label), "bold"), text)))
     return EXIT_OK
 
 
@@ -336,7 +406,7 @@ def _import(args: argparse.Namespace) -> int:
     from .capture import CaptureError, import_capture
 
     if not args.capture:  # "" would be read as ".", the current directory
-        return _error("import: no capture given (the FILE argument is empty)")
+        return _error(_("import: no capture given (the FILE argument is empty)"))
     try:
         result = import_capture(args.capture, args.stream, args.msl)
     except CaptureError as exc:
@@ -344,18 +414,19 @@ def _import(args: argparse.Namespace) -> int:
     if len(result.conversations) > 1 and args.stream is None:
         origin = result.capture.packets[0].time
         err = Console(stderr=True, highlight=False, soft_wrap=True)
-        err.print(
-            Text(
-                f"{visible(args.capture)}: {len(result.conversations)} TCP conversations; "
-                "showing stream 0 (--stream N):"
-            )
+        count = len(result.conversations)
+        message = i18n.ngettext(
+            "{file}: {n} TCP conversation; showing stream 0 (--stream N):",
+            "{file}: {n} TCP conversations; showing stream 0 (--stream N):",
+            count,
         )
+        err.print(Text(message.format(file=visible(args.capture), n=count)))
         for conv in result.conversations:
             err.print(Text(f"  {visible(conv.describe(origin))}"))
     if args.format is None:
         from .ui import launch_import
 
-        return launch_import(result, args.lang)
+        return launch_import(result, i18n.language())
     if args.format == "jsonl":
         from .render import write_jsonl
 

@@ -6,10 +6,10 @@ under each state change and segment, dimmed, the RFC 9293 rule that caused it.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -17,6 +17,8 @@ from rich.text import Text
 from .core.segment import Flags, Segment
 from .core.states import parse_state
 from .escape import json_visible, visible
+from .i18n import N_, _, ngettext
+from .richtext import Wrapped
 from .scenario.expect import ExpectEvent
 from .scenario.runner import RunResult
 from .sim.trace import (
@@ -36,19 +38,36 @@ from .sim.trace import (
     TraceEvent,
 )
 from .stdio import unicode_ok
+from .wrapping import wrap
 
 if TYPE_CHECKING:
     from .capture import ImportResult
 
 PHASE_STYLE = {"opening": "yellow", "established": "green", "closing": "magenta", "closed": "bright_black"}
 LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
+ENDPOINT_NAMES = {"client": N_("client"), "server": N_("server")}
+"""An endpoint's name (a key) as the output calls it."""
+
+
+def who(endpoint: str | None) -> str:
+    """``client`` or ``server`` in the user's language."""
+    return _(ENDPOINT_NAMES[endpoint]) if endpoint in ENDPOINT_NAMES else str(endpoint)
+
+
+def note_text(text: str) -> str:
+    """A trace note in the user's language: a scenario's own note (after " — ") is a message of
+    the bundled scenarios' catalogue; what the simulation wrote before it stays as written."""
+    head, sep, note = text.partition(" — ")
+    return f"{head}{sep}{_(note)}" if sep else _(text)
+
+
 TIME_WIDTH = 9
 
 
 def print_error(message: str) -> None:
     """``tcpsim: error: …`` on stderr, on one line whatever the width, so that scripts can parse it."""
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(Text("tcpsim: error: ", style="bold red") + Text(visible(message)))
+    console.print(Text(_("tcpsim: error: "), style="bold red") + Text(visible(message)))
 
 
 def write_jsonl(trace: Iterable[TraceEvent], out: IO[str]) -> None:
@@ -97,18 +116,26 @@ class Ladder:
     def header(self, result: RunResult) -> None:
         s = result.scenario
         net = s.network
-        self.console.print(Text(visible(s.name), style="bold"))
+        self.console.print(Wrapped(Text(visible(_(s.name)), style="bold")))
         if s.summary:
-            self.console.print(Text(visible(s.summary), style="italic"))
-        settings = (
-            f"latency {net.latency:g}s · MSL {net.msl:g}s (TIME-WAIT {2 * net.msl:g}s) · RTO {net.rto:g}s · "
-            f"ISN client {result.world.client.isn}, server {result.world.server.isn}"
+            self.console.print(Wrapped(Text(visible(_(s.summary)), style="italic")))
+        settings = _(
+            "latency {latency}s · MSL {msl}s (TIME-WAIT {two_msl}s) · RTO {rto}s · ISN client {client}, server {server}"
+        ).format(
+            latency=f"{net.latency:g}",
+            msl=f"{net.msl:g}",
+            two_msl=f"{2 * net.msl:g}",
+            rto=f"{net.rto:g}",
+            client=result.world.client.isn,
+            server=result.world.server.isn,
         )
-        self.console.print(Text(settings, style="dim"))
+        self.console.print(Wrapped(Text(settings, style="dim")))
         self.console.print()
         row = Text(" " * TIME_WIDTH)
-        row.append(f"client :{s.client.port}".ljust(self.lane + self.middle), style=f"bold {LANE_STYLE['client']}")
-        row.append(f"server :{s.server.port}", style=f"bold {LANE_STYLE['server']}")
+        row.append(
+            _ljust(f"{who('client')} :{s.client.port}", self.lane + self.middle), style=f"bold {LANE_STYLE['client']}"
+        )
+        row.append(f"{who('server')} :{s.server.port}", style=f"bold {LANE_STYLE['server']}")
         self.console.print(row)
 
     def _time(self, t: float | None) -> Text:
@@ -119,13 +146,13 @@ class Ladder:
         line = self._time(t)
         if endpoint == "server":
             column = self.lane + self.middle
-            column = max(0, min(column, self.width - TIME_WIDTH - len(text.plain)))
+            column = max(0, min(column, self.width - TIME_WIDTH - cell_len(text.plain)))
             line.append(" " * column)
         line.append_text(text)
         self.console.print(line, no_wrap=True, overflow="ellipsis")
 
     def middle_line(self, t: float, text: Text) -> None:
-        pad = max(0, self.lane + (self.middle - len(text.plain)) // 2)
+        pad = max(0, self.lane + (self.middle - cell_len(text.plain)) // 2)
         self.console.print(self._time(t) + Text(" " * pad) + text, no_wrap=True, overflow="ellipsis")
 
     def wide(self, t: float | None, text: Text) -> None:
@@ -138,20 +165,20 @@ class Ladder:
             return
         self._last_rule = (t, endpoint, rule)
         room = self.width - TIME_WIDTH - 2
-        lines = textwrap.wrap(rule, room) or [""]
+        lines = wrap(rule, room) or [""]
         for i, part in enumerate(lines):
             text = Text(("↳ " if i == 0 else "  ") + part, style="dim")
             if endpoint == "server":
-                column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - len(text.plain)))
+                column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - cell_len(text.plain)))
                 text = Text(" " * column) + text
             self.console.print(self._time(None) + text, no_wrap=True, overflow="ellipsis")
 
     def note(self, endpoint: str, text: str) -> None:
         """A scenario author's explanation: always shown, in italics, under its line."""
-        for i, part in enumerate(textwrap.wrap(visible(text, multiline=True), self.width - TIME_WIDTH - 2)):
+        for i, part in enumerate(wrap(visible(_(text), multiline=True), self.width - TIME_WIDTH - 2)):
             line = Text(("ⓘ " if i == 0 else "  ") + part, style="italic yellow")
             if endpoint == "server":
-                column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - len(line.plain)))
+                column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - cell_len(line.plain)))
                 line = Text(" " * column) + line
             self.console.print(self._time(None) + line, no_wrap=True, overflow="ellipsis")
 
@@ -164,13 +191,17 @@ class Ladder:
         elif isinstance(e, SendEvent):
             self._send(e)
         elif isinstance(e, ArriveEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"#{e.id} arrives" + (" (copy)" if e.copy else ""), style="dim"))
+            self.lane_line(
+                e.t,
+                e.endpoint,
+                Text((_("#{id} arrives (copy)") if e.copy else _("#{id} arrives")).format(id=e.id), style="dim"),
+            )
         elif isinstance(e, DropEvent):
-            self.middle_line(e.t, Text(f"✕ #{e.id} lost", style="bold red"))
+            self.middle_line(e.t, Text(_("✕ #{id} lost").format(id=e.id), style="bold red"))
         elif isinstance(e, DuplicateEvent):
-            self.middle_line(e.t, Text(f"⧉ #{e.id} duplicated", style="yellow"))
+            self.middle_line(e.t, Text(_("⧉ #{id} duplicated").format(id=e.id), style="yellow"))
         elif isinstance(e, DelayEvent):
-            self.middle_line(e.t, Text(f"⏱ #{e.id} delayed +{e.by:g}s", style="yellow"))
+            self.middle_line(e.t, Text(_("⏱ #{id} delayed +{by}s").format(id=e.id, by=f"{e.by:g}"), style="yellow"))
         elif isinstance(e, DeliverEvent):
             self.lane_line(e.t, e.endpoint, Text(f"app ← {e.data.decode('utf-8', 'replace')!r}", style="green"))
         elif isinstance(e, CallEvent):
@@ -190,7 +221,7 @@ class Ladder:
         elif isinstance(e, TimerEvent):
             self._timer(e)
         elif isinstance(e, NoteEvent):
-            self.wide(e.t, Text(f"⚙ {visible(e.text)}", style="yellow"))
+            self.wide(e.t, Text(f"⚙ {visible(note_text(e.text))}", style="yellow"))
         elif isinstance(e, ExpectEvent):
             self.wide(e.t, expect_line(e))
 
@@ -211,15 +242,21 @@ class Ladder:
             line += Text(" " * (self.width - TIME_WIDTH - span - 1))
             line += Text("◀" + shaft, style="dim") + Text(" " + label, style=style)
         self.console.print(line, no_wrap=True, overflow="ellipsis")
-        rule = "injected by the scenario" if e.injected else e.rule
+        rule = _("injected by the scenario") if e.injected else e.rule
         self.detail(e.t, e.endpoint, rule)
 
     def _timer(self, e: TimerEvent) -> None:
         if e.name == "2msl" and e.action in ("set", "restart"):
-            verb = "2MSL wait until" if e.action == "set" else "2MSL RESTARTED until"
-            self.lane_line(e.t, e.endpoint, Text(f"◔ {verb} {e.deadline:g}", style="magenta"))
+            text = _("◔ 2MSL wait until {t}") if e.action == "set" else _("◔ 2MSL RESTARTED until {t}")
+            self.lane_line(e.t, e.endpoint, Text(text.format(t=f"{e.deadline:g}"), style="magenta"))
         elif e.action == "expire":
-            self.lane_line(e.t, e.endpoint, Text(f"◔ {'2MSL' if e.name == '2msl' else 'RTO'} expired", style="magenta"))
+            text = _("◔ 2MSL expired") if e.name == "2msl" else _("◔ RTO expired")
+            self.lane_line(e.t, e.endpoint, Text(text, style="magenta"))
+
+
+def _ljust(text: str, width: int) -> str:
+    """``str.ljust`` in terminal cells (a Chinese character takes two)."""
+    return text + " " * max(0, width - cell_len(text))
 
 
 def _fit(text: Text, width: int) -> Text:
@@ -235,15 +272,19 @@ def _centre(text: Text, width: int) -> Text:
 
 def _describe_expected(e: ExpectEvent) -> str:
     if e.check == "state":
-        return f"{e.endpoint} is {e.expected}"
+        return _("{endpoint} is {state}").format(endpoint=who(e.endpoint), state=e.expected)
     if e.check == "received":
-        return f"{e.endpoint} has received {e.expected!r}"
-    return f"last segment sent{' by ' + e.endpoint if e.endpoint else ''} is {_fields(e.expected)}"
+        return _("{endpoint} has received {data}").format(endpoint=who(e.endpoint), data=repr(e.expected))
+    if e.endpoint:
+        return _("last segment sent by {endpoint} is {fields}").format(
+            endpoint=who(e.endpoint), fields=_fields(e.expected)
+        )
+    return _("last segment sent is {fields}").format(fields=_fields(e.expected))
 
 
 def _fields(fields: dict[str, Any] | None) -> str:
     if not fields:
-        return "(none)"
+        return _("(none)")
     return " ".join(f"{k}={v!r}" if k == "data" else f"{k}={v}" for k, v in fields.items())
 
 
@@ -251,30 +292,38 @@ def expect_line(e: ExpectEvent) -> Text:
     """One check of an expectation, with the author's note if there is one."""
     text = expect_verdict(e)
     if e.note:
-        text.append(f"  ({visible(e.note)})", style="italic dim")
+        text.append("  " + _("({note})").format(note=visible(_(e.note))), style="italic dim")
     return text
 
 
 def expect_verdict(e: ExpectEvent) -> Text:
     """Whether one check held, and what was expected and seen."""
     if e.ok:
-        return Text(f"✓ expect #{e.index}: {_describe_expected(e)}", style="green")
-    text = Text(f"✗ expect #{e.index}: expected {_describe_expected(e)}, but ", style="bold red")
+        return Text(
+            _("✓ expect #{index}: {expected}").format(index=e.index, expected=_describe_expected(e)), style="green"
+        )
     if e.check == "state":
-        text.append(f"it is {e.actual}", style="bold red")
+        actual = _("it is {state}").format(state=e.actual)
     elif e.check == "received":
-        text.append(f"it has received {e.actual!r}", style="bold red")
+        actual = _("it has received {data}").format(data=repr(e.actual))
     else:
-        text.append(f"it is {_fields(e.actual)}", style="bold red")
-    return text
+        actual = _("it is {fields}").format(fields=_fields(e.actual))
+    return Text(
+        _("✗ expect #{index}: expected {expected}, but {actual}").format(
+            index=e.index, expected=_describe_expected(e), actual=actual
+        ),
+        style="bold red",
+    )
 
 
 def failure_table(e: ExpectEvent) -> Table:
     """Expected and actual segment side by side, for a failed ``last_sent``."""
-    table = Table(title=f"expect #{e.index} at t={e.t:g}: last_sent", title_style="bold red")
-    table.add_column("field")
-    table.add_column("expected")
-    table.add_column("actual")
+    table = Table(
+        title=_("expect #{index} at t={t}: last_sent").format(index=e.index, t=f"{e.t:g}"), title_style="bold red"
+    )
+    table.add_column(_("field"))
+    table.add_column(_("expected"))
+    table.add_column(_("actual"))
     actual = e.actual or {}
     for key in ("from", "flags", "has", "seq", "ack", "len", "data", "id"):
         if key in e.expected or key in actual:
@@ -301,29 +350,30 @@ def summary(result: RunResult, console: Console) -> None:
     ends = {name: ep.state.value for name, ep in result.world.endpoints.items()}
     console.print(
         Text(f"t = {result.world.now:g}: ", style="dim")
-        + Text("client ")
+        + Text(who("client") + " ")
         + state_text(ends["client"])
-        + Text(", server ")
+        + Text(_(", ") + who("server") + " ")
         + state_text(ends["server"])
     )
     checks = result.checks
     if not checks and not result.unchecked:
-        console.print(Text("No expectations in this scenario.", style="dim"))
+        console.print(Text(_("No expectations in this scenario."), style="dim"))
     elif not checks:
-        console.print(Text("No expectation was reached before --until.", style="yellow"))
+        console.print(Text(_("No expectation was reached before --until."), style="yellow"))
     elif result.ok:
-        console.print(Text(f"✓ all {len(checks)} checks hold", style="bold green"))
+        console.print(Text(_("✓ all {n} checks hold").format(n=len(checks)), style="bold green"))
     else:
         failures = result.failures
-        console.print(Text(f"✗ {len(failures)} of {len(checks)} checks failed:", style="bold red"))
+        text = _("✗ {failed} of {n} checks failed:")
+        console.print(Text(text.format(failed=len(failures), n=len(checks)), style="bold red"))
         for failure in failures:
             if failure.check == "last_sent":
                 console.print(failure_table(failure))
             else:
-                console.print(Text(f"  at t={failure.t:g} ") + expect_line(failure))
+                console.print(Text("  " + _("at t={t}").format(t=f"{failure.t:g}") + " ") + expect_line(failure))
     if result.unchecked:
-        ats = ", ".join(f"#{e.index} (at {e.at:g})" for e in result.unchecked)
-        console.print(Text(f"not reached before --until: {ats}", style="yellow"))
+        ats = _(", ").join(_("#{index} (at {t})").format(index=e.index, t=f"{e.at:g}") for e in result.unchecked)
+        console.print(Text(_("not reached before --until: {checks}").format(checks=ats), style="yellow"))
 
 
 def render_import(result: ImportResult, console: Console, *, rules: bool = True) -> None:
@@ -334,22 +384,25 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
     obs = result.observation
     client, server = (endpoint_text(obs.roles[n]) for n in ("client", "server"))
     ladder = Ladder(console, rules)
-    console.print(Text(f"{visible(str(result.capture.path))}, stream {result.stream}", style="bold"))
-    console.print(
-        Text(
-            f"{len(result.conversation.packets)} packets over {obs.end_time:g} s · states inferred by the RFC 9293 "
-            f"state machine · MSL {obs.msl:g} s (TIME-WAIT {2 * obs.msl:g} s)",
-            style="dim",
-        )
-    )
+    title = _("{file}, stream {stream}").format(file=visible(str(result.capture.path)), stream=result.stream)
+    console.print(Text(title, style="bold"))
+    packets = len(result.conversation.packets)
+    about = ngettext(
+        "{n} packet over {seconds} s · states inferred by the RFC 9293 state machine · "
+        "MSL {msl} s (TIME-WAIT {two_msl} s)",
+        "{n} packets over {seconds} s · states inferred by the RFC 9293 state machine · "
+        "MSL {msl} s (TIME-WAIT {two_msl} s)",
+        packets,
+    ).format(n=packets, seconds=f"{obs.end_time:g}", msl=f"{obs.msl:g}", two_msl=f"{2 * obs.msl:g}")
+    console.print(Text(about, style="dim"))
     console.print()
     row = Text(" " * TIME_WIDTH)
-    row.append(f"client {client}".ljust(ladder.lane + ladder.middle), style=f"bold {LANE_STYLE['client']}")
-    row.append(f"server {server}", style=f"bold {LANE_STYLE['server']}")
+    row.append(_ljust(f"{who('client')} {client}", ladder.lane + ladder.middle), style=f"bold {LANE_STYLE['client']}")
+    row.append(f"{who('server')} {server}", style=f"bold {LANE_STYLE['server']}")
     console.print(row)
     for event in obs.trace:
         if isinstance(event, CaptureNote):  # in full: each says what the state machine could not explain
-            for i, part in enumerate(textwrap.wrap(visible(event.text, multiline=True), ladder.width - TIME_WIDTH - 2)):
+            for i, part in enumerate(wrap(visible(event.text, multiline=True), ladder.width - TIME_WIDTH - 2)):
                 time = Text(f"{event.t:>{TIME_WIDTH - 2}.3f}  " if i == 0 else " " * TIME_WIDTH, style="dim")
                 console.print(time + Text(("⚠ " if i == 0 else "  ") + part, style="yellow"), no_wrap=True)
         else:
@@ -357,15 +410,22 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
     console.print()
     ends = obs.end_states
     console.print(
-        Text(f"at the end of the capture (t = {obs.end_time:g}): ", style="dim")
-        + Text("client ")
+        Text(_("at the end of the capture (t = {t}): ").format(t=f"{obs.end_time:g}"), style="dim")
+        + Text(who("client") + " ")
         + state_text(ends["client"].value)
-        + Text(", server ")
+        + Text(_(", ") + who("server") + " ")
         + state_text(ends["server"].value)
     )
     notes = len(obs.problems)
     console.print(
-        Text(f"{notes} note{'s' if notes != 1 else ''} on what the state machine cannot explain", style="yellow")
+        Text(
+            ngettext(
+                "{n} note on what the state machine cannot explain",
+                "{n} notes on what the state machine cannot explain",
+                notes,
+            ).format(n=notes),
+            style="yellow",
+        )
         if notes
-        else Text("every segment is explained by the state machine", style="green")
+        else Text(_("every segment is explained by the state machine"), style="green")
     )

@@ -98,12 +98,9 @@ def test_the_wheel_carries_the_compiled_catalogues(compiled: Path, tmp_path: Pat
     locale = compiled / "tcpsim" / "locale"
     assert (locale / "zh" / "LC_MESSAGES" / "tcpsim.mo").is_file(), sorted(locale.rglob("*"))
     assert not [p for p in locale.rglob("*") if p.suffix in (".po", ".pot")]
-    probe = (
-        "from tcpsim import i18n; from tcpsim.core.states import State\n"
-        "i18n.set_language('zh'); print(i18n._(State.TIME_WAIT.description))"
-    )
+    probe = "from tcpsim.cli import main; main(['--lang', 'zh', 'states'])"
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, env=_env(compiled), capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "双方的 FIN 都已确认" in result.stdout
+    assert "双方的 FIN 都已确认" in result.stdout and "RFC 9293 连接状态" in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..i18n import _
 from ..sim.trace import FORMATS
 from .notes import DEFAULT_MSL  # not the observer's module: every start of `tcpsim` imports this one
 
@@ -13,9 +14,11 @@ def _stream(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a stream number (0, 1, …), got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected a stream number (0, 1, …), got {text}").format(text=repr(text))
+        ) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"stream numbers start at 0, got {text!r}")
+        raise argparse.ArgumentTypeError(_("stream numbers start at 0, got {text}").format(text=repr(text)))
     return value
 
 
@@ -23,37 +26,43 @@ def _msl(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected seconds, got {text}").format(text=repr(text))) from None
     if not math.isfinite(value) or value <= 0 or value > 1e6:
-        raise argparse.ArgumentTypeError(f"must be a time > 0 in seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(_("must be a time > 0 in seconds, got {text}").format(text=repr(text)))
     if value < 1e-9:  # the clock's resolution (tcpsim.sim.trace.RESOLUTION): it would round to 0
-        raise argparse.ArgumentTypeError(f"must be at least 1e-09 seconds (the clock's resolution), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("must be at least 1e-09 seconds (the clock's resolution), got {text}").format(text=repr(text))
+        )
     return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("capture", metavar="FILE", help="a pcap or pcapng capture (tcpdump -w, Wireshark, dumpcap)")
+    p.add_argument("capture", metavar="FILE", help=_("a pcap or pcapng capture (tcpdump -w, Wireshark, dumpcap)"))
     p.add_argument(
         "--stream",
         type=_stream,
         metavar="N",
-        help="which TCP conversation, numbered from 0 in order of first packet as Wireshark's tcp.stream "
-        "(default: the first; all are listed on stderr when there are several)",
+        help=_(
+            "which TCP conversation, numbered from 0 in order of first packet as Wireshark's tcp.stream "
+            "(default: the first; all are listed on stderr when there are several)"
+        ),
     )
     p.add_argument(
         "--format",
         choices=FORMATS,
-        help="print the inferred trace headless instead of opening the app: ladder diagram, JSON lines, "
-        "tcpdump's text or a Mermaid sequence diagram",
+        help=_(
+            "print the inferred trace headless instead of opening the app: ladder diagram, JSON lines, "
+            "tcpdump's text or a Mermaid sequence diagram"
+        ),
     )
     p.add_argument(
         "--msl",
         type=_msl,
         default=DEFAULT_MSL,
         metavar="S",
-        help=f"maximum segment lifetime for the TIME-WAIT countdown, 2·MSL (default {DEFAULT_MSL:g} s, "
-        "which makes Linux's 60 s)",
+        help=_(
+            "maximum segment lifetime for the TIME-WAIT countdown, 2·MSL (default {msl} s, which makes Linux's 60 s)"
+        ).format(msl=f"{DEFAULT_MSL:g}"),
     )
-    p.add_argument("--no-rules", action="store_true", help="text format: leave out the RFC rule under each line")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the app")
+    p.add_argument("--no-rules", action="store_true", help=_("text format: leave out the RFC rule under each line"))
     return p

@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, _
+
 if TYPE_CHECKING:
     from .engine import LoadConfig
 
@@ -22,21 +24,28 @@ RESOLUTION = 1e-9
 """The clock's step, :data:`tcpsim.sim.trace.RESOLUTION` (repeated for the same reason)."""
 
 
+SECONDS, RATE = N_("seconds"), N_("connections per second")
+"""The units of the options, as their messages name them."""
+
+
 def _number(kind: str, *, strict: bool) -> Callable[[str], float]:
+    unit = _(kind)
+
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number of {kind}, got {text!r}") from None
+            message = _("expected a number of {unit}, got {text}")
+            raise argparse.ArgumentTypeError(message.format(unit=unit, text=repr(text))) from None
         if not math.isfinite(value) or value < 0 or (strict and value == 0):
-            raise argparse.ArgumentTypeError(f"must be {'>' if strict else '≥'} 0 {kind}, got {text!r}")
-        if kind == "seconds" and 0 < value < RESOLUTION:  # it would round to 0 on the 1 ns clock
-            raise argparse.ArgumentTypeError(
-                f"must be 0 or at least {RESOLUTION:g} seconds (the clock's resolution), got {text!r}"
-            )
+            message = _("must be > 0 {unit}, got {text}") if strict else _("must be ≥ 0 {unit}, got {text}")
+            raise argparse.ArgumentTypeError(message.format(unit=unit, text=repr(text)))
+        if kind == SECONDS and 0 < value < RESOLUTION:  # it would round to 0 on the 1 ns clock
+            message = _("must be 0 or at least {resolution} seconds (the clock's resolution), got {text}")
+            raise argparse.ArgumentTypeError(message.format(resolution=f"{RESOLUTION:g}", text=repr(text)))
         return value
 
-    parse.__name__ = kind  # argparse names the type in its messages
+    parse.__name__ = unit  # argparse names the type in its messages
     return parse
 
 
@@ -46,13 +55,15 @@ def parse_ports(text: str) -> tuple[int, int]:
     try:
         lo, hi = int(lo_text), int(hi_text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LO-HI such as 32768-60999, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            _("expected LO-HI such as 32768-60999, got {text}").format(text=repr(text))
+        ) from None
     if not sep:
-        raise argparse.ArgumentTypeError(f"expected LO-HI, got {text!r}")
+        raise argparse.ArgumentTypeError(_("expected LO-HI, got {text}").format(text=repr(text)))
     if not (1 <= lo <= 65535 and 1 <= hi <= 65535):
-        raise argparse.ArgumentTypeError(f"ports are 1 to 65535, got {text!r}")
+        raise argparse.ArgumentTypeError(_("ports are 1 to 65535, got {text}").format(text=repr(text)))
     if lo > hi:
-        raise argparse.ArgumentTypeError(f"the range {text!r} is empty: LO must be ≤ HI")
+        raise argparse.ArgumentTypeError(_("the range {text} is empty: LO must be ≤ HI").format(text=repr(text)))
     return lo, hi
 
 
@@ -62,28 +73,32 @@ REQUIRED = ("rate", "duration")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``tcpsim load``."""
-    p.add_argument("--rate", type=_number("connections per second", strict=True), metavar="R", help="required")
-    p.add_argument("--duration", type=_number("seconds", strict=True), metavar="D", help="required")
     p.add_argument(
-        "--msl", type=_number("seconds", strict=True), default=30.0, metavar="S", help="TIME-WAIT lasts 2·MSL (30)"
+        "--rate", type=_number(RATE, strict=True), metavar="R", help=_("new connections per second (required)")
+    )
+    p.add_argument(
+        "--duration", type=_number(SECONDS, strict=True), metavar="D", help=_("seconds of connects (required)")
+    )
+    p.add_argument(
+        "--msl", type=_number(SECONDS, strict=True), default=30.0, metavar="S", help=_("TIME-WAIT lasts 2·MSL (30)")
     )
     p.add_argument(
         "--ports",
         type=parse_ports,
         default=DEFAULT_PORTS,
         metavar="LO-HI",
-        help=f"the client's ephemeral ports ({DEFAULT_PORTS[0]}-{DEFAULT_PORTS[1]}, as Linux)",
+        help=_("the client's ephemeral ports ({lo}-{hi}, as Linux)").format(lo=DEFAULT_PORTS[0], hi=DEFAULT_PORTS[1]),
     )
-    p.add_argument("--closer", choices=CLOSERS, default="client", help="which side closes first (client)")
+    p.add_argument("--closer", choices=CLOSERS, default="client", help=_("which side closes first (client)"))
     p.add_argument(
-        "--latency", type=_number("seconds", strict=False), default=0.01, metavar="L", help="one-way delay (0.01)"
+        "--latency", type=_number(SECONDS, strict=False), default=0.01, metavar="L", help=_("one-way delay (0.01)")
     )
-    p.add_argument("--format", choices=FORMATS, default="text", help="a table, or one JSON object per sample")
+    p.add_argument("--format", choices=FORMATS, default="text", help=_("a table, or one JSON object per sample"))
     p.add_argument(
         "--interval",
-        type=_number("seconds", strict=True),
+        type=_number(SECONDS, strict=True),
         metavar="I",
-        help="seconds between samples (about 20 samples by default)",
+        help=_("seconds between samples (about 20 samples by default)"),
     )
 
 
@@ -94,7 +109,7 @@ def config_from_args(args: argparse.Namespace, preset: LoadConfig | None = None)
 
     missing = [f"--{name}" for name in REQUIRED if getattr(args, name) is None]
     if missing and preset is None:
-        raise ValueError(f"the following arguments are required: {', '.join(missing)}")
+        raise ValueError(_("the following arguments are required: {options}").format(options=", ".join(missing)))
     return LoadConfig(
         rate=args.rate if args.rate is not None else preset.rate,  # type: ignore[union-attr]
         duration=args.duration if args.duration is not None else preset.duration,  # type: ignore[union-attr]

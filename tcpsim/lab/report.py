@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ..core.states import State
+from ..i18n import _, number
 from .engine import EADDRNOTAVAIL, STATE_NAMES, Sample, Summary
 
 SHORT = {
@@ -46,15 +47,15 @@ def table(samples: Sequence[Sample]) -> tuple[list[str], list[list[str]]]:
         ["t (s)"]
         + [f"C:{SHORT[name]}" for name in client_states]
         + [f"S:{SHORT[name]}" for name in server_states]
-        + ["ports", "failed", "done"]
+        + [_("ports"), _("failed"), _("done")]
     )
     rows = []
     for s in samples:
         rows.append(
             [f"{s.t:g}"]
-            + [f"{s.client.get(name, 0):,}" for name in client_states]
-            + [f"{s.server.get(name, 0):,}" for name in server_states]
-            + [f"{s.ports_in_use:,}", f"{s.failed:,}", f"{s.completed:,}"]
+            + [number(s.client.get(name, 0)) for name in client_states]
+            + [number(s.server.get(name, 0)) for name in server_states]
+            + [number(s.ports_in_use), number(s.failed), number(s.completed)]
         )
     return headers, rows
 
@@ -63,10 +64,10 @@ def legend(samples: Sequence[Sample]) -> str:
     """What the table's short names mean (only those it uses)."""
     used = set(_states_seen(samples, "client")) | set(_states_seen(samples, "server"))
     names = ", ".join(f"{SHORT[name]} {name}" for name in STATE_NAMES if name in used)
-    return (
-        f"TCBs per state, C: client, S: server ({names}); ports: ephemeral ports in use; "
+    return _(
+        "TCBs per state, C: client, S: server ({names}); ports: ephemeral ports in use; "
         "failed: connects refused so far with EADDRNOTAVAIL, no port free; done: connections completed so far"
-    )
+    ).format(names=names)
 
 
 def summary_items(summary: Summary) -> list[tuple[str, str]]:
@@ -74,61 +75,130 @@ def summary_items(summary: Summary) -> list[tuple[str, str]]:
     c, th = summary.config, summary.theory
     side = c.closer
     peak = summary.peak_time_wait_client if side == "client" else summary.peak_time_wait_server
+    first = (
+        _(", the first at t = {t} s").format(t=f"{summary.first_failure:g}")
+        if summary.first_failure is not None
+        else ""
+    )
+    closer = _("the client closes first") if side == "client" else _("the server closes first")
+    product = c.rate * 2 * c.msl
+    capped = _(", capped by the ports: {n}").format(n=number(th.time_wait)) if th.time_wait < product - 0.5 else ""
+    where = _("TIME-WAIT on the client") if side == "client" else _("TIME-WAIT on the server")
     items = [
         (
-            "run",
-            f"{c.rate:g} connects/s for {c.duration:g} s, MSL {c.msl:g} s (TIME-WAIT {2 * c.msl:g} s), "
-            f"ports {c.ports[0]}-{c.ports[1]} ({c.port_count:,}), the {side} closes first, "
-            f"latency {c.latency * 1000:g} ms",
+            _("run"),
+            _(
+                "{rate} connects/s for {duration} s, MSL {msl} s (TIME-WAIT {two_msl} s), ports {lo}-{hi} ({count}), "
+                "{closer}, latency {latency} ms"
+            ).format(
+                rate=f"{c.rate:g}",
+                duration=f"{c.duration:g}",
+                msl=f"{c.msl:g}",
+                two_msl=f"{2 * c.msl:g}",
+                lo=c.ports[0],
+                hi=c.ports[1],
+                count=number(c.port_count),
+                closer=closer,
+                latency=f"{c.latency * 1000:g}",
+            ),
         ),
         (
-            "connects",
-            f"{summary.attempted:,} attempted, {summary.connected:,} ok, {summary.failed:,} failed with "
-            f"EADDRNOTAVAIL ({EADDRNOTAVAIL})"
-            + (f", the first at t = {summary.first_failure:g} s" if summary.first_failure is not None else ""),
+            _("connects"),
+            _("{attempted} attempted, {ok} ok, {failed} failed with EADDRNOTAVAIL ({message}){first}").format(
+                attempted=number(summary.attempted),
+                ok=number(summary.connected),
+                failed=number(summary.failed),
+                message=EADDRNOTAVAIL,
+                first=first,
+            ),
         ),
-        ("connections", f"{summary.completed:,} completed, {summary.reset:,} reset or given up"),
         (
-            "peak TIME-WAIT",
-            f"client {summary.peak_time_wait_client:,}, server {summary.peak_time_wait_server:,}",
+            _("connections"),
+            _("{completed} completed, {reset} reset or given up").format(
+                completed=number(summary.completed), reset=number(summary.reset)
+            ),
         ),
         (
-            "theory",
-            f"TIME-WAIT on the {side} ≈ rate × 2·MSL = {c.rate:g} × {2 * c.msl:g} s = {c.rate * 2 * c.msl:,.0f}"
-            + (f", capped by the ports: {th.time_wait:,.0f}" if th.time_wait < c.rate * 2 * c.msl - 0.5 else "")
-            + f" (peak seen: {peak:,})",
+            _("peak TIME-WAIT"),
+            _("client {client}, server {server}").format(
+                client=number(summary.peak_time_wait_client), server=number(summary.peak_time_wait_server)
+            ),
+        ),
+        (
+            _("theory"),
+            _("{where} ≈ rate × 2·MSL = {rate} × {two_msl} s = {product}{capped} (peak seen: {peak})").format(
+                where=where,
+                rate=f"{c.rate:g}",
+                two_msl=f"{2 * c.msl:g}",
+                product=number(product),
+                capped=capped,
+                peak=number(peak),
+            ),
         ),
     ]
     if side == "client":
-        verdict = "the ports run out" if th.ports_run_out else "the ports last"
+        text = (
+            _(
+                "each connection holds its port {hold} s, so {count} ports sustain {max_rate} connects/s: "
+                "the ports run out; peak in use {peak}"
+            )
+            if th.ports_run_out
+            else _(
+                "each connection holds its port {hold} s, so {count} ports sustain {max_rate} connects/s: "
+                "the ports last; peak in use {peak}"
+            )
+        )
         items.append(
             (
-                "ports",
-                f"each connection holds its port {th.port_hold:g} s, so {c.port_count:,} ports sustain "
-                f"{th.max_rate:,.1f} connects/s: {verdict}; peak in use {summary.peak_ports_in_use:,}",
+                _("ports"),
+                text.format(
+                    hold=f"{th.port_hold:g}",
+                    count=number(c.port_count),
+                    max_rate=number(th.max_rate, 1),
+                    peak=number(summary.peak_ports_in_use),
+                ),
             )
         )
     else:
-        verdict = (
-            f"each port comes round after {th.reuse_period:g} s, within 2·MSL: "
-            f"{summary.syn_in_time_wait:,} SYNs met their tuple in TIME-WAIT on the server "
-            "(challenge ACK, the client's RST ends the TIME-WAIT, the SYN is retransmitted after the RTO)"
+        text = (
+            _(
+                "each port comes round after {period} s, within 2·MSL: {syns} SYNs met their tuple in TIME-WAIT on "
+                "the server (challenge ACK, the client's RST ends the TIME-WAIT, the SYN is retransmitted after the "
+                "RTO); peak in use {peak}"
+            )
             if th.meets_time_wait or summary.syn_in_time_wait
-            else f"each port comes round after {th.reuse_period:g} s, after its tuple's TIME-WAIT has ended"
+            else _("each port comes round after {period} s, after its tuple's TIME-WAIT has ended; peak in use {peak}")
         )
-        items.append(("ports", f"{verdict}; peak in use {summary.peak_ports_in_use:,}"))
+        items.append(
+            (
+                _("ports"),
+                text.format(
+                    period=f"{th.reuse_period:g}",
+                    syns=number(summary.syn_in_time_wait),
+                    peak=number(summary.peak_ports_in_use),
+                ),
+            )
+        )
     items += [
         (
-            "memory",
-            f"peak {summary.peak_tcbs:,} TCBs alive at once, {summary.live_tcbs:,} at the end "
-            "(finished connections are forgotten)" + _rss_text(),
+            _("memory"),
+            _("peak {peak} TCBs alive at once, {live} at the end (finished connections are forgotten){rss}").format(
+                peak=number(summary.peak_tcbs), live=number(summary.live_tcbs), rss=_rss_text()
+            ),
         ),
         (
-            "simulated",
-            f"{summary.end:g} s: {summary.events:,} events, {summary.segments:,} segments "
-            f"({summary.retransmissions:,} retransmissions)",
+            _("simulated"),
+            _("{end} s: {events} events, {segments} segments ({retransmissions} retransmissions)").format(
+                end=f"{summary.end:g}",
+                events=number(summary.events),
+                segments=number(summary.segments),
+                retransmissions=number(summary.retransmissions),
+            ),
         ),
-        ("wall time", f"{summary.wall:.2f} s, {summary.events_per_second:,.0f} events/s"),
+        (
+            _("wall time"),
+            _("{wall} s, {rate} events/s").format(wall=f"{summary.wall:.2f}", rate=number(summary.events_per_second)),
+        ),
     ]
     return items
 
@@ -145,7 +215,7 @@ def max_rss_mb() -> float | None:
 
 def _rss_text() -> str:
     rss = max_rss_mb()
-    return f"; process peak RSS {rss:.0f} MB" if rss is not None else ""
+    return _("; process peak RSS {mb} MB").format(mb=f"{rss:.0f}") if rss is not None else ""
 
 
 def summary_dict(summary: Summary) -> dict[str, object]:

@@ -47,11 +47,10 @@ class SettingsError(ValueError):
     """A setting ``tcpsim load`` would refuse. ``field`` names it (a key of :data:`FIELDS`) when one
     setting is to blame; ``detail`` is the message after that option's name ("``: must be > 0 …``")."""
 
-    def __init__(self, message: str) -> None:
-        message = message.removeprefix("argument ")  # argparse's "argument --msl: …"
-        self.field = next((name for name, option in FIELDS.items() if message.startswith(f"{option}:")), None)
-        self.detail = message[len(FIELDS[self.field]) :] if self.field is not None else message
-        super().__init__(message)
+    def __init__(self, message: str, option: str | None = None) -> None:
+        self.field = next((name for name, known in FIELDS.items() if known == option), None)
+        self.detail = f": {message}" if self.field is not None else message
+        super().__init__(f"{option}: {message}" if option else message)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,7 +84,9 @@ def settings_of(config: LoadConfig) -> dict[str, str]:
 def parse_settings(base: LoadConfig, changes: dict[str, str]) -> LoadConfig:
     """``base`` with some settings replaced by text the user typed, checked as ``tcpsim load``
     checks its options. Raises :class:`SettingsError` naming the field and what it expects."""
-    parser = _Parser(prog="tcpsim load", add_help=False)
+    # exit_on_error=False: argparse raises its ArgumentError, which names the option, instead of a
+    # message in the user's language to be taken apart
+    parser = _Parser(prog="tcpsim load", add_help=False, exit_on_error=False)
     add_arguments(parser)
     text = settings_of(base) | {name: value.strip() for name, value in changes.items()}
     # --opt=VALUE: a value that starts with "-" is then a value, not an option.
@@ -93,13 +94,19 @@ def parse_settings(base: LoadConfig, changes: dict[str, str]) -> LoadConfig:
     argv.append(f"--latency={_option_text(base.latency)}")
     if base.interval is not None:
         argv.append(f"--interval={_option_text(base.interval)}")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except argparse.ArgumentError as exc:
+        raise SettingsError(exc.message, exc.argument_name) from None
     for name, option in FIELDS.items():
         # "--opt=--": argparse takes the "--" for its end-of-options marker and gives [] unchecked.
         if isinstance(getattr(args, name), list):
-            raise SettingsError(f"{option}: expected {EXPECTED[name]}, got {text[name]!r}")
+            raise SettingsError(f"expected {EXPECTED[name]}, got {text[name]!r}", option)
     try:
         config = config_from_args(args)
-    except ValueError as exc:
-        raise SettingsError(str(exc)) from None
+    except ValueError as exc:  # the lab's own checks: "--duration: at most 1e+06 seconds, …"
+        option, sep, detail = str(exc).partition(": ")
+        raise (
+            SettingsError(detail, option) if sep and option in FIELDS.values() else SettingsError(str(exc))
+        ) from None
     return replace(config, rto=base.rto, seed=base.seed)
