@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import _
 from .load import ScenarioError, suggest
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def _exists(path: Path) -> bool:
 def resolve(arg: str) -> Path:
     """A path if ``arg`` names an existing file (or looks like a path), else a bundled scenario."""
     if not arg:  # Path("") is ".", the current directory: say what is really wrong
-        raise ScenarioError("''", "", "no scenario given (the FILE|NAME argument is empty)")
+        raise ScenarioError("''", "", _("no scenario given (the FILE|NAME argument is empty)"))
     path = Path(arg)
     if path.suffix == ".toml" or "/" in arg or "\\" in arg or _exists(path):
         return path
@@ -47,5 +48,6 @@ def resolve(arg: str) -> Path:
     key = arg.strip().lower().replace("_", "-").replace(" ", "-")
     if key in names:
         return names[key]
-    hint = suggest(key, names) or (f"; bundled: {', '.join(names)}" if names else "")
-    raise ScenarioError(arg, "", f"no such file, and no bundled scenario of that name{hint} (see `tcpsim list`)")
+    hint = suggest(key, names) or (_("; bundled: {names}").format(names=", ".join(names)) if names else "")
+    message = _("no such file, and no bundled scenario of that name{hint} (see `tcpsim list`)")
+    raise ScenarioError(arg, "", message.format(hint=hint))

@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TypeVar
 from ..core.names import ENDPOINTS, EndpointName
 from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
 from ..core.states import State, parse_state
+from ..i18n import N_, _
 from ..sim.network import Match
 from ..sim.trace import RESOLUTION, round_time
 from ..sim.world import Inject
@@ -72,18 +73,22 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     if not match:
         return ""
     original = next(c for c in choices if c.lower() == match[0])
-    return f" (did you mean {original!r}?)"
+    return _(" (did you mean {word}?)").format(word=repr(original))
+
+
+_TYPE_NAMES = {
+    bool: N_("a boolean"),
+    int: N_("an integer"),
+    float: N_("a number"),
+    str: N_("a string"),
+    dict: N_("a table"),
+    list: N_("an array"),
+}
 
 
 def _type_name(value: object) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        dict: "a table",
-        list: "an array",
-    }.get(type(value), f"a {type(value).__name__}")
+    known = _TYPE_NAMES.get(type(value))
+    return _(known) if known else _("a {type}").format(type=type(value).__name__)
 
 
 class _Table:
@@ -92,15 +97,19 @@ class _Table:
     def __init__(self, source: str, where: str, raw: object, allowed: Iterable[str]) -> None:
         self.source, self.where = source, where
         if not isinstance(raw, dict):
-            self.fail(f"expected a table, got {_type_name(raw)}")
+            self.fail(_("expected a table, got {type}").format(type=_type_name(raw)))
         self.raw: dict[str, Any] = raw
         allowed = tuple(allowed)
         for key in raw:
             if key not in allowed:
-                self.fail(f"unknown key {key!r}{suggest(key, allowed)}; allowed keys: {', '.join(allowed)}")
+                self.fail(
+                    _("unknown key {key}{hint}; allowed keys: {keys}").format(
+                        key=repr(key), hint=suggest(key, allowed), keys=", ".join(allowed)
+                    )
+                )
 
     def fail(self, message: str, key: str | None = None) -> NoReturn:
-        where = f"{self.where}, key {key!r}" if key else self.where
+        where = _("{where}, key {key}").format(where=self.where, key=repr(key)) if key else self.where
         raise ScenarioError(self.source, where, message)
 
     def has(self, key: str) -> bool:
@@ -109,7 +118,7 @@ class _Table:
     def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
         value = self._get(key, default, required)
         if not isinstance(value, str):
-            self.fail(f"expected a string, got {_type_name(value)}", key)
+            self.fail(_("expected a string, got {type}").format(type=_type_name(value)), key)
         return value
 
     def number(
@@ -126,27 +135,29 @@ class _Table:
         clock's :data:`RESOLUTION`."""
         value = self._get(key, default, False)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(f"expected a number, got {_type_name(value)}", key)
+            self.fail(_("expected a number, got {type}").format(type=_type_name(value)), key)
         if not math.isfinite(value):
-            self.fail(f"expected a finite number, got {value}", key)
+            self.fail(_("expected a finite number, got {value}").format(value=value), key)
         if (value <= low) if strict_low else (value < low):
-            self.fail(f"must be {'>' if strict_low else '≥'} {number_text(low)}, got {number_text(value)}", key)
+            message = _("must be > {low}, got {value}") if strict_low else _("must be ≥ {low}, got {value}")
+            self.fail(message.format(low=number_text(low), value=number_text(value)), key)
         if value > high:
-            self.fail(f"must be at most {number_text(high)} seconds, got {number_text(value)}", key)
+            message = _("must be at most {high} seconds, got {value}")
+            self.fail(message.format(high=number_text(high), value=number_text(value)), key)
         if duration and 0 < value < RESOLUTION:
-            self.fail(
-                f"must be at least {RESOLUTION:g} seconds (the simulated clock's resolution, 1 ns; a shorter "
-                f"time would round to 0), got {number_text(value)}",
-                key,
+            message = _(
+                "must be at least {resolution} seconds (the simulated clock's resolution, 1 ns; a shorter "
+                "time would round to 0), got {value}"
             )
+            self.fail(message.format(resolution=f"{RESOLUTION:g}", value=number_text(value)), key)
         return float(value)
 
     def integer(self, key: str, default: int | None, *, low: int, high: int, required: bool = False) -> int:
         value = self._get(key, default, required)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(f"expected an integer, got {_type_name(value)}", key)
+            self.fail(_("expected an integer, got {type}").format(type=_type_name(value)), key)
         if not low <= value <= high:
-            self.fail(f"must be between {low} and {high}, got {value}", key)
+            self.fail(_("must be between {low} and {high}, got {value}").format(low=low, high=high, value=value), key)
         return value
 
     def optional_integer(self, key: str, *, low: int, high: int) -> int | None:
@@ -155,7 +166,7 @@ class _Table:
     def boolean(self, key: str, default: bool) -> bool:
         value = self._get(key, default, False)
         if not isinstance(value, bool):
-            self.fail(f"expected true or false, got {_type_name(value)}", key)
+            self.fail(_("expected true or false, got {type}").format(type=_type_name(value)), key)
         return value
 
     def choice(self, key: str, choices: Iterable[_Choice], *, required: bool = True, default: str = "") -> _Choice:
@@ -164,7 +175,8 @@ class _Table:
         for choice in choices:
             if value == choice:
                 return choice
-        self.fail(f"{value!r} is not one of {', '.join(choices)}{suggest(value, choices)}", key)
+        message = _("{value} is not one of {choices}{hint}")
+        self.fail(message.format(value=repr(value), choices=", ".join(choices), hint=suggest(value, choices)), key)
 
     def flags(self, key: str) -> Flags | None:
         if key not in self.raw:
@@ -175,7 +187,9 @@ class _Table:
         except ValueError as exc:
             words = [w for w in re.split(r"[^A-Za-z]+", text) if w]
             if len(words) > 1 and all(w.upper() in FLAG_NAMES for w in words):
-                hint = f" (flags are separated by commas: did you mean {','.join(w.upper() for w in words)!r}?)"
+                hint = _(" (flags are separated by commas: did you mean {flags}?)").format(
+                    flags=repr(",".join(w.upper() for w in words))
+                )
             else:
                 name = str(exc).split("'")[1] if "'" in str(exc) else text
                 hint = suggest(name, list(FLAG_NAMES))
@@ -187,26 +201,31 @@ class _Table:
             return None
         value = self.raw[key]
         if isinstance(value, dict):
-            t = _Table(self.source, f"{self.where}, key {key!r}", value, ("hex",))
+            t = _Table(self.source, _("{where}, key {key}").format(where=self.where, key=repr(key)), value, ("hex",))
             text = t.string("hex", required=True)
             try:
                 return bytes.fromhex(text)
             except ValueError:
-                t.fail(f'expected pairs of hexadecimal digits such as "48690a", got {text!r}', "hex")
+                t.fail(
+                    _('expected pairs of hexadecimal digits such as "48690a", got {text}').format(text=repr(text)),
+                    "hex",
+                )
         if not isinstance(value, str):
-            self.fail(f'expected a string, got {_type_name(value)} (bytes that are not text: {{ hex = "..." }})', key)
+            message = _('expected a string, got {type} (bytes that are not text: {{ hex = "..." }})')
+            self.fail(message.format(type=_type_name(value)), key)
         return value.encode("utf-8")
 
     def table(self, key: str, allowed: Iterable[str], where: str | None = None) -> _Table | None:
         if key not in self.raw:
             return None
-        return _Table(self.source, where or f"{self.where}, key {key!r}", self.raw[key], allowed)
+        where = where or _("{where}, key {key}").format(where=self.where, key=repr(key))
+        return _Table(self.source, where, self.raw[key], allowed)
 
     def _get(self, key: str, default: object, required: bool) -> Any:
         if key in self.raw:
             return self.raw[key]
         if required or default is None:
-            self.fail("is required", key)
+            self.fail(_("is required"), key)
         return default
 
 
@@ -219,21 +238,25 @@ def load_file(path: str | Path) -> Scenario:
     try:
         info = path.stat()
     except (FileNotFoundError, NotADirectoryError):
-        raise ScenarioError(source, "", "no such file") from None
+        raise ScenarioError(source, "", _("no such file")) from None
     except OSError as exc:  # a name too long, a loop of links, a directory that may not be searched
-        raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+        raise ScenarioError(
+            source, "", _("cannot read the file: {problem}").format(problem=exc.strerror or exc)
+        ) from None
     except ValueError:  # a NUL character: no file can have that name
-        raise ScenarioError(source, "", "not a possible file name (it contains a NUL character)") from None
+        raise ScenarioError(source, "", _("not a possible file name (it contains a NUL character)")) from None
     if stat.S_ISDIR(info.st_mode):
-        raise ScenarioError(source, "", "is a directory, not a scenario file")
+        raise ScenarioError(source, "", _("is a directory, not a scenario file"))
     try:
         # Read at most one byte past the limit: a device or a pipe reports no size.
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+        raise ScenarioError(
+            source, "", _("cannot read the file: {problem}").format(problem=exc.strerror or exc)
+        ) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(source, "", "file is too large (a scenario is at most 4 MiB)")
+        raise ScenarioError(source, "", _("file is too large (a scenario is at most 4 MiB)"))
     return load_bytes(raw, source, path)
 
 
@@ -243,16 +266,20 @@ def load_bytes(raw: bytes, source: str = "<scenario>", path: Path | None = None)
         raise ScenarioError(
             source,
             "",
-            "this is a packet capture (pcap or pcapng), not a TOML scenario: open it with `tcpsim import FILE`",
+            _("this is a packet capture (pcap or pcapng), not a TOML scenario: open it with `tcpsim import FILE`"),
         )
     if b"\x00" in raw:
         raise ScenarioError(
-            source, "", "this is a binary file, not a TOML scenario (a packet capture opens with `tcpsim import FILE`)"
+            source,
+            "",
+            _("this is a binary file, not a TOML scenario (a packet capture opens with `tcpsim import FILE`)"),
         )
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark is harmless: accept it
     except UnicodeDecodeError as exc:
-        raise ScenarioError(source, "", f"not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+        raise ScenarioError(
+            source, "", _("not UTF-8 text (byte {offset} cannot be decoded)").format(offset=exc.start)
+        ) from None
     return load_text(text, source, path)
 
 
@@ -261,19 +288,19 @@ def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -
     import tomllib  # here, not at the top: the app starts on the built-in sandbox and reads no TOML
 
     if not text.strip():
-        raise ScenarioError(source, "", "the file is empty; a scenario needs at least a name and one [[step]]")
+        raise ScenarioError(source, "", _("the file is empty; a scenario needs at least a name and one [[step]]"))
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
+        raise ScenarioError(source, "", _("invalid TOML: {problem}").format(problem=exc)) from None
     except RecursionError:
-        raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply") from None
+        raise ScenarioError(source, "", _("invalid TOML: arrays or tables nested too deeply")) from None
     top = _Table(
-        source, "top level", doc, ("name", "summary", "description", "network", "client", "server", "step", "expect")
+        source, _("top level"), doc, ("name", "summary", "description", "network", "client", "server", "step", "expect")
     )
     name = top.string("name", required=True)
     if not name.strip():
-        top.fail("must not be empty", "name")
+        top.fail(_("must not be empty"), "name")
     network = _network(top)
     client = _endpoint(top, "client")
     server = _endpoint(top, "server")
@@ -325,13 +352,14 @@ def _address(t: _Table) -> str | None:
     try:
         return str(ipaddress.IPv4Address(text))
     except ValueError:
-        t.fail(f"expected an IPv4 address such as 10.0.0.1, got {text!r}", "address")
+        t.fail(_("expected an IPv4 address such as 10.0.0.1, got {text}").format(text=repr(text)), "address")
 
 
 def _array_of_tables(top: _Table, key: str, label: str) -> list[Any]:
     raw = top.raw.get(key, [])
     if not isinstance(raw, list):
-        top.fail(f"expected an array of tables written [[{key}]], got {_type_name(raw)}", key)
+        message = _("expected an array of tables written [[{key}]], got {type}")
+        top.fail(message.format(key=key, type=_type_name(raw)), key)
     return raw
 
 
@@ -349,7 +377,7 @@ _KEYS_FOR = {
 def _steps(top: _Table) -> tuple[Step, ...]:
     raw_steps = _array_of_tables(top, "step", "step")
     if not raw_steps:
-        top.fail("a scenario needs at least one [[step]]")
+        top.fail(_("a scenario needs at least one [[step]]"))
     steps = [_step(top.source, i, raw) for i, raw in enumerate(raw_steps, start=1)]
     # Steps run in time order, and in file order within one instant (a stable sort keeps that).
     return tuple(sorted(steps, key=lambda s: s.at))
@@ -360,43 +388,50 @@ def _step(source: str, index: int, raw: object) -> Step:
     if isinstance(raw, dict) and isinstance(raw.get("at"), int | float) and not isinstance(raw.get("at"), bool):
         where += f" (at = {number_text(raw['at'])})"
     t = _Table(source, where, raw, _STEP_KEYS)
-    at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
+    at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail(_("is required"), "at")
     on = t.choice("on", PLACES)
     actions = NETWORK_ACTIONS if on == "network" else ENDPOINT_ACTIONS
     if not t.has("do"):
-        t.fail(f"is required: one of {', '.join(actions)}", "do")
+        t.fail(_("is required: one of {actions}").format(actions=", ".join(actions)), "do")
     do = t.string("do")
     if do not in actions:
         other = ENDPOINT_ACTIONS if on == "network" else NETWORK_ACTIONS
         hint = (
-            f' ({do!r} is done on = "{"client" if on == "network" else "network"}")'
+            _(' ({action} is done on = "{place}")').format(
+                action=repr(do), place="client" if on == "network" else "network"
+            )
             if do in other
             else suggest(do, actions)
         )
-        t.fail(f"unknown action {do!r} for on = {on!r}{hint}; expected one of {', '.join(actions)}", "do")
+        message = _("unknown action {action} for on = {place}{hint}; expected one of {actions}")
+        t.fail(message.format(action=repr(do), place=repr(on), hint=hint, actions=", ".join(actions)), "do")
     for key, valid_for in _KEYS_FOR.items():
         if t.has(key) and do not in valid_for:
-            t.fail(f"does not apply to do = {do!r} (it is for do = {' or '.join(repr(v) for v in valid_for)})", key)
+            message = _("does not apply to do = {action} (it is for do = {actions})")
+            t.fail(message.format(action=repr(do), actions=_(" or ").join(repr(v) for v in valid_for)), key)
     data = b""
     if do == "send":
         if not t.has("data"):
-            t.fail('is required for do = "send" (the text to send)', "data")
+            t.fail(_('is required for do = "send" (the text to send)'), "data")
         data = t.data("data") or b""
         if not data:
-            t.fail("must not be empty: sending nothing sends no segment", "data")
+            t.fail(_("must not be empty: sending nothing sends no segment"), "data")
     match = _match(t.table("match", ("from", "flags", "has", "data"))) if do in _KEYS_FOR["match"] else Match()
     count = t.integer("count", 1, low=1, high=1_000_000) if do in _KEYS_FOR["count"] else 1
     since = t.choice("since", ("instant", "step"), required=False, default="instant")
     by = 0.0
     if do == "delay":
         if not t.has("by"):
-            t.fail('is required for do = "delay" (extra seconds in flight)', "by")
+            t.fail(_('is required for do = "delay" (extra seconds in flight)'), "by")
         by = t.number("by", 0.0, duration=True)
     segment = None
     if do == "inject":
         seg_table = t.table("segment", ("from", "flags", "seq", "ack", "data", "wnd"))
         if seg_table is None:
-            t.fail('is required for do = "inject", e.g. segment = { from = "client", flags = "RST" }', "segment")
+            t.fail(
+                _('is required for do = "inject", e.g. segment = {{ from = "client", flags = "RST" }}').format(),
+                "segment",
+            )
         segment = _segment(seg_table)
     return Step(
         index=index,
@@ -424,14 +459,14 @@ def _match(t: _Table | None) -> Match:
 def _segment(t: _Table) -> Inject:
     sender = t.choice("from", ENDPOINT_NAMES)
     if not t.has("flags"):
-        t.fail('is required, e.g. flags = "RST" or flags = "SYN"', "flags")
+        t.fail(_('is required, e.g. flags = "RST" or flags = "SYN"'), "flags")
     data = t.data("data") or b""
     if len(data) > MAX_SEGMENT_DATA:
-        t.fail(
-            f"carries {len(data):,} bytes; one segment holds at most {MAX_SEGMENT_DATA:,} (an IPv4 packet is at "
-            "most 65,535 bytes with its 40 bytes of headers): inject several segments, or send the data",
-            "data",
+        message = _(
+            "carries {size} bytes; one segment holds at most {most} (an IPv4 packet is at "
+            "most 65,535 bytes with its 40 bytes of headers): inject several segments, or send the data"
         )
+        t.fail(message.format(size=f"{len(data):,}", most=f"{MAX_SEGMENT_DATA:,}"), "data")
     return Inject(
         sender=sender,
         flags=t.flags("flags") or NO_FLAGS,
@@ -448,7 +483,7 @@ def _expectations(top: _Table) -> tuple[Expectation, ...]:
     for index, raw in enumerate(raw_list, start=1):
         where = f"[[expect]] #{index}"
         t = _Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
-        at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail("is required", "at")
+        at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail(_("is required"), "at")
         t.where = f"{where} (at = {number_text(at)})"
         states: dict[EndpointName, State] = {}
         for name in ENDPOINT_NAMES:
@@ -457,8 +492,12 @@ def _expectations(top: _Table) -> tuple[Expectation, ...]:
                 try:
                     states[name] = parse_state(text)
                 except ValueError:
+                    message = _("unknown state {state}{hint}; states are {states}")
                     t.fail(
-                        f"unknown state {text!r}{suggest(text, STATE_NAMES)}; states are {', '.join(STATE_NAMES)}", name
+                        message.format(
+                            state=repr(text), hint=suggest(text, STATE_NAMES), states=", ".join(STATE_NAMES)
+                        ),
+                        name,
                     )
         received: dict[EndpointName, bytes] = {}
         rt = t.table("received", ENDPOINT_NAMES)

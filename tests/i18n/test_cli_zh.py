@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -107,3 +108,16 @@ def test_every_bundled_scenario_is_told_in_chinese(path) -> None:
         assert len(i18n.story(scenario.description)) == len(paragraphs(scenario.description)) > 0
     finally:
         i18n.set_language("en")
+
+
+def test_a_bad_scenario_is_explained_in_chinese_with_the_same_location(cli) -> None:
+    bad = Path(__file__).resolve().parents[1] / "bad_inputs" / "on-typo.toml"
+    english = cli("run", bad)
+    chinese = cli("--lang", "zh", "run", bad)
+    assert english.code == chinese.code == 2
+    assert f"{bad}: [[step]] #1 (at = 0), key 'on': 'netwrok' is not one of" in english.flat_err
+    assert f"tcpsim：错误：{bad}: [[step]] #1 (at = 0)，键 'on': 'netwrok' 不是 client, server, network 中的一个" in (
+        chinese.flat_err
+    )
+    assert "（你是不是想写 'network'？）" in chinese.flat_err
+    assert "没有这个文件，也没有这个名字的内置场景" in cli("--lang", "zh", "run", "no-such-scenario").flat_err
