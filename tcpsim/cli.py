@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -24,10 +24,11 @@ from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
 from .sim.trace import FORMATS
 from .sim.world import RunawayError
-from .stdio import OutputClosed, OutputFailed, abandon_stdout, guarded
+from .stdio import OutputClosed, OutputFailed, Progress, abandon_stdout, guarded
 
 if TYPE_CHECKING:
     from .files import WriteError
+    from .lab.engine import Sample
     from .scenario import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -353,7 +354,7 @@ def _load(args: argparse.Namespace) -> int:
     from rich import box
 
     from .lab import LoadLab, report
-    from .lab.options import config_from_args
+    from .lab.options import check_headless, config_from_args
     from .richtext import Wrapped
 
     if args.ui:
@@ -363,16 +364,32 @@ def _load(args: argparse.Namespace) -> int:
 
         return launch_lab(args, i18n.language())
     try:
-        lab = LoadLab(config_from_args(args))
+        config = config_from_args(args)
+        check_headless(config)
+        lab = LoadLab(config)
     except ValueError as exc:
         return _error(str(exc))
+    progress = Progress("simulating")
+    total = max(1, lab.config.connections)
+
+    def tracked() -> Iterator[Sample]:
+        """The samples, and how far the run has got on stderr (a terminal only): each connection is
+        begun (or refused) and later ended (its TIME-WAIT over), so the two counts make the work."""
+        try:
+            for sample in lab.samples():
+                done = (lab.attempted + lab.completed + lab.failed) / (2 * total)
+                progress.update(done, f"t = {sample.t:g} s, {lab.attempted:,} connects")
+                yield sample
+        finally:
+            progress.done()
+
     if args.format == "jsonl":
-        for sample in lab.samples():
+        for sample in tracked():
             sys.stdout.write(report.json_line(sample.to_dict()))
         sys.stdout.write(report.json_line(report.summary_dict(lab.summary())))
         sys.stdout.flush()
         return EXIT_OK
-    samples = list(lab.samples())
+    samples = list(tracked())
     headers, rows = report.table(samples)
     table = Table(
         title=_("TIME-WAIT lab: TCBs per state over time (as ss -s counts them)"),

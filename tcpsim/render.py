@@ -6,10 +6,12 @@ under each state change and segment, dimmed, the RFC 9293 rule that caused it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -98,6 +100,71 @@ def segment_label(seg: Segment, sid: int) -> str:
     return label
 
 
+@functools.lru_cache(maxsize=1024)
+def _wrapped(rule: str, width: int) -> list[str]:
+    """A rule's lines: a run repeats a few dozen rules thousands of times."""
+    return wrap(rule, width) or [""]
+
+
+_COLOR_SYSTEMS = {
+    "standard": ColorSystem.STANDARD,
+    "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+    "windows": ColorSystem.WINDOWS,
+}
+
+
+class LineWriter:
+    """One-line texts to a console, cut to its width with an ellipsis, byte for byte as
+    ``console.print(text, no_wrap=True, overflow="ellipsis")`` writes them, and written in
+    batches: Rich's per-call work (measuring the terminal, wrapping, a flush per line) made a
+    run of 90,000 sends take minutes. Where a console renders in ways this does not reproduce
+    (``NO_COLOR``, recording, Jupyter, a legacy Windows console) it calls ``console.print``.
+    Call :meth:`flush` before anything else prints to the console.
+    """
+
+    BATCH = 2000
+
+    def __init__(self, console: Console, *, fast: bool = True) -> None:
+        self.console = console
+        self.width = console.width
+        system = console.color_system
+        self.colors = _COLOR_SYSTEMS.get(system) if system is not None else None
+        self.fast = (
+            fast
+            and not (console.no_color or console.record or console.is_jupyter or console.legacy_windows)
+            and (system is None or self.colors is not None)
+        )
+        self.pending: list[str] = []
+
+    def print(self, text: Text) -> None:
+        if not self.fast:
+            self.console.print(text, no_wrap=True, overflow="ellipsis")
+            return
+        if text.cell_len > self.width:
+            text = text.copy()
+            text.truncate(self.width, overflow="ellipsis")
+        pending = self.pending
+        if self.colors is None:
+            pending.append(text.plain)
+        elif not text.spans:  # Text.render leaves out the base style of a text without spans
+            style = self.console.get_style(text.style) if text.style else None
+            pending.append(style.render(text.plain, color_system=self.colors) if style else text.plain)
+        else:
+            for segment in text.render(self.console):
+                style = segment.style
+                pending.append(style.render(segment.text, color_system=self.colors) if style else segment.text)
+        pending.append("\n")
+        if len(pending) > self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.console.file.write("".join(self.pending))
+            self.pending.clear()
+            self.console.file.flush()
+
+
 class Ladder:
     """Lays trace records out as rows of a two-lane ladder diagram.
 
@@ -112,6 +179,7 @@ class Ladder:
         self.lane = max(28, (self.width - TIME_WIDTH) * 3 // 10)
         self.middle = self.width - TIME_WIDTH - 2 * self.lane
         self._last_rule: tuple[float, str, str] | None = None
+        self.out = LineWriter(console)
 
     def header(self, result: RunResult) -> None:
         s = result.scenario
@@ -149,14 +217,14 @@ class Ladder:
             column = max(0, min(column, self.width - TIME_WIDTH - cell_len(text.plain)))
             line.append(" " * column)
         line.append_text(text)
-        self.console.print(line, no_wrap=True, overflow="ellipsis")
+        self.out.print(line)
 
     def middle_line(self, t: float, text: Text) -> None:
         pad = max(0, self.lane + (self.middle - cell_len(text.plain)) // 2)
-        self.console.print(self._time(t) + Text(" " * pad) + text, no_wrap=True, overflow="ellipsis")
+        self.out.print(self._time(t) + Text(" " * pad) + text)
 
     def wide(self, t: float | None, text: Text) -> None:
-        self.console.print(self._time(t) + text, no_wrap=True, overflow="ellipsis")
+        self.out.print(self._time(t) + text)
 
     def detail(self, t: float, endpoint: str, rule: str) -> None:
         """The RFC rule under a line, once per instant and endpoint (a state change and the segment
@@ -165,13 +233,12 @@ class Ladder:
             return
         self._last_rule = (t, endpoint, rule)
         room = self.width - TIME_WIDTH - 2
-        lines = wrap(rule, room) or [""]
-        for i, part in enumerate(lines):
+        for i, part in enumerate(_wrapped(rule, room)):
             text = Text(("↳ " if i == 0 else "  ") + part, style="dim")
             if endpoint == "server":
                 column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - cell_len(text.plain)))
                 text = Text(" " * column) + text
-            self.console.print(self._time(None) + text, no_wrap=True, overflow="ellipsis")
+            self.out.print(self._time(None) + text)
 
     def note(self, endpoint: str, text: str) -> None:
         """A scenario author's explanation: always shown, in italics, under its line."""
@@ -180,7 +247,7 @@ class Ladder:
             if endpoint == "server":
                 column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - cell_len(line.plain)))
                 line = Text(" " * column) + line
-            self.console.print(self._time(None) + line, no_wrap=True, overflow="ellipsis")
+            self.out.print(self._time(None) + line)
 
     def event(self, e: TraceEvent) -> None:
         if isinstance(e, StateEvent):
@@ -241,7 +308,7 @@ class Ladder:
         else:
             line += Text(" " * (self.width - TIME_WIDTH - span - 1))
             line += Text("◀" + shaft, style="dim") + Text(" " + label, style=style)
-        self.console.print(line, no_wrap=True, overflow="ellipsis")
+        self.out.print(line)
         rule = _("injected by the scenario") if e.injected else e.rule
         self.detail(e.t, e.endpoint, rule)
 
@@ -342,6 +409,7 @@ def render_text(result: RunResult, console: Console, *, rules: bool = True) -> N
     ladder.header(result)
     for event in result.trace:
         ladder.event(event)
+    ladder.out.flush()
     console.print()
     summary(result, console)
 
@@ -404,9 +472,10 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
         if isinstance(event, CaptureNote):  # in full: each says what the state machine could not explain
             for i, part in enumerate(wrap(visible(event.text, multiline=True), ladder.width - TIME_WIDTH - 2)):
                 time = Text(f"{event.t:>{TIME_WIDTH - 2}.3f}  " if i == 0 else " " * TIME_WIDTH, style="dim")
-                console.print(time + Text(("⚠ " if i == 0 else "  ") + part, style="yellow"), no_wrap=True)
+                ladder.out.print(time + Text(("⚠ " if i == 0 else "  ") + part, style="yellow"))
         else:
             ladder.event(event)
+    ladder.out.flush()
     console.print()
     ends = obs.end_states
     console.print(

@@ -150,3 +150,57 @@ def abandon_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+class Progress:
+    """How far long work has got, and an estimate of what is left, on one line of stderr.
+
+    Shown only when stderr is a terminal, and only once the work has taken ``delay`` seconds (a
+    short run prints nothing); the line is erased when the work ends, so what stays on the screen
+    is the output itself.
+    """
+
+    def __init__(self, what: str, *, stream: TextIO | None = None, delay: float = 1.0) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.what = what
+        self.stream = stream if stream is not None else sys.stderr
+        self.delay = delay
+        self.started = self._clock()
+        self.shown = False
+        try:
+            self.enabled = bool(self.stream.isatty())
+        except (AttributeError, ValueError, OSError):
+            self.enabled = False
+
+    def update(self, fraction: float, detail: str = "") -> None:
+        if not self.enabled:
+            return
+        elapsed = self._clock() - self.started
+        if elapsed < self.delay or fraction <= 0:
+            return
+        fraction = min(fraction, 1.0)
+        left = elapsed * (1 - fraction) / fraction
+        parts = [f"{self.what}: {fraction:.0%}", detail, f"{_duration(elapsed)} so far, about {_duration(left)} left"]
+        self._write("\r" + " · ".join(p for p in parts if p) + "\x1b[K")
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            self._write("\r\x1b[K")
+            self.shown = False
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.enabled = False
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"

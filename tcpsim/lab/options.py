@@ -67,6 +67,22 @@ def parse_ports(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+HEADLESS_CONNECTIONS = 1_000_000
+"""The most connections a headless ``tcpsim load`` runs (``--rate`` × ``--duration``): a million
+take a minute or more (BENCHMARKS.md), so what it accepts ends in reasonable time. The live lab
+(``--ui``, ``L``) shows a run as it goes and takes the engine's own limit."""
+
+
+def check_headless(config: LoadConfig) -> None:
+    """Raise ValueError, with the reason, for a headless run too big to end in reasonable time."""
+    if config.connections > HEADLESS_CONNECTIONS:
+        raise ValueError(
+            f"--rate × --duration asks for {config.connections:,} connections; a headless run takes at most "
+            f"{HEADLESS_CONNECTIONS:,} (a million already take a minute or more): lower the rate or the "
+            "duration, or watch it live with --ui"
+        )
+
+
 REQUIRED = ("rate", "duration")
 """Required for a headless run; ``tcpsim load --ui`` starts from the lab's preset without them."""
 
