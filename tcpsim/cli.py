@@ -22,6 +22,8 @@ from .escape import visible
 from .i18n import N_, _
 from .lab.options import add_arguments as add_load_arguments
 from .scenario import ScenarioError, bundled, load_file, resolve, run
+from .scenario.storm import BUDGET as STORM_BUDGET
+from .scenario.storm import AckStormError
 from .sim.trace import FORMATS
 from .sim.world import RunawayError
 from .stdio import OutputClosed, OutputFailed, Progress, abandon_stdout, guarded
@@ -251,6 +253,17 @@ def _pcap_error(path: str, exc: WriteError) -> int:
     return _error(message.format(path=visible(path), reason=exc.reason))
 
 
+def _storm_advice(exc: AckStormError) -> str:
+    hint = f"--until {exc.storm.until_hint()} shows ten rounds"
+    if exc.until is None or exc.needed is None:
+        return f"Nothing planned ends it, so the run would never go quiet: use --until T to watch it ({hint})."
+    needed = f"{exc.needed:,}" if exc.needed < 10**9 else f"about {exc.needed:.1e}"
+    return (
+        f"--until {exc.until:g} would take {needed} more of its segments, and a run shows at most "
+        f"{STORM_BUDGET:,}: use a smaller --until ({hint})."
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.scenario.endswith(".pkt"):
         from .packetdrill.command import run_command
@@ -275,7 +288,14 @@ def _run(args: argparse.Namespace) -> int:
         result = run(scenario, until=args.until)
     except ScenarioError as exc:
         return _error(str(exc))
+    except AckStormError as exc:
+        return _error(f"{args.scenario}: {exc.storm.describe()}. {_storm_advice(exc)}")
     except RunawayError as exc:
+        if args.until is not None:
+            return _error(
+                f"{args.scenario}: the run does not reach --until {args.until:g} ({exc}); something keeps "
+                "sending. Use a smaller --until to see how it starts."
+            )
         return _error(
             _(
                 "{scenario}: the run does not go quiet ({problem}); something keeps sending for ever. "

@@ -18,6 +18,7 @@ from ..sim.trace import TraceEvent, round_time
 from ..sim.world import Arm, Call, Note, Processed, World, derive_isn
 from .expect import ExpectEvent, check
 from .model import EndpointSpec, Expectation, Scenario, Step
+from .storm import BUDGET, AckStormError, find_storm
 
 
 @dataclass
@@ -106,16 +107,48 @@ def schedule_step(world: World, step: Step) -> None:
             world.schedule(step.at, Note(f"network: {rule.describe()}{note}"))
 
 
+STORM_CHECK = 512
+"""How often (in items processed) a run past its last step looks for an endless ACK storm."""
+
+
+@dataclass(slots=True)
+class _StormWatch:
+    items: int = 0
+    on: bool = True
+
+
+def _stop_a_storm(world: World, until: float | None) -> bool:
+    """Raise :class:`AckStormError` if the world is in an ACK storm that would run for ever, or past
+    :data:`~tcpsim.scenario.storm.BUDGET` segments before ``until``. Returns whether to keep
+    watching: not once a storm is found that ends by ``until`` within the budget (the run shows it)."""
+    storm = find_storm(world)
+    if storm is None:
+        return True
+    if until is None:
+        raise AckStormError(storm, None, None)
+    needed = storm.segments_until(world.now, until)
+    if needed > BUDGET:
+        raise AckStormError(storm, until, needed)
+    return False
+
+
 def run(scenario: Scenario, until: float | None = None, max_events: int = MAX_EVENTS) -> RunResult:
     """Play the scenario headless: to quiet, or to every event with t ≤ ``until``."""
     world = build_world(scenario)
     checks: list[ExpectEvent] = []
+    # After the last step and check nothing planned is left; from then on, every STORM_CHECK items,
+    # look for an ACK storm that would never end (tcpsim.scenario.storm), and stop at once.
+    planned = max([step.at for step in scenario.steps] + [e.at for e in scenario.expectations], default=0.0)
+    watch = _StormWatch()
 
     def at_checkpoint(processed: Processed) -> None:
         if processed.kind == "checkpoint":
             events = check(world, processed.payload)
             world.trace.extend(events)
             checks.extend(events)
+        watch.items += 1
+        if watch.on and watch.items % STORM_CHECK == 0 and world.now > planned:
+            watch.on = _stop_a_storm(world, until)
 
     advance(world, until, after=at_checkpoint, max_events=max_events)
     checked = {c.index for c in checks}
