@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .core.segment import Flags, Segment
+from .core.segment import Flags
+from .core.segment import segment_label as segment_label  # the one formatter; the views import it from here
 from .core.states import parse_state
 from .escape import json_visible, visible
 from .i18n import N_, _, ngettext
@@ -89,15 +90,6 @@ def write_jsonl(trace: Iterable[TraceEvent], out: IO[str]) -> None:
 def state_text(name: str) -> Text:
     """A state name in its phase colour."""
     return Text(name, style=PHASE_STYLE[parse_state(name).phase])
-
-
-def segment_label(seg: Segment, sid: int) -> str:
-    label = f"#{sid} {seg.flag_text or 'no flags'} {seg.seq}"
-    if seg.flags & Flags.ACK:
-        label += f" ack {seg.ack}"
-    if seg.data:
-        label += f" len {len(seg.data)}"
-    return label
 
 
 @functools.lru_cache(maxsize=1024)

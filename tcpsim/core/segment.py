@@ -115,9 +115,36 @@ class Segment:
         return Segment(**fields)  # type: ignore[arg-type]  # 5× cheaper than dataclasses.replace
 
     def describe(self) -> str:
-        """A compact one-line form for logs: ``SYN,ACK seq=5000 ack=1001 len=0``."""
-        text = f"{self.flag_text or '-'} seq={self.seq}"
-        if self.flags & ACK:
-            text += f" ack={self.ack}"
-        text += f" len={len(self.data)}"
-        return text
+        """A compact one-line form for notes and logs: ``SYN,ACK seq=5000 ack=1001``
+        (:func:`segment_label` with ``fields``)."""
+        return segment_label(self, fields=True)
+
+
+def segment_label(seg: Segment, sid: int | None = None, *, fields: bool = False, width: int | None = None) -> str:
+    """The one way a segment is written on a line of text, in every view.
+
+    ``#4 PSH,ACK 1001 ack 5001 len 5`` (the ladder, the timeline, the event log), or with
+    ``fields`` ``PSH,ACK seq=1001 ack=5001 len=5`` (Mermaid, the notes of an import). The ``#id``
+    comes first when ``sid`` is given; ``ack`` only when the ACK flag is set (else the field means
+    nothing), ``len`` only when the segment carries data; a segment without flags says
+    ``no flags``. ``width`` asks for the most telling form that fits that many characters, so that
+    a view short of room keeps its arrow: the ACK number goes first, then the sequence number,
+    then the length; what still does not fit is cut, ending in ``…``.
+    """
+    seq_text = f"seq={seg.seq}" if fields else str(seg.seq)
+    ack_text = (f"ack={seg.ack}" if fields else f"ack {seg.ack}") if seg.flags & ACK else ""
+    len_text = (f"len={len(seg.data)}" if fields else f"len {len(seg.data)}") if seg.data else ""
+    head = [f"#{sid}"] if sid is not None else []
+    head.append(format_flags(seg.flags) or "no flags")
+    forms = (
+        [*head, seq_text, ack_text, len_text],
+        [*head, seq_text, len_text],
+        [*head, len_text],
+        head,
+    )
+    for parts in forms:
+        text = " ".join(p for p in parts if p)
+        if width is None or len(text) <= width:
+            return text
+    assert width is not None
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""

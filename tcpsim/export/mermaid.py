@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-from ..core.segment import Flags, Segment
+from ..core.segment import segment_label
 from ..escape import visible
 from ..scenario.model import Scenario
 from ..sim.trace import DelayEvent, DropEvent, DuplicateEvent, SendEvent, StateEvent, TraceEvent
@@ -25,16 +25,6 @@ def escape(text: str) -> str:
     its own), control characters shown as escapes (:func:`tcpsim.escape.visible`), and ``#`` and
     ``;`` (which end a message) and ``<`` and ``>`` (HTML to some renderers) as entity codes."""
     return visible(" ".join(text.split())).translate(_ENTITIES)
-
-
-def label(seg: Segment) -> str:
-    """``SYN,ACK seq=5000 ack=1001``; ``len=`` when the segment carries data."""
-    text = f"{seg.flag_text or 'no flags'} seq={seg.seq}"
-    if seg.flags & Flags.ACK:
-        text += f" ack={seg.ack}"
-    if seg.data:
-        text += f" len={len(seg.data)}"
-    return text
 
 
 def mermaid_lines(trace: Iterable[TraceEvent], scenario: Scenario | None = None) -> Iterator[str]:
@@ -62,7 +52,7 @@ def mermaid_lines(trace: Iterable[TraceEvent], scenario: Scenario | None = None)
             notes = [
                 n for n in ("retransmission" if e.retransmission else "", "injected" if e.injected else "", what) if n
             ]
-            text = f"t={e.t:g} {label(e.segment)}" + (f" ({', '.join(notes)})" if notes else "")
+            text = f"t={e.t:g} {segment_label(e.segment, fields=True)}" + (f" ({', '.join(notes)})" if notes else "")
             yield f"    {src}{line}{head}{dst}: {escape(text)}"
         elif isinstance(e, StateEvent):
             yield f"    Note over {PARTICIPANTS[e.endpoint]}: {escape(e.new)}"

@@ -10,8 +10,8 @@ instead of a million events and 400 MB.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
