@@ -21,7 +21,7 @@ from .core.states import State
 from .escape import visible
 from .i18n import N_, _
 from .lab.options import add_arguments as add_load_arguments
-from .scenario import ScenarioError, bundled, load_file, resolve, run
+from .scenario import ScenarioError, course, load_file, resolve, run
 from .scenario.storm import BUDGET as STORM_BUDGET
 from .scenario.storm import AckStormError
 from .sim.trace import FORMATS
@@ -342,7 +342,7 @@ def _list() -> int:
     table.add_column("NAME", style="bold cyan", no_wrap=True)
     table.add_column(_("title"))
     table.add_column(_("summary"), style="dim")
-    for path in bundled():
+    for path in course():  # in the order a course tells the story (scenario.COURSE)
         try:  # Text, not str: a name is shown as it is, never read as Rich markup
             s = load_file(path)
             table.add_row(Text(path.stem), Wrapped(visible(_(s.name))), Wrapped(visible(_(s.summary))))

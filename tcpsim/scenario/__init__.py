@@ -1,12 +1,13 @@
 """Scenario files: the TOML format (a public contract), bundled scenarios, and headless runs."""
 
 from .expect import ExpectEvent, check
-from .library import bundled, resolve, scenarios_dir
+from .library import COURSE, bundled, course, resolve, scenarios_dir
 from .load import ScenarioError, load_bytes, load_file, load_text
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
 from .runner import RunResult, build_world, run, schedule_step
 
 __all__ = [
+    "COURSE",
     "EndpointSpec",
     "ExpectEvent",
     "Expectation",
@@ -19,6 +20,7 @@ __all__ = [
     "build_world",
     "bundled",
     "check",
+    "course",
     "load_bytes",
     "load_file",
     "load_text",

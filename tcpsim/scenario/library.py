@@ -28,6 +28,45 @@ def bundled() -> list[Path]:
     return sorted(folder.glob("*.toml")) if folder else []
 
 
+COURSE = (
+    # the handshake
+    "three-way-handshake",
+    "simultaneous-open",
+    "data-transfer",
+    # the teardown
+    "active-close-client",
+    "active-close-server",
+    "half-close",
+    "simultaneous-close",
+    # losses and the network's other faults
+    "lost-syn",
+    "lost-syn-ack",
+    "lost-fin",
+    "lost-final-ack",
+    "out-of-order",
+    "duplicate-segment",
+    "give-up",
+    # resets, and what TIME-WAIT protects
+    "rst-closed-port",
+    "abort",
+    "rst-challenge-ack",
+    "syn-in-time-wait",
+    "old-duplicate-time-wait",
+    # the what-ifs: stacks that skip TIME-WAIT
+    "lost-final-ack-no-time-wait",
+    "old-duplicate-no-time-wait",
+)
+"""The bundled scenarios in the order a course tells the story (``tcpsim list``, the app's picker):
+the handshake first, then the teardown, losses, resets, and the what-ifs last."""
+
+
+def course() -> list[Path]:
+    """Every bundled scenario in :data:`COURSE` order; any not placed there follows, by name."""
+    files = bundled()
+    rank = {name: i for i, name in enumerate(COURSE)}
+    return sorted(files, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
 def _exists(path: Path) -> bool:
     """``Path.exists``, except that a name the system refuses to look up (too long, a NUL, a loop
     of links) counts as existing: it is no bundled NAME, and the loader then says what is wrong."""
