@@ -449,7 +449,7 @@ def _import(args: argparse.Namespace) -> int:
     except CaptureError as exc:
         return _error(str(exc))
     if len(result.conversations) > 1 and args.stream is None:
-        origin = result.capture.packets[0].time
+        origin = (result.capture.first_ns or 0) / 1e9
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         count = len(result.conversations)
         message = i18n.ngettext(

@@ -1,6 +1,7 @@
 """Import a real capture: read pcap/pcapng, pick a TCP conversation, infer both sides' states.
 
-:mod:`.reader` turns a file into TCP segments and conversations (dpkt does the decoding);
+:mod:`.reader` turns a file into TCP segments and conversations (:mod:`.files` walks its records,
+:mod:`.decode` decodes each frame);
 :mod:`.observer` runs the shared core as a passive observer of each side and produces the same
 typed trace as a simulated run, with notes where the capture cannot be explained; :mod:`.load`
 puts the two together for ``tcpsim import``.

@@ -11,7 +11,7 @@ from ..scenario.model import EndpointSpec, NetworkSpec, Scenario, Step
 from ..sim.trace import CallEvent
 from .notes import DEFAULT_MSL
 from .observer import Observation, observe
-from .reader import Capture, CaptureError, Conversation, conversations, endpoint_text, read_capture
+from .reader import Capture, CaptureError, Conversation, endpoint_text, read_capture
 
 
 @dataclass(slots=True)
@@ -37,17 +37,15 @@ def import_capture(path: str | os.PathLike[str], stream: int | None = None, msl:
     Raises :class:`CaptureError` for a file that cannot be read, holds no TCP connection, or has no
     such stream.
     """
-    if "\0" in os.fspath(path):  # open() would raise ValueError: no file can have that name
-        raise CaptureError(f"{path}: not a possible file name (it contains a NUL character)")
-    capture = read_capture(path)
-    convs = conversations(capture.packets)
     index = 0 if stream is None else stream
+    capture = read_capture(path, index)
+    convs = capture.conversations
     if not 0 <= index < len(convs):
         raise CaptureError(
             f"{capture.path}: there is no stream {index}: the capture has {len(convs)} TCP conversation"
             f"{'s' if len(convs) != 1 else ''} (0 to {len(convs) - 1})"
         )
-    observation = observe(convs[index], msl)
+    observation = observe(convs[index], msl, capture.notes, capture.unnoted)
     return ImportResult(capture, convs, index, observation, import_scenario(capture.path, index, observation))
 
 

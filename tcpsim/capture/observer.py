@@ -54,12 +54,16 @@ from ..sim.trace import (
     round_time,
 )
 from .notes import DEFAULT_MSL, CaptureNote  # defined apart, for what needs them without the observer
-from .reader import Conversation, TcpPacket, endpoint_text
+from .reader import Conversation, FrameNote, TcpPacket, endpoint_text
 
 SYN, FIN, RST, ACK, PSH = Flags.SYN, Flags.FIN, Flags.RST, Flags.ACK, Flags.PSH
 NAMES = ("client", "server")
 UNLIMITED = 1 << 30
 """The window (and MSS) an observer assumes where the capture does not tell: never the limit."""
+MAX_GAP = 1 << 20
+"""The most octets missing from the capture at one place that the model makes up (as zeros)."""
+GAP_BUDGET = 16 << 20
+"""The most octets missing from the capture that the model makes up in all, whatever the file claims."""
 
 SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
 FIN_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_RECEIVED)
@@ -273,10 +277,18 @@ def _prime_isn(ep: Endpoint, iss: int) -> None:
 class Observer:
     """Runs the two observers over one conversation; :meth:`run` returns the :class:`Observation`."""
 
-    def __init__(self, conversation: Conversation, msl: float = DEFAULT_MSL) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        msl: float = DEFAULT_MSL,
+        frame_notes: Iterable[FrameNote] = (),
+        unnoted: int = 0,
+    ) -> None:
         if not msl > 0:
             raise ValueError("msl must be > 0")
         self.conv = conversation
+        self.frame_notes = list(frame_notes)
+        self.unnoted = unnoted
         self.packets = conversation.packets
         self.msl = msl
         self.origin = self.packets[0].time
@@ -289,6 +301,7 @@ class Observer:
         self.last_arrival: dict[str, Segment | None] = {n: None for n in NAMES}
         self.sends: dict[int, SendEvent] = {}
         self.now = 0.0
+        self.gap_budget = GAP_BUDGET
         self._next_id = 1
         self.roles, self._start_note = self._roles()
         self.side = {self.roles["client"]: "client", self.roles["server"]: "server"}
@@ -440,12 +453,29 @@ class Observer:
         elif self.packets[0].segment.flags & ACK:
             self._seed_before_syn_ack()
         self._frame()
+        notes = iter(self.frame_notes)
+        pending = next(notes, None)
         for i, packet in enumerate(self.packets):
-            self._advance(self._t(packet))
+            while pending is not None and pending.frame < packet.frame:
+                self._frame_note(pending)
+                pending = next(notes, None)
+            t = self._t(packet)
+            if i and t < self.now:
+                self._backwards(i, t)
+            self._advance(t)
             self._sent(i)
             self._settle(i)
             self._frame()
         end_time = self.now
+        while pending is not None:
+            self._frame_note(pending)
+            pending = next(notes, None)
+        if self.unnoted:
+            self._note(
+                f"{self.unnoted} more packet{'s' if self.unnoted != 1 else ''} of the file were left out or read "
+                f"with an assumption, as those noted above (only the first {len(self.frame_notes)} are noted).",
+                "capture",
+            )
         for name in NAMES:  # nothing more is sent: whatever is still on its way arrives
             while self.inbox[name]:
                 self._deliver(name, self.inbox[name].pop(0), None)
@@ -456,6 +486,26 @@ class Observer:
         self._frame()
         return Observation(
             self.conv, dict(self.roles), self.trace, self.eps, end_states, end_time, self.origin, self.msl, self.frames
+        )
+
+    def _frame_note(self, note: FrameNote) -> None:
+        """A frame of the file the reader left out or read with an assumption: said where it was."""
+        at = (note.time_ns - self.origin_ns) / 1e9
+        self._note(
+            f"packet {note.frame} (stamped {at:.6f} s): {note.text} (it may belong to this conversation or another).",
+            "capture",
+        )
+
+    def _backwards(self, i: int, t: float) -> None:
+        """A packet stamped earlier than the one before it: kept in the capture's order, said so."""
+        packet, before = self.packets[i], self.packets[i - 1]
+        earlier = self._t(before) - t
+        self._note(
+            f"packet {packet.frame} is stamped {t:.6f} s, {earlier:.6f} s before packet {before.frame} just "
+            "before it: the capture's clock went back (a clock step, or captures merged out of order). The packets "
+            f"are taken in the capture's order, this one at {self.now:.6f} s.",
+            "time",
+            self.sender[i],
         )
 
     def _advance(self, t: float) -> None:
@@ -500,6 +550,7 @@ class Observer:
         if not probe.ok and not self._try_late_arrival(name, seg, abort_ok):
             self._fill_from_ack(name, seg)
         account = self._account(name, seg, ep, self.preds[name], abort_ok)
+        self.gap_budget -= len(account.gap)
         for inferred in account.calls:
             if inferred.user:
                 self.trace.append(CallEvent(self.now, name, inferred.call, inferred.data, inferred.note))
@@ -614,16 +665,20 @@ class Observer:
         elif seg.data or flags & FIN:
             if sq.gt(seg.seq, ep.snd_nxt) and state in (State.ESTABLISHED, State.CLOSE_WAIT):
                 missing = sq.diff(seg.seq, ep.snd_nxt)
-                acc.gap = b"\0" * min(missing, 1 << 20)
-                acc.notes.append(
-                    (
-                        "gap",
-                        f"{missing} octets the {name} sent before this ({ep.snd_nxt} to {seg.seq}) are not in the "
-                        "capture: packets the capture missed, or lost before it. The model lets them arrive (as "
-                        "zeros) so that it can go on.",
+                refused = self._unfillable(ep, missing)
+                gap = f"{missing} octets the {name} sent before this ({ep.snd_nxt} to {seg.seq}) are not in the capture"
+                if refused is None:
+                    acc.gap = bytes(missing)
+                    acc.notes.append(
+                        (
+                            "gap",
+                            f"{gap}: packets the capture missed, or lost before it. The model lets them arrive (as "
+                            "zeros) so that it can go on.",
+                        )
                     )
-                )
-                acc.calls.append(Inferred("send", acc.gap, "", ep.send(acc.gap, now), user=False, predicts=False))
+                    acc.calls.append(Inferred("send", acc.gap, "", ep.send(acc.gap, now), user=False, predicts=False))
+                else:
+                    acc.notes.append(("gap", f"{gap}, and the model does not make them up: {refused}."))
             if seg.seq != ep.snd_nxt:
                 if sq.lt(seg.seq, ep.snd_nxt) and sq.lt(ep.snd_nxt, seg.end) and state in SEND_STATES:
                     fresh = seg.data[sq.diff(ep.snd_nxt, seg.seq) :]
@@ -926,17 +981,31 @@ class Observer:
         if other.state not in (State.ESTABLISHED, State.CLOSE_WAIT) or ep.rcv_nxt != other.snd_nxt:
             return
         missing = sq.diff(seg.ack, other.snd_nxt)
-        if not 0 < missing <= 1 << 20:
+        if missing <= 0 or self._unfillable(other, missing) is not None:
             return
+        self.gap_budget -= missing
         self._note(
             f"{missing} octets the {peer} sent ({other.snd_nxt} to {seg.ack}) are not in the capture, but the "
             f"{name} acknowledges them: packets the capture missed. The model lets them arrive (as zeros).",
             "gap",
             peer,
         )
-        actions = other.send(b"\0" * missing, self.now)
+        actions = other.send(bytes(missing), self.now)
         self._record(peer, actions, predict=False)
         self._ghost(name, [a.segment for a in actions if isinstance(a, act.Send)])
+
+    def _unfillable(self, ep: Endpoint, missing: int) -> str | None:
+        """Why the model cannot let ``missing`` octets the capture lacks go from ``ep`` to its peer
+        as zeros (None: it can). A capture's sequence numbers can claim any gap: the zeros are made
+        only for what one window could have carried, and for at most :data:`GAP_BUDGET` in all."""
+        room = ep.snd_wnd - sq.diff(ep.snd_nxt, ep.snd_una)
+        if missing > MAX_GAP:
+            return f"more than the {MAX_GAP} octets a gap may have"
+        if missing > room:
+            return f"more than the {max(room, 0)} octets its peer's window leaves room for"
+        if missing > self.gap_budget:
+            return f"the model has already made up {GAP_BUDGET - self.gap_budget} octets for this capture, its limit"
+        return None
 
     def _try_late_arrival(self, name: str, seg: Segment, abort_ok: bool) -> bool:
         """What ``name`` sends, unexplained, may be explained by a segment taken as lost arriving
@@ -991,6 +1060,10 @@ class Observer:
             self.preds[name].clear()
 
 
-def observe(conversation: Conversation, msl: float = DEFAULT_MSL) -> Observation:
-    """Run the two observers over a conversation."""
-    return Observer(conversation, msl).run()
+def observe(
+    conversation: Conversation, msl: float = DEFAULT_MSL, frame_notes: Iterable[FrameNote] = (), unnoted: int = 0
+) -> Observation:
+    """Run the two observers over a conversation (``frame_notes``: the reader's notes on the file's
+    frames, which go into the trace among the packets, in file order; ``unnoted``: how many more
+    there were)."""
+    return Observer(conversation, msl, frame_notes, unnoted).run()

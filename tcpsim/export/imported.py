@@ -29,6 +29,18 @@ def _seconds(t: float) -> str:
     return f"{t:.6f}".rstrip("0").rstrip(".")
 
 
+def _date(origin_ns: int) -> str:
+    """The capture's first instant as a date, or (a file may claim any time) as seconds since the epoch."""
+    try:
+        return (
+            datetime.fromtimestamp(origin_ns // 1_000_000_000, UTC)
+            .replace(microsecond=origin_ns % 1_000_000_000 // 1000)
+            .isoformat(timespec="microseconds")
+        )
+    except (OverflowError, OSError, ValueError):  # beyond what a calendar date (or the C library) can show
+        return f"{origin_ns / 1e9:.6f} seconds since the Unix epoch, beyond the calendar"
+
+
 def _note_line(note: CaptureNote) -> str:
     who = f" {note.endpoint}" if note.endpoint else ""
     return f"# {note.t:.6f} note{who} ({note.kind}): {note.text}"
@@ -38,7 +50,7 @@ def tcpdump_import_lines(result: ImportResult) -> Iterator[str]:
     """``tcpdump -n -S`` lines of the conversation, with states, drops and notes as ``# `` comments."""
     obs = result.observation
     roles = obs.roles
-    start = datetime.fromtimestamp(obs.origin, UTC).isoformat(timespec="microseconds")
+    start = _date(obs.conversation.first_ns)
     yield (
         f"# tcpsim import: {result.capture.path}, stream {result.stream}: client {endpoint_text(roles['client'])}, "
         f"server {endpoint_text(roles['server'])}; times are seconds since the first packet ({start})"

@@ -33,3 +33,9 @@ def tcpdump() -> str:
 @pytest.fixture(scope="session")
 def tshark() -> str:
     return _export_fixtures()._tool("tshark")
+
+
+@pytest.fixture(autouse=True)
+def strict_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception of tcpsim's own frame decoder fails the test instead of becoming a note."""
+    monkeypatch.setenv("TCPSIM_STRICT", "1")
