@@ -23,8 +23,10 @@ class CaptureNote(NoteEvent):
     ``kind``: ``start`` (the capture begins mid-connection), ``unexplained`` (a segment the
     inferred state does not allow), ``gap`` (bytes missing from the capture), ``lost`` (taken as
     lost on the way), ``late`` (arrived late), ``missing`` (a segment the model would send is not
-    in the capture), ``time-wait`` (TIME-WAIT ended before 2·MSL) and ``projection`` (what
-    happens after the capture ends).
+    in the capture), ``time-wait`` (TIME-WAIT ended before 2·MSL), ``projection`` (what
+    happens after the capture ends), ``capture`` (a frame of the file left out or read with an
+    assumption: not decodable, malformed options) and ``time`` (a packet stamped before the one
+    before it).
     """
 
     endpoint: str | None = None
