@@ -445,7 +445,7 @@ def _import(args: argparse.Namespace) -> int:
     if not args.capture:  # "" would be read as ".", the current directory
         return _error(_("import: no capture given (the FILE argument is empty)"))
     try:
-        result = import_capture(args.capture, args.stream, args.msl)
+        result = import_capture(args.capture, args.stream, args.msl, frames=args.format is None)
     except CaptureError as exc:
         return _error(str(exc))
     if len(result.conversations) > 1 and args.stream is None:

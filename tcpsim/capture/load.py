@@ -31,8 +31,11 @@ class ImportResult:
         return self.conversations[self.stream]
 
 
-def import_capture(path: str | os.PathLike[str], stream: int | None = None, msl: float = DEFAULT_MSL) -> ImportResult:
-    """Read ``path`` and observe its conversation number ``stream`` (0-based; None: the first).
+def import_capture(
+    path: str | os.PathLike[str], stream: int | None = None, msl: float = DEFAULT_MSL, *, frames: bool = True
+) -> ImportResult:
+    """Read ``path`` and observe its conversation number ``stream`` (0-based; None: the first);
+    ``frames``: keep both sides after every packet, for stepping through it in the app.
 
     Raises :class:`CaptureError` for a file that cannot be read, holds no TCP connection, or has no
     such stream.
@@ -45,7 +48,7 @@ def import_capture(path: str | os.PathLike[str], stream: int | None = None, msl:
             f"{capture.path}: there is no stream {index}: the capture has {len(convs)} TCP conversation"
             f"{'s' if len(convs) != 1 else ''} (0 to {len(convs) - 1})"
         )
-    observation = observe(convs[index], msl, capture.notes, capture.unnoted)
+    observation = observe(convs[index], msl, capture.notes, capture.unnoted, frames=frames)
     return ImportResult(capture, convs, index, observation, import_scenario(capture.path, index, observation))
 
 

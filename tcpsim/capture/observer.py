@@ -31,7 +31,8 @@ from __future__ import annotations
 import copy
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from ..core import actions as act
 from ..core import seq as sq
@@ -56,7 +57,8 @@ from ..sim.trace import (
 from .notes import DEFAULT_MSL, CaptureNote  # defined apart, for what needs them without the observer
 from .reader import Conversation, FrameNote, TcpPacket, endpoint_text
 
-SYN, FIN, RST, ACK, PSH = Flags.SYN, Flags.FIN, Flags.RST, Flags.ACK, Flags.PSH
+# Plain ints: IntFlag arithmetic costs about a microsecond per operation (see tcpsim.core.segment).
+SYN, FIN, RST, ACK, PSH = int(Flags.SYN), int(Flags.FIN), int(Flags.RST), int(Flags.ACK), int(Flags.PSH)
 NAMES = ("client", "server")
 UNLIMITED = 1 << 30
 """The window (and MSS) an observer assumes where the capture does not tell: never the limit."""
@@ -194,16 +196,23 @@ class Observation:
         return [(e.old, e.new) for e in self.trace if isinstance(e, StateEvent) and e.endpoint == endpoint]
 
 
+_FIELDS = tuple(f.name for f in fields(Endpoint))
+_GET_FIELDS = attrgetter(*_FIELDS)
+
+
 def clone(ep: Endpoint) -> Endpoint:
-    """A copy of an endpoint for a dry run: its TCB and queues, but not the bytes it has received."""
-    twin = copy.copy(ep)
-    twin.config = copy.copy(ep.config)
+    """A copy of an endpoint for a dry run: its TCB and queues, but not the bytes it has received.
+
+    Field by field rather than ``copy.copy``, which goes through ``__reduce_ex__`` and costs about
+    eight times as much: the observer makes a few dry runs for every packet."""
+    twin = object.__new__(Endpoint)
+    for name, value in zip(_FIELDS, _GET_FIELDS(ep), strict=True):
+        setattr(twin, name, value)
     twin.send_buffer = bytearray(ep.send_buffer)
     twin.retransmission_queue = list(ep.retransmission_queue)
     twin.held = list(ep.held)
     twin.received = bytearray()
     twin.timers = dict(ep.timers)
-    twin._out = []
     return twin
 
 
@@ -242,7 +251,7 @@ def _take_prediction(preds: list[Prediction], seg: Segment) -> Prediction | None
     for i, first in enumerate(preds):
         if first.segment.seq != seg.seq or first.segment.flags & RST or not first.segment.seg_len:
             continue
-        run, data, control, end = [], b"", Flags(0), first.segment.seq
+        run, data, control, end = [], b"", 0, first.segment.seq
         for p in preds[i:]:
             s = p.segment
             if s.seq != end or s.flags & RST or (s.flags & ACK) != (seg.flags & ACK) or s.ack != seg.ack:
@@ -271,6 +280,7 @@ def _predict(send: act.Send) -> Prediction:
 
 def _prime_isn(ep: Endpoint, iss: int) -> None:
     """Make the endpoint's next connection choose ``iss`` (connection k uses isn + isn_step·k)."""
+    ep.config = copy.copy(ep.config)  # a dry run's copy shares the config until here
     ep.config.isn = (iss - ep.config.isn_step * ep.connections) % (1 << 32)
 
 
@@ -283,12 +293,15 @@ class Observer:
         msl: float = DEFAULT_MSL,
         frame_notes: Iterable[FrameNote] = (),
         unnoted: int = 0,
+        *,
+        frames: bool = True,
     ) -> None:
         if not msl > 0:
             raise ValueError("msl must be > 0")
         self.conv = conversation
         self.frame_notes = list(frame_notes)
         self.unnoted = unnoted
+        self.keep_frames = frames
         self.packets = conversation.packets
         self.msl = msl
         self.origin = self.packets[0].time
@@ -441,6 +454,8 @@ class Observer:
         self.eps[name].timers.pop("rto", None)
 
     def _frame(self) -> None:
+        if not self.keep_frames:  # only the app steps through frames; the printed formats need none
+            return
         if self.frames and self.frames[-1].trace_len == len(self.trace) and self.frames[-1].t == self.now:
             return  # nothing happened since the last one
         self.frames.append(Frame(self.now, len(self.trace), {n: snapshot(ep) for n, ep in self.eps.items()}))
@@ -546,10 +561,16 @@ class Observer:
         seg = self._view(i)
         ep = self.eps[name]
         abort_ok = self._behaves_aborted(i)
-        probe = self._account(name, seg, clone(ep), [copy.copy(p) for p in self.preds[name]], abort_ok)
-        if not probe.ok and not self._try_late_arrival(name, seg, abort_ok):
-            self._fill_from_ack(name, seg)
-        account = self._account(name, seg, ep, self.preds[name], abort_ok)
+        twin, preds = clone(ep), [copy.copy(p) for p in self.preds[name]]
+        account = self._account(name, seg, twin, preds, abort_ok)
+        if account.ok:  # the dry run explains it: it becomes the real one (the calls deliver nothing)
+            twin.received = ep.received
+            self.eps[name] = ep = twin
+            self.preds[name] = preds
+        else:
+            if not self._try_late_arrival(name, seg, abort_ok):
+                self._fill_from_ack(name, seg)
+            account = self._account(name, seg, ep, self.preds[name], abort_ok)
         self.gap_budget -= len(account.gap)
         for inferred in account.calls:
             if inferred.user:
@@ -806,6 +827,8 @@ class Observer:
         first_reply = True
         for k in range(i + 1, min(len(self.packets), i + 1 + horizon)):
             other = self.packets[k].segment
+            if self.sender[k] != name and other.flags & ACK and sq.ge(other.ack, seg.end):
+                return None  # acknowledged (checked first: cheaper than the dry run below)
             if self.sender[k] != name and first_reply:
                 first_reply = False
                 if self._reacts(peer_of(name), seg, k):
@@ -1061,9 +1084,14 @@ class Observer:
 
 
 def observe(
-    conversation: Conversation, msl: float = DEFAULT_MSL, frame_notes: Iterable[FrameNote] = (), unnoted: int = 0
+    conversation: Conversation,
+    msl: float = DEFAULT_MSL,
+    frame_notes: Iterable[FrameNote] = (),
+    unnoted: int = 0,
+    *,
+    frames: bool = True,
 ) -> Observation:
     """Run the two observers over a conversation (``frame_notes``: the reader's notes on the file's
     frames, which go into the trace among the packets, in file order; ``unnoted``: how many more
-    there were)."""
-    return Observer(conversation, msl, frame_notes, unnoted).run()
+    there were; ``frames``: keep a snapshot of both sides after every packet, for the app)."""
+    return Observer(conversation, msl, frame_notes, unnoted, frames=frames).run()

@@ -20,6 +20,7 @@ and pcapng, and the real Linux captures in tests/capture/data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import random
@@ -167,17 +168,11 @@ def render_all(result, text: bool) -> None:  # type: ignore[no-untyped-def]
 def random_frames(rng: random.Random, pool: list[bytes]) -> Iterator[tuple[int, bytes]]:
     linktypes = sorted(LINK_NAMES)
     while True:
-        frame = rng.choice(pool)
-        if rng.random() < 0.8:
-            frame = mutate(frame, rng)[:1600]
-        else:
-            frame = rng.randbytes(rng.randint(0, 96))
+        frame = mutate(rng.choice(pool), rng)[:1600] if rng.random() < 0.8 else rng.randbytes(rng.randint(0, 96))
         yield rng.choice(linktypes), frame
 
 
-def fuzz(
-    seed: int, frames: int, timeout: float, crashes: Path | None, log: Callable[[str], None] = print
-) -> Stats:
+def fuzz(seed: int, frames: int, timeout: float, crashes: Path | None, log: Callable[[str], None] = print) -> Stats:
     """Mutate the seeds until ``frames`` frames have been read by the import (and as many decoded
     on their own); returns the counts and the failures."""
     rng = random.Random(seed)
@@ -198,10 +193,8 @@ def fuzz(
                 run_one(data, path, stats, timeout)
                 for _ in range(20):  # the decoder alone, on frames that break headers at every layer
                     linktype, frame = next(frame_source)
-                    try:
+                    with contextlib.suppress(Undecodable):
                         decode(linktype, frame, rng.random() < 0.3)
-                    except Undecodable:
-                        pass
                     stats.decoded_frames += 1
             except (Exception, Hang) as exc:  # every other exception is a finding
                 name = f"{type(exc).__name__}: {exc}"[:300]
