@@ -109,6 +109,10 @@ class Endpoint:
     """Whether this connection reached SYN-RECEIVED from LISTEN (MUST-11)."""
     connections: int = 0
     """How many ISSs have been chosen so far: the k of ``isn + isn_step * k``."""
+    next_iss: Seq | None = None
+    """The ISS the host has chosen for the next connection, used once (None: ``isn + isn_step * k``).
+    RFC 9293 §3.4.1 leaves the choice of the ISN to the host; an observer of a capture takes it
+    from the SYN it saw, before the OPEN or the SYN that makes the endpoint choose it."""
     iss: Seq = _ZERO
     irs: Seq = _ZERO
     snd_una: Seq = _ZERO
@@ -148,6 +152,32 @@ class Endpoint:
     def __post_init__(self) -> None:
         self.rto = self.base_rto = self.config.rto
         self.rcv_wnd = self.config.rcv_wnd
+
+    @classmethod
+    def resumed(
+        cls, config: EndpointConfig, snd_nxt: Seq, rcv_nxt: Seq, *, snd_wnd: int, rcv_wnd: int, passive: bool
+    ) -> Endpoint:
+        """A TCB made in ESTABLISHED, for a connection that was already under way: not an RFC 9293 event.
+
+        Two hosts need it. A tool that moves a live connection from one machine to another restores
+        its TCB this way (Linux's TCP_REPAIR: net/ipv4/tcp.c, do_tcp_setsockopt TCP_REPAIR and
+        TCP_QUEUE_SEQ, then connect() puts the socket straight into ESTABLISHED). And an observer of
+        a capture that starts mid-connection knows only the sequence numbers each side uses next.
+        Everything before ``snd_nxt`` is taken as sent and acknowledged, everything before
+        ``rcv_nxt`` as received (ISS and IRS are one below them). No state change happens, so
+        nothing is reported: the TCB is new, and only ever enters the table's arrows from here.
+        """
+        ep = cls(config)
+        ep.state = State.ESTABLISHED
+        ep.passive = passive
+        ep.connections = 1
+        ep.iss, ep.irs = sq.add(snd_nxt, -1), sq.add(rcv_nxt, -1)
+        ep.snd_una = ep.snd_nxt = snd_nxt
+        ep.rcv_nxt = rcv_nxt
+        ep.snd_wnd = ep.max_snd_wnd = snd_wnd
+        ep.snd_wl1, ep.snd_wl2 = rcv_nxt, snd_nxt
+        ep.rcv_wnd = rcv_wnd
+        return ep
 
     # ------------------------------------------------------------------ queries
     @property
@@ -784,8 +814,12 @@ class Endpoint:
 
     # ------------------------------------------------------------------ bookkeeping
     def _choose_iss(self) -> None:
-        """ISS of connection k is ``isn + isn_step * k`` (mod 2^32), as the scenario format says."""
-        self.iss = sq.seq(self.config.isn + self.config.isn_step * self.connections)
+        """ISS of connection k is ``isn + isn_step * k`` (mod 2^32), as the scenario format says,
+        unless the host has chosen it (:attr:`next_iss`)."""
+        if self.next_iss is not None:
+            self.iss, self.next_iss = self.next_iss, None
+        else:
+            self.iss = sq.seq(self.config.isn + self.config.isn_step * self.connections)
         self.connections += 1
 
     def _go(self, target: State, event: str) -> None:
