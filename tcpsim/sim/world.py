@@ -27,21 +27,16 @@ from ..core.tcb import Endpoint, EndpointConfig
 from .clock import MAX_EVENTS, advance
 from .clock import RunawayError as RunawayError  # where it used to be defined: the CLI catches it here
 from .network import FaultRule, Network
+from .recording import trace_record
 from .trace import (
     ArriveEvent,
     CallEvent,
     DelayEvent,
-    DeliverEvent,
-    DiscardEvent,
     DropEvent,
     DuplicateEvent,
-    ErrorEvent,
     InjectEvent,
     NoteEvent,
     SendEvent,
-    SignalEvent,
-    StateEvent,
-    TimerEvent,
     TraceEvent,
     round_time,
 )
@@ -327,26 +322,12 @@ class World:
         now = self.now
         trace = self.trace
         for a in actions:
-            # Most frequent first: timers are set, moved and cancelled on almost every event.
-            if isinstance(a, act.TimerChanged):
-                trace.append(TimerEvent(now, name, a.name, a.action, a.deadline))
-                if a.deadline is not None and a.action in ("set", "restart"):
-                    self._push(a.deadline, TIMER, (name, a.name))
-            elif isinstance(a, act.Send):
+            if isinstance(a, act.Send):
                 self._transmit(name, a.segment, a.rule, a.retransmission, False)
-            elif isinstance(a, act.StateChanged):
-                # _value_ is the plain attribute behind Enum.value (a descriptor call costs ~0.4 µs)
-                trace.append(StateEvent(now, name, a.old._value_, a.new._value_, a.event, a.rule))
-            elif isinstance(a, act.Deliver):
-                trace.append(DeliverEvent(now, name, a.data))
-            elif isinstance(a, act.UserError):
-                trace.append(ErrorEvent(now, name, a.call, a.message))
-            elif isinstance(a, act.Signal):
-                trace.append(SignalEvent(now, name, a.message, a.rule))
-            elif isinstance(a, act.Discard):
-                trace.append(DiscardEvent(now, name, arriving, a.reason, a.rule))
-            else:
-                raise TypeError(f"unknown action {a!r}")
+                continue
+            trace.append(trace_record(now, name, a, arriving))
+            if isinstance(a, act.TimerChanged) and a.deadline is not None and a.action in ("set", "restart"):
+                self._push(a.deadline, TIMER, (name, a.name))
 
     def alter_flight(self, sid: int, kind: str, by: float = 0.0) -> bool:
         """Drop, duplicate or delay a segment that is already on the wire (the UI's ``x``).
