@@ -445,7 +445,8 @@ def _import(args: argparse.Namespace) -> int:
     if not args.capture:  # "" would be read as ".", the current directory
         return _error(_("import: no capture given (the FILE argument is empty)"))
     try:
-        result = import_capture(args.capture, args.stream, args.msl, frames=args.format is None)
+        streaming = args.format in ("jsonl", "tcpdump", "mermaid")  # written as observed, in bounded memory
+        result = import_capture(args.capture, args.stream, args.msl, frames=args.format is None, streaming=streaming)
     except CaptureError as exc:
         return _error(str(exc))
     if len(result.conversations) > 1 and args.stream is None:
@@ -467,7 +468,7 @@ def _import(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         from .render import write_jsonl
 
-        write_jsonl(result.observation.trace, sys.stdout)
+        write_jsonl(result.records(), sys.stdout)
     elif args.format == "tcpdump":
         from .export.imported import write_import_tcpdump
 

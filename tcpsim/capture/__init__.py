@@ -1,10 +1,17 @@
 """Import a real capture: read pcap/pcapng, pick a TCP conversation, infer both sides' states.
 
-:mod:`.reader` turns a file into TCP segments and conversations (:mod:`.files` walks its records,
-:mod:`.decode` decodes each frame);
-:mod:`.observer` runs the shared core as a passive observer of each side and produces the same
-typed trace as a simulated run, with notes where the capture cannot be explained; :mod:`.load`
-puts the two together for ``tcpsim import``.
+The modules, in the order the data goes through them:
+
+- :mod:`.files` walks a file's records (pcap or pcapng), checking every length it claims;
+- :mod:`.decode` decodes one frame down to its TCP segment (link layer, IPv4/IPv6, TCP);
+- :mod:`.reader` reads the file into conversations, noting what it cannot decode;
+- :mod:`.window` hands the observer one conversation's packets with a bounded look ahead;
+- :mod:`.observer` runs the shared core as a passive observer of each side and produces the same
+  typed trace as a simulated run, with notes where the capture cannot be explained; it explains
+  what each side sends with :mod:`.explain` and decides when segments arrive with :mod:`.arrival`
+  (copies of endpoints for its dry runs: :mod:`.clone`);
+- :mod:`.observation` is what the observer hands back; :mod:`.load` puts them together for
+  ``tcpsim import``; :mod:`.session` replays an import in the app.
 
 The names below are loaded on first use (PEP 562), not when the package is imported: every
 start of ``tcpsim`` imports :mod:`.options` for the ``import`` command's parser, and must not
@@ -19,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .load import ImportResult, import_capture, import_scenario
     from .notes import DEFAULT_MSL, CaptureNote
-    from .observer import Frame, Observation, Observer, observe
+    from .observation import Frame, Observation
+    from .observer import Observer, observe
     from .reader import Capture, CaptureError, Conversation, TcpPacket, conversations, read_capture
 
 _SOURCES: dict[str, str] = {
@@ -28,8 +36,8 @@ _SOURCES: dict[str, str] = {
     "import_scenario": "load",
     "DEFAULT_MSL": "notes",
     "CaptureNote": "notes",
-    "Frame": "observer",
-    "Observation": "observer",
+    "Frame": "observation",
+    "Observation": "observation",
     "Observer": "observer",
     "observe": "observer",
     "Capture": "reader",

@@ -81,8 +81,9 @@ class _Reader:
         if len(self.buf) - self.at >= n:
             return True
         rest = self.buf[self.at :]
+        self.buf, self.at = b"", 0  # let the old chunk go before reading the next
         more = self.f.read(max(_CHUNK, n - len(rest)))
-        self.buf, self.at = rest + more, 0
+        self.buf = rest + more if rest else more
         return len(self.buf) >= n
 
     def take(self, n: int) -> bytes:

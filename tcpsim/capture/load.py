@@ -1,83 +1,146 @@
-"""``tcpsim import`` without the printing: read the file, choose the conversation, observe it."""
+"""``tcpsim import`` without the printing: read the file, choose the conversation, observe it.
+
+Two ways. :func:`import_capture` keeps the chosen conversation's packets and the whole trace, with
+a snapshot of both sides after every packet: what the app steps through. With ``streaming=True``
+the file is read twice instead, once to count its conversations and once for the chosen one's
+packets, and :meth:`ImportResult.records` hands each trace record out as soon as it is final:
+what the printed formats write, in memory that does not grow with the capture.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.names import endpoint_name
 from ..scenario.model import EndpointSpec, NetworkSpec, Scenario, Step
-from ..sim.trace import CallEvent
+from ..sim.trace import CallEvent, TraceEvent
 from .notes import DEFAULT_MSL
-from .observer import Observation, observe
-from .reader import Capture, CaptureError, Conversation, endpoint_text, read_capture
+from .observer import Observation, Observer, merged
+from .reader import Capture, CaptureError, CaptureReader, Conversation, endpoint_text
 
 
 @dataclass(slots=True)
 class ImportResult:
-    """One conversation of a capture file, observed."""
+    """One conversation of a capture file, observed (or, streaming, being observed)."""
 
     capture: Capture
     conversations: list[Conversation]
     stream: int
-    observation: Observation
     scenario: Scenario
     """A scenario describing the import (names, addresses, ports, MSL, the inferred calls as steps):
-    what the UI and the exporters take."""
+    what the UI and the exporters take. Streaming, it has no steps (they are in the records)."""
+    _observation: Observation | None = None
+    _pending: Iterator[TraceEvent] | None = field(default=None, repr=False)
 
     @property
     def conversation(self) -> Conversation:
         return self.conversations[self.stream]
 
+    @property
+    def observation(self) -> Observation:
+        """What the observers made of the conversation (streaming: once :meth:`records` is read)."""
+        if self._observation is None:
+            raise RuntimeError("the observation is complete only once its records have been read")
+        return self._observation
+
+    def records(self) -> Iterator[TraceEvent]:
+        """The trace, in order: handed out as the observer goes when streaming (once only)."""
+        if self._pending is None:
+            return iter(self.observation.trace)
+        pending, self._pending = self._pending, None
+        return pending
+
 
 def import_capture(
-    path: str | os.PathLike[str], stream: int | None = None, msl: float = DEFAULT_MSL, *, frames: bool = True
+    path: str | os.PathLike[str],
+    stream: int | None = None,
+    msl: float = DEFAULT_MSL,
+    *,
+    frames: bool = True,
+    streaming: bool = False,
 ) -> ImportResult:
     """Read ``path`` and observe its conversation number ``stream`` (0-based; None: the first);
-    ``frames``: keep both sides after every packet, for stepping through it in the app.
+    ``frames``: keep both sides after every packet, for stepping through it in the app;
+    ``streaming``: keep nothing, and observe as :meth:`ImportResult.records` is read.
 
     Raises :class:`CaptureError` for a file that cannot be read, holds no TCP connection, or has no
-    such stream.
+    such stream (streaming, all before any record).
     """
     index = 0 if stream is None else stream
-    capture = read_capture(path, index)
-    convs = capture.conversations
-    if not 0 <= index < len(convs):
-        raise CaptureError(
-            f"{capture.path}: there is no stream {index}: the capture has {len(convs)} TCP conversation"
-            f"{'s' if len(convs) != 1 else ''} (0 to {len(convs) - 1})"
-        )
-    observation = observe(convs[index], msl, capture.notes, capture.unnoted, frames=frames)
-    return ImportResult(capture, convs, index, observation, import_scenario(capture.path, index, observation))
+    reader = CaptureReader(path, -1 if streaming else index)
+    try:
+        capture = reader.capture
+        convs = capture.conversations
+        if not 0 <= index < len(convs):
+            raise CaptureError(
+                f"{capture.path}: there is no stream {index}: the capture has {len(convs)} TCP conversation"
+                f"{'s' if len(convs) != 1 else ''} (0 to {len(convs) - 1})"
+            )
+        conv = convs[index]
+        if not streaming:
+            observation = Observer(conv, msl, merged(conv.packets, capture.notes), capture.unnoted, frames=frames).run()
+            calls = [e for e in observation.trace if isinstance(e, CallEvent)]
+            scenario = import_scenario(capture.path, index, observation.roles, msl, calls, observation)
+            return ImportResult(capture, convs, index, scenario, observation)
+        observer = Observer(conv, msl, reader.items(index), capture.unnoted, frames=False)
+    except BaseException:
+        reader.close()
+        raise
+    result = ImportResult(capture, convs, index, import_scenario(capture.path, index, observer.roles, msl, (), None))
+    result._pending = _observing(result, observer, reader)
+    return result
 
 
-def import_scenario(path: Path, stream: int, observation: Observation) -> Scenario:
-    """The scenario an import stands for: its endpoints, and the calls inferred, as steps."""
-    roles = observation.roles
+def _observing(result: ImportResult, observer: Observer, reader: CaptureReader) -> Iterator[TraceEvent]:
+    try:
+        yield from observer.records()
+        result._observation = observer.observation
+    finally:
+        reader.close()
+
+
+def import_scenario(
+    path: Path,
+    stream: int,
+    roles: dict[str, tuple[str, int]],
+    msl: float,
+    calls: Iterable[CallEvent],
+    observation: Observation | None,
+) -> Scenario:
+    """The scenario an import stands for: its endpoints, and the calls inferred, as steps (the
+    observation, when there is one yet, for its figures)."""
     steps = tuple(
         Step(index=i, at=e.t, on=endpoint_name(e.endpoint), do=e.call, data=e.data, note=e.note)
-        for i, e in enumerate((e for e in observation.trace if isinstance(e, CallEvent)), start=1)
+        for i, e in enumerate(calls, start=1)
     )
-    packets = len(observation.conversation.packets)
     client, server = endpoint_text(roles["client"]), endpoint_text(roles["server"])
-    notes = len(observation.notes)
+    if observation is not None:
+        packets, notes = observation.packets, observation.note_count
+        figures = (
+            f"{packets} packets over {observation.end_time:.6f} s. Each side's state is inferred by running the "
+            "RFC 9293 state machine on what it sends and receives: a SYN is an OPEN, data a SEND, a FIN a CLOSE. "
+            f"{notes} note{'s' if notes != 1 else ''} on the timeline mark what the state machine cannot explain. "
+        )
+        summary_packets = f", {packets} packets"
+    else:
+        figures = "Each side's state is inferred by running the RFC 9293 state machine on what it sends and receives. "
+        summary_packets = ""
     return Scenario(
         name=f"{path.name}, stream {stream}",
         path=None,
-        network=NetworkSpec(latency=0.0, msl=observation.msl),
+        network=NetworkSpec(latency=0.0, msl=msl),
         client=EndpointSpec(port=roles["client"][1], address=roles["client"][0]),
         server=EndpointSpec(port=roles["server"][1], address=roles["server"][0]),
         steps=steps,
         summary=(
-            f"Imported from {path.name}: {client} to {server}, {packets} packets. A record: step, rewind and "
+            f"Imported from {path.name}: {client} to {server}{summary_packets}. A record: step, rewind and "
             "play through it; OPEN, SEND, CLOSE and faults are off."
         ),
         description=(
             f"A real capture, {path}, stream {stream}: the client {client} and the server {server}, "
-            f"{packets} packets over {observation.end_time:.6f} s. Each side's state is inferred by running the "
-            "RFC 9293 state machine on what it sends and receives: a SYN is an OPEN, data a SEND, a FIN a CLOSE. "
-            f"{notes} note{'s' if notes != 1 else ''} on the timeline mark what the state machine cannot explain. "
-            "Times are seconds since the first packet."
+            f"{figures}Times are seconds since the first packet."
         ),
     )

@@ -3,336 +3,111 @@
 Each side of the conversation gets an :class:`~tcpsim.core.tcb.Endpoint` of its own. A segment
 seen going from A to B is fed to B's ``segment_arrives``; what A itself sends is explained by the
 model's own predictions (the segments A's endpoint asked to send) or, failing that, by the user
-call that would make A send it: a first SYN is an active OPEN with that ISN, data is a SEND, a
-FIN a CLOSE, and a RST that nothing explains an ABORT. The side that answers a SYN with a SYN,ACK
-was listening: it gets a passive OPEN just before the SYN reaches it. A segment sent again with a
-sequence number already seen is a retransmission, never a new call.
-
-When a segment reaches its receiver is inferred, not known: a capture has one vantage point.
-A segment arrives at its capture time, unless the receiver's next segment shows it had not
-arrived yet (that segment still acknowledges less, or is one the receiver could only send
-without it, like the FIN of a simultaneous close or the data sent just before a RST landed): then
-it arrives just after that segment. A segment its sender sends again before the receiver has
-acknowledged it is taken as lost, unless a later segment of the receiver can only be explained by
-its late arrival (an old duplicate). A pure ACK after which the receiver still retransmits what it
-acknowledges is taken as lost too. Bytes missing from the capture (a sequence number that jumps
-ahead, or an acknowledgment of more than was seen) are sent by the model and reach the peer
-unseen, so that both models can go on.
+call that would make A send it (:mod:`.explain`). The side that answers a SYN with a SYN,ACK was
+listening: it gets a passive OPEN just before the SYN reaches it. A segment sent again with a
+sequence number already seen is a retransmission, never a new call. When each segment reaches its
+receiver is inferred (:mod:`.arrival`): a capture has one vantage point.
 
 The observers' retransmission timers never fire (real time in a capture is not the model's); the
 2·MSL timer does, and where it outlasts the capture its end is projected after it, with a note.
 Everything the state machine cannot explain (a segment the inferred state does not allow, bytes
 missing from the capture, a capture that starts mid-connection) becomes a :class:`CaptureNote`:
 the observer says so rather than guessing silently.
+
+One pass, in bounded memory: the packets come from an iterator, read at most
+:data:`~.window.HORIZON` ahead (:mod:`.window`), and :meth:`Observer.records` hands out each trace
+record as soon as nothing can change it any more (a segment taken as lost keeps the records after
+its send open, for a drop to go in, until it turns up or falls behind the horizon). :meth:`run`
+keeps them all instead, with a snapshot of both sides after every packet for the app.
 """
 
 from __future__ import annotations
 
 import copy
-from bisect import bisect_right
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from collections.abc import Iterable, Iterator
 
 from ..core import actions as act
 from ..core import seq as sq
-from ..core.segment import Flags, Segment
+from ..core.names import EndpointName, peer_of
+from ..core.segment import Segment
 from ..core.seq import Seq
 from ..core.states import State
 from ..core.tcb import Endpoint, EndpointConfig
-from ..sim.trace import (
-    ArriveEvent,
-    CallEvent,
-    DeliverEvent,
-    DiscardEvent,
-    DropEvent,
-    ErrorEvent,
-    SendEvent,
-    SignalEvent,
-    StateEvent,
-    TimerEvent,
-    TraceEvent,
-    round_time,
-)
-from .notes import DEFAULT_MSL, CaptureNote  # defined apart, for what needs them without the observer
+from ..sim.recording import trace_record
+from ..sim.trace import CallEvent, SendEvent, TraceEvent, round_time
+from .arrival import FORCED, NAMES, Arrivals, Flying, Lost
+from .clone import clone, snapshot
+from .explain import ACK, GAP_BUDGET, RST, SYN, Account, Prediction, account, mismatch_text
+from .notes import DEFAULT_MSL, CaptureNote
+from .observation import Frame, Observation, merged
 from .reader import Conversation, FrameNote, TcpPacket, endpoint_text
+from .window import PacketWindow
 
-# Plain ints: IntFlag arithmetic costs about a microsecond per operation (see tcpsim.core.segment).
-SYN, FIN, RST, ACK, PSH = int(Flags.SYN), int(Flags.FIN), int(Flags.RST), int(Flags.ACK), int(Flags.PSH)
-NAMES = ("client", "server")
+__all__ = ["DEFAULT_MSL", "CaptureNote", "Frame", "Observation", "Observer", "clone", "merged", "observe", "snapshot"]
+
 UNLIMITED = 1 << 30
 """The window (and MSS) an observer assumes where the capture does not tell: never the limit."""
-MAX_GAP = 1 << 20
-"""The most octets missing from the capture at one place that the model makes up (as zeros)."""
-GAP_BUDGET = 16 << 20
-"""The most octets missing from the capture that the model makes up in all, whatever the file claims."""
-
-SEND_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED)
-FIN_STATES = (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_RECEIVED)
-ABORT_RST_STATES = (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT)
-
-RULE_RETRANSMISSION = (
-    "seen again in the capture: a retransmission (the sender's timer or a fast retransmit; "
-    "tcpsim runs no real timers on a capture)"
-)
-RULE_EXTRA_ACK = (
-    "an ACK the model would not send here (delayed or duplicate ACK, or window update); allowed in this state"
-)
-RULE_KEEPALIVE = "a keep-alive probe, SEG.SEQ = SND.NXT - 1 (RFC 9293 3.8.4; not modelled)"
-RULE_UNEXPLAINED = "not explained by the state machine (see the note)"
-FORCED = {
-    "forget": (
-        "inferred from the capture: the side no longer had the connection (see the note); an ABORT that sends nothing"
-    ),
-    "2msl": "inferred from the capture: TIME-WAIT ended before 2·MSL, since a new connection began (see the note)",
-}
+KEPT_RECEIVED = 4096
+"""The bytes each side has received that its endpoint keeps, for display (the trace has them all)."""
 
 
-def peer_of(name: str) -> str:
-    return "server" if name == "client" else "client"
-
-
-@dataclass(slots=True)
-class Prediction:
-    """A segment an observer's endpoint asked to send, waiting to be seen in the capture."""
-
-    segment: Segment
-    rule: str
-    retransmission: bool
-    t: float
-
-    @property
-    def pure_ack(self) -> bool:
-        seg = self.segment
-        return not seg.data and not seg.flags & (SYN | FIN | RST) and bool(seg.flags & ACK)
-
-
-@dataclass(slots=True)
-class Flying:
-    """A captured segment on its way to its receiver's observer."""
-
-    sid: int
-    segment: Segment
-    """As the receiver's core sees it (the window scaled)."""
-
-
-@dataclass(slots=True)
-class Lost:
-    """A segment taken as lost; it may still turn out to have arrived late."""
-
-    flying: Flying
-    trace_index: int
-    """Where its drop goes in the trace, if it never turns up: just after it was sent."""
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """The observation after one packet (or timer): for stepping through an import in the UI."""
-
-    t: float
-    trace_len: int
-    endpoints: dict[str, Endpoint]
-
-
-@dataclass(slots=True)
-class Inferred:
-    """A user call inferred from the capture (or, ``user`` False, something the host did to the TCB)."""
-
-    call: str
-    data: bytes
-    note: str
-    actions: list[act.Action]
-    user: bool = True
-    predicts: bool = True
-    """Whether its sends are expected in the capture (not for bytes the capture is missing)."""
-
-
-@dataclass(slots=True)
-class Account:
-    """How a segment an endpoint sent is explained."""
-
-    ok: bool = False
-    rule: str = RULE_UNEXPLAINED
-    retransmission: bool = False
-    calls: list[Inferred] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)
-    """(kind, text)."""
-    gap: bytes = b""
-    """Bytes missing from the capture before this segment, sent by the model and fed to the peer."""
-    strained: bool = False
-    """The explanation needs the model to have been wrong (the side had forgotten the connection):
-    good enough to go on with, not to decide that a segment has not arrived yet."""
-
-
-@dataclass(slots=True)
-class Observation:
-    """What the observers made of one conversation."""
-
-    conversation: Conversation
-    roles: dict[str, tuple[str, int]]
-    trace: list[TraceEvent]
-    endpoints: dict[str, Endpoint]
-    end_states: dict[str, State]
-    """Each side's state right after the capture's last packet (what ``ss`` would show then)."""
-    end_time: float
-    """The time of the last packet, in seconds since the first."""
-    origin: float
-    """The absolute time of the first packet."""
-    msl: float
-    frames: list[Frame]
-
-    @property
-    def notes(self) -> list[CaptureNote]:
-        return [e for e in self.trace if isinstance(e, CaptureNote)]
-
-    @property
-    def problems(self) -> list[CaptureNote]:
-        """The notes on what the state machine cannot explain (not the projection past the end)."""
-        return [n for n in self.notes if n.kind != "projection"]
-
-    def states(self, endpoint: str) -> list[tuple[str, str]]:
-        """The (from, to) of every state change of one side, in order."""
-        return [(e.old, e.new) for e in self.trace if isinstance(e, StateEvent) and e.endpoint == endpoint]
-
-
-_FIELDS = tuple(f.name for f in fields(Endpoint))
-_GET_FIELDS = attrgetter(*_FIELDS)
-
-
-def clone(ep: Endpoint) -> Endpoint:
-    """A copy of an endpoint for a dry run: its TCB and queues, but not the bytes it has received.
-
-    Field by field rather than ``copy.copy``, which goes through ``__reduce_ex__`` and costs about
-    eight times as much: the observer makes a few dry runs for every packet."""
-    twin = object.__new__(Endpoint)
-    for name, value in zip(_FIELDS, _GET_FIELDS(ep), strict=True):
-        setattr(twin, name, value)
-    twin.send_buffer = bytearray(ep.send_buffer)
-    twin.retransmission_queue = list(ep.retransmission_queue)
-    twin.held = list(ep.held)
-    twin.received = bytearray()
-    twin.timers = dict(ep.timers)
-    return twin
-
-
-def snapshot(ep: Endpoint) -> Endpoint:
-    """A copy to show later: like :func:`clone`, with the last bytes received kept for display."""
-    twin = clone(ep)
-    twin.received = bytearray(ep.received[-256:])
-    return twin
-
-
-def _same(pred: Segment, seg: Segment) -> bool:
-    """Whether a seen segment is the predicted one: flags (PSH aside), numbers and payload.
-
-    A RST matches on its sequence number (and ACK field when both carry one): Linux sets ACK on
-    the RST of an abort, which RFC 9293's ``<SEQ=SND.NXT><CTL=RST>`` leaves out.
-    """
-    if pred.flags & RST or seg.flags & RST:
-        if not (pred.flags & RST and seg.flags & RST) or pred.seq != seg.seq:
-            return False
-        return not (pred.flags & ACK and seg.flags & ACK) or pred.ack == seg.ack
-    if (pred.flags & ~PSH) != (seg.flags & ~PSH) or pred.seq != seg.seq:
-        return False
-    if pred.flags & ACK and pred.ack != seg.ack:
-        return False
-    return pred.data == seg.data
-
-
-def _take_prediction(preds: list[Prediction], seg: Segment) -> Prediction | None:
-    """Remove and return the prediction(s) the seen segment fulfils: one, or a run of them that
-    the sender put in one segment (data and FIN together, or data the model would split)."""
-    for i, p in enumerate(preds):
-        if _same(p.segment, seg):
-            return preds.pop(i)
-    if seg.flags & RST or not seg.seg_len:
-        return None
-    for i, first in enumerate(preds):
-        if first.segment.seq != seg.seq or first.segment.flags & RST or not first.segment.seg_len:
-            continue
-        run, data, control, end = [], b"", 0, first.segment.seq
-        for p in preds[i:]:
-            s = p.segment
-            if s.seq != end or s.flags & RST or (s.flags & ACK) != (seg.flags & ACK) or s.ack != seg.ack:
-                break
-            run.append(p)
-            data += s.data
-            control |= s.flags & (SYN | FIN)
-            end = s.end
-            if sq.ge(end, seg.end):
-                break
-        if len(run) > 1 and end == seg.end and data == seg.data and control == seg.flags & (SYN | FIN):
-            for p in run:
-                preds.remove(p)
-            return run[0]
-    return None
-
-
-def _covered(preds: Iterable[Prediction], seg: Segment) -> bool:
-    """Whether every pure ACK among ``preds`` is covered by ``seg``'s acknowledgment."""
-    return all(not p.pure_ack or (seg.flags & ACK and sq.le(p.segment.ack, seg.ack)) for p in preds)
-
-
-def _predict(send: act.Send) -> Prediction:
-    return Prediction(send.segment, send.rule, send.retransmission, 0.0)
-
-
-def _prime_isn(ep: Endpoint, iss: int) -> None:
-    """Make the endpoint's next connection choose ``iss`` (connection k uses isn + isn_step·k)."""
-    ep.config = copy.copy(ep.config)  # a dry run's copy shares the config until here
-    ep.config.isn = (iss - ep.config.isn_step * ep.connections) % (1 << 32)
-
-
-class Observer:
-    """Runs the two observers over one conversation; :meth:`run` returns the :class:`Observation`."""
+class Observer(Arrivals):
+    """Runs the two observers over one conversation: :meth:`run` returns the :class:`Observation`
+    with its whole trace; :meth:`records` hands the trace out as it becomes final, then
+    :attr:`observation` holds the rest."""
 
     def __init__(
         self,
         conversation: Conversation,
         msl: float = DEFAULT_MSL,
-        frame_notes: Iterable[FrameNote] = (),
+        items: Iterable[TcpPacket | FrameNote] | None = None,
         unnoted: int = 0,
         *,
         frames: bool = True,
     ) -> None:
+        """``items``: the conversation's packets and the reader's notes, in file order (default:
+        the conversation's packets); ``unnoted``: how many notes the reader counted beyond those."""
         if not msl > 0:
             raise ValueError("msl must be > 0")
+        first, _, stream = PacketWindow.peek(conversation.packets if items is None else items)
+        if first is None:
+            raise ValueError("a conversation without packets")
         self.conv = conversation
-        self.frame_notes = list(frame_notes)
+        self.msl = msl
         self.unnoted = unnoted
         self.keep_frames = frames
-        self.packets = conversation.packets
-        self.msl = msl
-        self.origin = self.packets[0].time
-        self.origin_ns = self.packets[0].time_ns
-        self.trace: list[TraceEvent] = []
+        self.first = first
+        self.origin_ns = first.time_ns
+        self.trace = []
+        self.flushed = 0
+        """Records handed out already (and no longer in :attr:`trace`)."""
         self.frames: list[Frame] = []
-        self.preds: dict[str, list[Prediction]] = {n: [] for n in NAMES}
-        self.inbox: dict[str, list[Flying]] = {n: [] for n in NAMES}
-        self.lost: dict[str, list[Lost]] = {n: [] for n in NAMES}
-        self.last_arrival: dict[str, Segment | None] = {n: None for n in NAMES}
-        self.sends: dict[int, SendEvent] = {}
+        self.preds = {n: [] for n in NAMES}
+        self.inbox = {n: [] for n in NAMES}
+        self.lost = {n: [] for n in NAMES}
+        self.last_arrival = {n: None for n in NAMES}
         self.now = 0.0
         self.gap_budget = GAP_BUDGET
+        self.observation: Observation | None = None
         self._next_id = 1
-        self.roles, self._start_note = self._roles()
-        self.side = {self.roles["client"]: "client", self.roles["server"]: "server"}
-        self.sender = [self.side[p.source] for p in self.packets]
-        self._next_index = self._index_next()
+        self._streaming = False
+        self._notes = self._problems = 0
+        self.roles, self._start_note = self._roles(first)
+        self.side: dict[tuple[str, int], EndpointName] = {
+            self.roles["client"]: "client",
+            self.roles["server"]: "server",
+        }
+        self.window = PacketWindow(stream, self.side)
         self.scale = self._window_scales()
         (_, cport), (_, sport) = self.roles["client"], self.roles["server"]
-        self.eps = {
-            "client": Endpoint(self._config(cport, sport)),
-            "server": Endpoint(self._config(sport, cport)),
-        }
+        self.eps = {"client": Endpoint(self._config(cport, sport)), "server": Endpoint(self._config(sport, cport))}
 
     # ------------------------------------------------------------------ set-up
     def _config(self, port: int, peer: int) -> EndpointConfig:
         return EndpointConfig(port=port, peer_port=peer, isn=0, msl=self.msl, mss=UNLIMITED, rcv_wnd=65535)
 
-    def _roles(self) -> tuple[dict[str, tuple[str, int]], str | None]:
-        first = self.packets[0]
+    @staticmethod
+    def _roles(first: TcpPacket) -> tuple[dict[str, tuple[str, int]], str | None]:
         flags = first.segment.flags
         if flags & SYN and not flags & ACK:
             return {"client": first.source, "server": first.destination}, None
@@ -347,61 +122,50 @@ class Observer:
             "and window scaling is unknown, so windows are not checked."
         )
 
-    def _index_next(self) -> dict[str, list[int | None]]:
-        """For each side and position i, the position of that side's next packet after i."""
-        nxt: dict[str, list[int | None]] = {n: [None] * len(self.packets) for n in NAMES}
-        upcoming: dict[str, int | None] = {n: None for n in NAMES}
-        for i in range(len(self.packets) - 1, -1, -1):
-            for n in NAMES:
-                nxt[n][i] = upcoming[n]
-            upcoming[self.sender[i]] = i
-        return nxt
-
     def _window_scales(self) -> dict[str, int | None]:
         """The shift of each side's windows (RFC 7323): only when both SYNs offered one; None when the
-        SYNs are not in the capture (the window is then unknown, and taken as no limit)."""
+        SYNs are not in sight (the window is then unknown, and taken as no limit)."""
         offered: dict[str, int | None] = {}
-        for packet, name in zip(self.packets, self.sender, strict=True):
-            if packet.segment.flags & SYN and name not in offered:
-                offered[name] = packet.wscale
+        for k in self.window.ahead(-1):
+            packet = self.window.get(k)
+            if packet is not None and packet.segment.flags & SYN:
+                offered.setdefault(self.window.sender(k), packet.wscale)
+                if len(offered) == 2:
+                    break
         if len(offered) < 2:
             return {n: None for n in NAMES}
         if offered["client"] is None or offered["server"] is None:
             return {n: 0 for n in NAMES}
         return dict(offered)
 
-    def _view(self, index: int) -> Segment:
-        """The segment at ``index`` as the core takes it: the window scaled to octets."""
-        seg = self.packets[index].segment
+    def _view(self, k: int) -> Segment:
+        """The segment at position ``k`` as the core takes it: the window scaled to octets."""
+        seg = self.window.segment(k)
         if seg.flags & SYN:
             return seg
-        shift = self.scale[self.sender[index]]
+        shift = self.scale[self.window.sender(k)]
         return seg.with_(wnd=UNLIMITED if shift is None else seg.wnd << shift)
 
     def _seed_mid_connection(self) -> None:
         """Both sides ESTABLISHED, numbered from the first segments each sends (or its peer acknowledges)."""
         first: dict[str, Segment] = {}
-        for packet, name in zip(self.packets, self.sender, strict=True):
-            first.setdefault(name, packet.segment)
+        for k in self.window.ahead(-1):
+            first.setdefault(self.window.sender(k), self.window.segment(k))
+            if len(first) == 2:
+                break
         for name in NAMES:
-            ep, own, other = self.eps[name], first.get(name), first.get(peer_of(name))
+            own, other = first.get(name), first.get(peer_of(name))
             snd = own.seq if own is not None else (other.ack if other is not None else Seq(0))
             rcv = other.seq if other is not None else Seq(0)
             if own is not None and own.flags & ACK:
                 rcv = own.ack
-            ep.state = State.ESTABLISHED
-            ep.passive = name == "server"
-            ep.connections = 1
-            ep.iss, ep.irs = sq.add(snd, -1), sq.add(rcv, -1)
-            ep.snd_una = ep.snd_nxt = snd
-            ep.rcv_nxt = rcv
-            ep.snd_wnd = ep.max_snd_wnd = UNLIMITED
-            ep.snd_wl1, ep.snd_wl2 = rcv, snd
-            ep.rcv_wnd = UNLIMITED
+            self.eps[name] = Endpoint.resumed(
+                self.eps[name].config, snd, rcv, snd_wnd=UNLIMITED, rcv_wnd=UNLIMITED, passive=name == "server"
+            )
 
     def _seed_before_syn_ack(self) -> None:
         """The capture starts with the server's SYN,ACK: the client's SYN went just before it."""
-        synack = self.packets[0].segment
+        synack = self.first.segment
         client, server = self.eps["client"], self.eps["server"]
         syn = Segment(synack.dport, synack.sport, sq.add(synack.ack, -1), Seq(0), SYN, 65535)
         self._note(
@@ -410,12 +174,12 @@ class Observer:
             "start",
             t=0.0,
         )
-        _prime_isn(client, syn.seq)
+        client.next_iss = syn.seq
         self.trace.append(CallEvent(0.0, "client", "connect", b"", "inferred: the SYN before the capture began"))
         self._record("client", client.open_active(0.0), predict=False)
         self.trace.append(CallEvent(0.0, "server", "listen", b"", "inferred: it answered a SYN with SYN,ACK"))
         self._record("server", server.open_passive(0.0))
-        _prime_isn(server, synack.seq)
+        server.next_iss = synack.seq
         self.last_arrival["server"] = syn
         self._record("server", server.segment_arrives(syn, 0.0))
 
@@ -423,11 +187,22 @@ class Observer:
     def _t(self, packet: TcpPacket) -> float:
         return round_time((packet.time_ns - self.origin_ns) / 1e9)
 
+    def _t_at(self, k: int) -> float:
+        packet = self.window.get(k)
+        assert packet is not None
+        return self._t(packet)
+
     def _note(self, text: str, kind: str, endpoint: str | None = None, t: float | None = None) -> None:
         self.trace.append(CaptureNote(self.now if t is None else t, text, endpoint, kind))
 
     def _record(
-        self, name: str, actions: list[act.Action], arriving: int = 0, *, predict: bool = True, rule: str = ""
+        self,
+        name: EndpointName,
+        actions: list[act.Action],
+        arriving: int = 0,
+        *,
+        predict: bool = True,
+        rule: str = "",
     ) -> None:
         """Put what an observer did in the trace; what it asked to send becomes predictions. ``rule``
         replaces the rule of a state change the host forced (it is not the RFC's doing)."""
@@ -436,71 +211,150 @@ class Observer:
             if isinstance(a, act.Send):
                 if predict:
                     self.preds[name].append(Prediction(a.segment, a.rule, a.retransmission, now))
-            elif isinstance(a, act.StateChanged):
-                trace.append(StateEvent(now, name, a.old.value, a.new.value, a.event, rule or a.rule))
-                if a.new is State.CLOSED:  # no TCB, nothing more to send but the RST it just asked for
-                    self.preds[name] = [p for p in self.preds[name] if p.segment.flags & RST]
-            elif isinstance(a, act.TimerChanged):
-                if a.name == "2msl":  # the retransmission timer is the real stack's, not the model's
-                    trace.append(TimerEvent(now, name, a.name, a.action, a.deadline))
-            elif isinstance(a, act.Deliver):
-                trace.append(DeliverEvent(now, name, a.data))
-            elif isinstance(a, act.UserError):
-                trace.append(ErrorEvent(now, name, a.call, a.message))
-            elif isinstance(a, act.Signal):
-                trace.append(SignalEvent(now, name, a.message, a.rule))
-            elif isinstance(a, act.Discard):
-                trace.append(DiscardEvent(now, name, arriving, a.reason, a.rule))
-        self.eps[name].timers.pop("rto", None)
+                continue
+            if isinstance(a, act.TimerChanged) and a.name != "2msl":
+                continue  # the retransmission timer is the real stack's, not the model's
+            trace.append(trace_record(now, name, a, arriving, rule))
+            if isinstance(a, act.StateChanged) and a.new is State.CLOSED:
+                # no TCB, nothing more to send but the RST it just asked for
+                self.preds[name] = [p for p in self.preds[name] if p.segment.flags & RST]
+        ep = self.eps[name]
+        ep.timers.pop("rto", None)
+        if len(ep.received) > KEPT_RECEIVED:  # the application reads what arrives: keep only the last
+            del ep.received[:-KEPT_RECEIVED]
+
+    def _account(
+        self,
+        name: EndpointName,
+        seg: Segment,
+        ep: Endpoint,
+        preds: list[Prediction],
+        abort_ok: bool,
+        last: Segment | None = None,
+    ) -> Account:
+        return account(
+            name,
+            seg,
+            ep,
+            preds,
+            self.now,
+            abort_ok=abort_ok,
+            last=self.last_arrival[name] if last is None else last,
+            gap_budget=self.gap_budget,
+        )
+
+    def _insert(self, index: int, events: list[TraceEvent]) -> None:
+        """Put ``events`` into the trace at (absolute) ``index``; the frames after it shift."""
+        self.trace[index - self.flushed : index - self.flushed] = events
+        for position in range(len(self.frames) - 1, -1, -1):
+            frame = self.frames[position]
+            if frame.trace_len < index:
+                break
+            self.frames[position] = Frame(frame.t, frame.trace_len + len(events), frame.endpoints)
+
+    def _index_after(self, event: TraceEvent) -> int:
+        """The absolute position just after ``event`` in the trace (which still holds it)."""
+        for index in range(len(self.trace) - 1, -1, -1):
+            if self.trace[index] is event:
+                return self.flushed + index + 1
+        raise ValueError("the record was handed out already")  # the oldest lost send holds the flush back
 
     def _frame(self) -> None:
         if not self.keep_frames:  # only the app steps through frames; the printed formats need none
             return
-        if self.frames and self.frames[-1].trace_len == len(self.trace) and self.frames[-1].t == self.now:
+        length = self.flushed + len(self.trace)
+        if self.frames and self.frames[-1].trace_len == length and self.frames[-1].t == self.now:
             return  # nothing happened since the last one
-        self.frames.append(Frame(self.now, len(self.trace), {n: snapshot(ep) for n, ep in self.eps.items()}))
+        self.frames.append(Frame(self.now, length, {n: snapshot(ep) for n, ep in self.eps.items()}))
+
+    def _final(self) -> Iterator[TraceEvent]:
+        """Hand out the records nothing can change any more: those before the oldest lost send."""
+        oldest = self._oldest_lost()
+        end = len(self.trace) if oldest is None else self._index_after(oldest) - 1 - self.flushed  # the send stays
+        if end <= 0:
+            return
+        done, self.trace = self.trace[:end], self.trace[end:]
+        self.flushed += end
+        for record in done:
+            if isinstance(record, CaptureNote):
+                self._notes += 1
+                self._problems += record.kind != "projection"
+        yield from done
 
     # ------------------------------------------------------------------ the run
     def run(self) -> Observation:
+        """Observe the whole conversation, keeping every record (and a frame after every packet)."""
+        for _ in self._steps():
+            pass
+        assert self.observation is not None
+        return self.observation
+
+    def records(self) -> Iterator[TraceEvent]:
+        """Observe the conversation, handing out each record once it is final (for a long capture:
+        memory then follows the look ahead, not the capture); :attr:`observation` after the last."""
+        self._streaming = True
+        self.keep_frames = False
+        for _ in self._steps():
+            yield from self._final()
+        yield from self._final()
+
+    def _steps(self) -> Iterator[None]:
         if self._start_note is not None:
             self._seed_mid_connection()
             self._note(self._start_note, "start", t=0.0)
-        elif self.packets[0].segment.flags & ACK:
+        elif self.first.segment.flags & ACK:
             self._seed_before_syn_ack()
         self._frame()
-        notes = iter(self.frame_notes)
-        pending = next(notes, None)
-        for i, packet in enumerate(self.packets):
-            while pending is not None and pending.frame < packet.frame:
-                self._frame_note(pending)
-                pending = next(notes, None)
+        i = 0
+        previous: TcpPacket | None = None
+        while (packet := self.window.get(i)) is not None:
+            for note in self.window.take_notes(packet.frame):
+                self._frame_note(note)
             t = self._t(packet)
-            if i and t < self.now:
-                self._backwards(i, t)
+            if previous is not None and t < self.now:
+                self._backwards(packet, previous, t, self.window.sender(i))
             self._advance(t)
             self._sent(i)
             self._settle(i)
+            self._settle_lost(i)
             self._frame()
+            previous = packet
+            i += 1
+            self.window.release(i)
+            yield
         end_time = self.now
-        while pending is not None:
-            self._frame_note(pending)
-            pending = next(notes, None)
+        for note in self.window.take_notes(None):
+            self._frame_note(note)
         if self.unnoted:
             self._note(
                 f"{self.unnoted} more packet{'s' if self.unnoted != 1 else ''} of the file were left out or read "
-                f"with an assumption, as those noted above (only the first {len(self.frame_notes)} are noted).",
+                "with an assumption, as those noted above (only the first are noted one by one).",
                 "capture",
             )
         for name in NAMES:  # nothing more is sent: whatever is still on its way arrives
             while self.inbox[name]:
                 self._deliver(name, self.inbox[name].pop(0), None)
-        self._finish_lost()
+        self._settle_lost(None)
         self._missing_predictions()
-        end_states = {n: ep.state for n, ep in self.eps.items()}
+        end_states: dict[str, State] = {n: ep.state for n, ep in self.eps.items()}
         self._project(end_time)
         self._frame()
-        return Observation(
-            self.conv, dict(self.roles), self.trace, self.eps, end_states, end_time, self.origin, self.msl, self.frames
+        kept = self.trace if not self._streaming else []
+        notes = [e for e in self.trace if isinstance(e, CaptureNote)]  # those not handed out yet
+        endpoints: dict[str, Endpoint] = {n: ep for n, ep in self.eps.items()}
+        self.observation = Observation(
+            self.conv,
+            dict(self.roles),
+            kept,
+            endpoints,
+            end_states,
+            end_time,
+            self.origin_ns / 1e9,
+            self.msl,
+            self.frames,
+            i,
+            self._notes + len(notes),
+            self._problems + sum(n.kind != "projection" for n in notes),
         )
 
     def _frame_note(self, note: FrameNote) -> None:
@@ -511,16 +365,15 @@ class Observer:
             "capture",
         )
 
-    def _backwards(self, i: int, t: float) -> None:
+    def _backwards(self, packet: TcpPacket, before: TcpPacket, t: float, sender: str) -> None:
         """A packet stamped earlier than the one before it: kept in the capture's order, said so."""
-        packet, before = self.packets[i], self.packets[i - 1]
         earlier = self._t(before) - t
         self._note(
             f"packet {packet.frame} is stamped {t:.6f} s, {earlier:.6f} s before packet {before.frame} just "
             "before it: the capture's clock went back (a clock step, or captures merged out of order). The packets "
             f"are taken in the capture's order, this one at {self.now:.6f} s.",
             "time",
-            self.sender[i],
+            sender,
         )
 
     def _advance(self, t: float) -> None:
@@ -552,47 +405,58 @@ class Observer:
             )
         self._advance(last)
 
+    def _missing_predictions(self) -> None:
+        for name in NAMES:
+            for p in self.preds[name]:
+                self._note(
+                    f"the model would have the {name} send {p.segment.describe()} at {p.t:.6f} s ({p.rule}); the "
+                    "capture has no such segment.",
+                    "missing",
+                    name,
+                )
+            self.preds[name].clear()
+
     # ------------------------------------------------------------------ a segment seen on the wire
     def _sent(self, i: int) -> None:
         """Explain the packet at ``i`` as something its sender did, and put it on its way."""
-        name = self.sender[i]
+        name = self.window.sender(i)
         peer = peer_of(name)
-        packet = self.packets[i]
+        packet = self.window.get(i)
+        assert packet is not None
         seg = self._view(i)
         ep = self.eps[name]
         abort_ok = self._behaves_aborted(i)
         twin, preds = clone(ep), [copy.copy(p) for p in self.preds[name]]
-        account = self._account(name, seg, twin, preds, abort_ok)
-        if account.ok:  # the dry run explains it: it becomes the real one (the calls deliver nothing)
+        explained = self._account(name, seg, twin, preds, abort_ok)
+        if explained.ok:  # the dry run explains it: it becomes the real one (the calls deliver nothing)
             twin.received = ep.received
             self.eps[name] = ep = twin
             self.preds[name] = preds
         else:
             if not self._try_late_arrival(name, seg, abort_ok):
                 self._fill_from_ack(name, seg)
-            account = self._account(name, seg, ep, self.preds[name], abort_ok)
-        self.gap_budget -= len(account.gap)
-        for inferred in account.calls:
+            explained = self._account(name, seg, ep, self.preds[name], abort_ok)
+        self.gap_budget -= len(explained.gap)
+        for inferred in explained.calls:
             if inferred.user:
                 self.trace.append(CallEvent(self.now, name, inferred.call, inferred.data, inferred.note))
             self._record(name, inferred.actions, predict=False, rule=FORCED.get(inferred.call, ""))
-        if account.calls and not account.ok:
-            account.notes.append(("unexplained", self._mismatch_text(name, seg, account)))
+        if explained.calls and not explained.ok:
+            explained.notes.append(("unexplained", mismatch_text(name, seg, explained, self.preds[name])))
         sid = self._next_id
         self._next_id += 1
-        for inferred in account.calls:
+        for inferred in explained.calls:
             if not inferred.predicts:  # bytes missing from the capture: they reach the peer unseen
                 self._ghost(peer, [a.segment for a in inferred.actions if isinstance(a, act.Send)])
-        event = SendEvent(self.now, name, sid, packet.segment, account.rule, account.retransmission)
+        event = SendEvent(self.now, name, sid, packet.segment, explained.rule, explained.retransmission)
         self.trace.append(event)
-        self.sends[sid] = event
-        flying = Flying(sid, seg)
+        flying = Flying(sid, seg, event, i)
         reason = self._lost_reason(i, seg)
         if reason is not None:
-            self.lost[peer].append(Lost(flying, len(self.trace), reason))
+            self.lost[peer].append(Lost(flying, reason))
         else:
             self.inbox[peer].append(flying)
-        for kind, text in account.notes:
+        for kind, text in explained.notes:
             self._note(f"#{sid}: {text}", kind, name)
         if packet.missing:
             self._note(
@@ -605,482 +469,14 @@ class Observer:
             self.preds[name] = [p for p in self.preds[name] if not (p.pure_ack and sq.le(p.segment.ack, seg.ack))]
         ep.rcv_wnd = seg.wnd  # RCV.WND is what this side advertises
 
-    def _account(
-        self,
-        name: str,
-        seg: Segment,
-        ep: Endpoint,
-        preds: list[Prediction],
-        abort_ok: bool = True,
-        last: Segment | None = None,
-    ) -> Account:
-        """Explain a segment ``ep`` sent: a prediction, a retransmission, or an inferred user call.
-
-        Works on whatever endpoint and predictions it is given, so that a dry run on copies asks
-        "would this explain it?" without changing anything. The calls' sends are added to
-        ``preds`` (and the one seen taken out again).
-        """
-        acc = Account()
-        taken = _take_prediction(preds, seg)
-        if taken is not None:
-            acc.ok, acc.rule, acc.retransmission = True, taken.rule, taken.retransmission
-            return acc
-        if self._is_retransmission(ep, seg):
-            acc.ok, acc.rule, acc.retransmission = True, RULE_RETRANSMISSION, True
-            return acc
-        flags, state, now = seg.flags, ep.state, self.now
-        if flags & SYN and flags & ACK:
-            acc.notes.append(("unexplained", f"a SYN,ACK the model does not expect: the {name} is in {state}"))
-            return acc
-        if flags & SYN:
-            if state is State.TIME_WAIT and "2msl" in ep.timers:
-                acc.notes.append(
-                    (
-                        "time-wait",
-                        f"the {name} opens a new connection on the same port pair while the model has it in "
-                        f"TIME-WAIT (until {ep.timers['2msl']:.6f} s): its TIME-WAIT ended early (Linux reuses a "
-                        "TIME-WAIT port pair for a new outgoing connection when timestamps make it safe, "
-                        "net.ipv4.tcp_tw_reuse; or --msl is longer than the stack's).",
-                    )
-                )
-                acc.calls.append(Inferred("2msl", b"", "", self._expire_now(ep), user=False))
-                acc.strained = True
-            elif state not in (State.CLOSED, State.LISTEN):
-                acc.notes.append(
-                    (
-                        "unexplained",
-                        f"the {name} sends a new SYN while the model has it in {state}: the capture misses how that "
-                        "connection ended. The model forgets it (an ABORT that sends nothing).",
-                    )
-                )
-                acc.calls.append(Inferred("forget", b"", "", self._silent_abort(ep), user=False))
-                acc.strained = True
-            _prime_isn(ep, seg.seq)
-            acc.calls.append(
-                Inferred("connect", b"", f"inferred: the {name} sent a SYN (ISN {seg.seq})", ep.open_active(now))
-            )
-            if seg.data:
-                acc.notes.append(("unexplained", "data on a SYN (TCP Fast Open) is not modelled"))
-        elif flags & RST:
-            if state in ABORT_RST_STATES and seg.seq == ep.snd_nxt and abort_ok:
-                acc.calls.append(Inferred("abort", b"", f"inferred: the {name} sent a RST", ep.abort(now)))
-            elif abort_ok and self._closed_reply(ep, seg, self.last_arrival[name] if last is None else last):
-                acc.ok, acc.strained, acc.rule = (
-                    True,
-                    True,
-                    "3.10.7.1: the RST a CLOSED endpoint sends (it had no connection any more)",
-                )
-                acc.notes.append(
-                    (
-                        "unexplained",
-                        f"the {name} answers with the RST a CLOSED endpoint sends (3.10.7.1) while the model has it in "
-                        f"{state}: it no longer had the connection (it left that state early, or never entered it).",
-                    )
-                )
-                acc.calls.append(Inferred("forget", b"", "", self._silent_abort(ep), user=False))
-                preds[:] = [p for p in preds if p.segment.flags & RST]
-                return acc
-            else:
-                acc.notes.append(("unexplained", self._rst_text(name, seg, ep)))
-                return acc
-        elif seg.data or flags & FIN:
-            if sq.gt(seg.seq, ep.snd_nxt) and state in (State.ESTABLISHED, State.CLOSE_WAIT):
-                missing = sq.diff(seg.seq, ep.snd_nxt)
-                refused = self._unfillable(ep, missing)
-                gap = f"{missing} octets the {name} sent before this ({ep.snd_nxt} to {seg.seq}) are not in the capture"
-                if refused is None:
-                    acc.gap = bytes(missing)
-                    acc.notes.append(
-                        (
-                            "gap",
-                            f"{gap}: packets the capture missed, or lost before it. The model lets them arrive (as "
-                            "zeros) so that it can go on.",
-                        )
-                    )
-                    acc.calls.append(Inferred("send", acc.gap, "", ep.send(acc.gap, now), user=False, predicts=False))
-                else:
-                    acc.notes.append(("gap", f"{gap}, and the model does not make them up: {refused}."))
-            if seg.seq != ep.snd_nxt:
-                if sq.lt(seg.seq, ep.snd_nxt) and sq.lt(ep.snd_nxt, seg.end) and state in SEND_STATES:
-                    fresh = seg.data[sq.diff(ep.snd_nxt, seg.seq) :]
-                    acc.calls.append(
-                        Inferred("send", fresh, f"inferred: new data from the {name}", ep.send(fresh, now))
-                    )
-                    acc.ok, acc.rule, acc.retransmission = True, RULE_RETRANSMISSION, True
-                    return acc
-                acc.notes.append(("unexplained", self._seq_text(name, seg, ep)))
-                return acc
-            if seg.data:
-                if state not in SEND_STATES:
-                    acc.notes.append(("unexplained", f"the {name} sends data in {state}, where SEND is refused"))
-                    return acc
-                acc.calls.append(Inferred("send", seg.data, f"inferred: the {name} sent data", ep.send(seg.data, now)))
-            if flags & FIN:
-                if ep.state not in FIN_STATES:
-                    acc.notes.append(("unexplained", f"the {name} sends a FIN in {ep.state}, where CLOSE sends none"))
-                    return acc
-                acc.calls.append(Inferred("close", b"", f"inferred: the {name} sent a FIN", ep.close(now)))
-        else:  # no SYN, FIN, RST or data: an ACK
-            if not (state.synchronized or state is State.SYN_RECEIVED):
-                acc.notes.append(("unexplained", f"the {name} sends an ACK in {state}, where it has no connection"))
-                return acc
-            ack_ok = bool(flags & ACK) and seg.ack == ep.rcv_nxt
-            if ack_ok and seg.seq == ep.snd_nxt:
-                acc.ok, acc.rule = True, RULE_EXTRA_ACK
-            elif ack_ok and seg.seq == sq.add(ep.snd_nxt, -1):
-                acc.ok, acc.rule = True, RULE_KEEPALIVE
-            else:
-                acc.notes.append(("unexplained", self._ack_text(name, seg, ep)))
-            return acc
-        new = [
-            Prediction(a.segment, a.rule, a.retransmission, now)
-            for inferred in acc.calls
-            if inferred.predicts
-            for a in inferred.actions
-            if isinstance(a, act.Send)
-        ]
-        preds.extend(new)
-        taken = _take_prediction(preds, seg)
-        if taken is not None:
-            acc.ok, acc.rule, acc.retransmission = True, taken.rule, taken.retransmission
-        else:  # the model's own version of this very segment differs: it was seen, not to wait for
-            mine = {
-                id(p)
-                for p in new
-                if p.segment.seg_len and sq.le(seg.seq, p.segment.seq) and sq.lt(p.segment.seq, seg.end)
-            }
-            preds[:] = [p for p in preds if id(p) not in mine]
-        return acc
-
-    # --- helpers of the explanation -------------------------------------------------------------
-    def _is_retransmission(self, ep: Endpoint, seg: Segment) -> bool:
-        """A segment whose sequence space this side has already sent, carrying its current ACK."""
-        if ep.state is State.CLOSED or not seg.seg_len or seg.flags & RST:
-            return False
-        if seg.flags & ACK and seg.ack != ep.rcv_nxt:
-            return False
-        if seg.flags & SYN:
-            return seg.seq == ep.iss and ep.state in (State.SYN_SENT, State.SYN_RECEIVED)
-        return sq.le(sq.add(ep.iss, 1), seg.seq) and sq.le(seg.end, ep.snd_nxt)
-
-    def _expire_now(self, ep: Endpoint) -> list[act.Action]:
-        return ep.timer_expired("2msl", ep.timers["2msl"])
-
-    def _silent_abort(self, ep: Endpoint) -> list[act.Action]:
-        """ABORT without the RST it may send: for a connection the capture shows is gone."""
-        return [a for a in ep.abort(self.now) if not isinstance(a, act.Send)]
-
-    def _closed_reply(self, ep: Endpoint, seg: Segment, last: Segment | None) -> bool:
-        """Whether ``seg`` is the RST a CLOSED endpoint would send to the last segment that reached it."""
-        if last is None or last.flags & RST or ep.state is State.CLOSED:
-            return False
-        closed = Endpoint(copy.copy(ep.config))
-        return any(_same(a.segment, seg) for a in closed.segment_arrives(last, self.now) if isinstance(a, act.Send))
-
     def _behaves_aborted(self, i: int) -> bool:
         """An ABORT explains a RST only if its sender then behaves as aborted: its next segment, if
         any, is another RST or a new SYN, not data or an ACK of the old connection."""
-        k = self._next_index[self.sender[i]][i]
+        k = self.window.next_of(self.window.sender(i), i)
         if k is None:
             return True
-        flags = self.packets[k].segment.flags
+        flags = self.window.segment(k).flags
         return bool(flags & RST or (flags & SYN and not flags & ACK))
-
-    def _rst_text(self, name: str, seg: Segment, ep: Endpoint) -> str:
-        return (
-            f"the {name} sends a RST (seq {seg.seq}) that the state machine does not explain: in {ep.state} with "
-            f"SND.NXT = {ep.snd_nxt} nothing it received calls for one, and it goes on as if it had not aborted. "
-            f"A forged or injected RST? The model leaves the {name} as it is."
-        )
-
-    def _seq_text(self, name: str, seg: Segment, ep: Endpoint) -> str:
-        return (
-            f"the {name} sends seq {seg.seq} (length {seg.seg_len}) in {ep.state} while the model has SND.NXT = "
-            f"{ep.snd_nxt}: neither a retransmission of what it sent nor its next data."
-        )
-
-    def _ack_text(self, name: str, seg: Segment, ep: Endpoint) -> str:
-        if seg.flags & ACK and sq.gt(seg.ack, ep.rcv_nxt):
-            return (
-                f"the {name} acknowledges {seg.ack}, beyond the {ep.rcv_nxt} the model has received: segments "
-                "from its peer are missing from the capture."
-            )
-        return (
-            f"an ACK (seq {seg.seq}, ack {seg.ack}) that does not fit the model of the {name} "
-            f"(SND.NXT = {ep.snd_nxt}, RCV.NXT = {ep.rcv_nxt})."
-        )
-
-    def _mismatch_text(self, name: str, seg: Segment, account: Account) -> str:
-        calls = ", ".join(c.call.upper() for c in account.calls if c.user)
-        wanted = [p.segment.describe() for p in self.preds[name][-3:]]
-        return (
-            f"after {calls or 'that'}, the model would have the {name} send {' / '.join(wanted) or 'nothing'}; "
-            f"the capture shows {seg.describe()}."
-        )
-
-    def _lost_reason(self, i: int, seg: Segment, horizon: int = 5000) -> str | None:
-        """Why the segment at ``i`` is taken as lost, if it is: its sender sends it again before the
-        receiver acknowledges it."""
-        if not seg.seg_len or seg.flags & RST:
-            return None
-        name = self.sender[i]
-        first_reply = True
-        for k in range(i + 1, min(len(self.packets), i + 1 + horizon)):
-            other = self.packets[k].segment
-            if self.sender[k] != name and other.flags & ACK and sq.ge(other.ack, seg.end):
-                return None  # acknowledged (checked first: cheaper than the dry run below)
-            if self.sender[k] != name and first_reply:
-                first_reply = False
-                if self._reacts(peer_of(name), seg, k):
-                    return None
-            if self.sender[k] == name:
-                if (other.flags & ~PSH) == (seg.flags & ~PSH) and other.seq == seg.seq and sq.ge(other.end, seg.end):
-                    when = self._t(self.packets[k])
-                    return f"the {name} sent it again at {when:.6f} s, before it was acknowledged"
-                if other.flags & SYN and not other.flags & ACK and other.seq != seg.seq:
-                    return None  # a new connection
-            elif other.flags & ACK and sq.ge(other.ack, seg.end):
-                return None
-        return None
-
-    def _reacts(self, name: str, seg: Segment, k: int) -> bool:
-        """Whether the packet at ``k`` is exactly what ``name`` would send on receiving ``seg`` now."""
-        upcoming = self._view(k)
-        for variant in self._variants(name, seg, k):
-            ep = clone(self.eps[name])
-            sends = [
-                a.segment
-                for inferred in self._prepare(ep, variant, k)
-                for a in inferred.actions
-                if isinstance(a, act.Send)
-            ]
-            sends += [a.segment for a in ep.segment_arrives(seg, self.now) if isinstance(a, act.Send)]
-            if any(_same(s, upcoming) for s in sends):
-                return True
-        return False
-
-    # ------------------------------------------------------------------ arrivals
-    def _settle(self, i: int) -> None:
-        """Deliver what is on its way to each side now, unless that side's next segment shows it has
-        not arrived yet."""
-        for name in NAMES:
-            k = self._next_index[name][i]
-            for flying in list(self.inbox[name]):
-                rest = self.inbox[name][self.inbox[name].index(flying) + 1 :]
-                variant = self._arrival(name, flying, k, rest)
-                if variant is None:
-                    if self._made_redundant(name, flying, k):
-                        self.inbox[name].remove(flying)
-                        self.lost[name].append(
-                            Lost(
-                                flying,
-                                self._trace_index_of(flying.sid),
-                                f"the {name} still retransmitted at {self._t(self.packets[k]):.6f} s "  # type: ignore[index]
-                                "what it acknowledges",
-                            )
-                        )
-                    continue
-                self.inbox[name].remove(flying)
-                self._deliver(name, flying, k, variant)
-
-    def _trace_index_of(self, sid: int) -> int:
-        event = self.sends[sid]
-        for index in range(len(self.trace) - 1, -1, -1):
-            if self.trace[index] is event:
-                return index + 1
-        return len(self.trace)
-
-    def _made_redundant(self, name: str, flying: Flying, k: int | None) -> bool:
-        """A pure ACK deferred past a retransmission it would have made unnecessary: lost."""
-        seg = flying.segment
-        if k is None or seg.seg_len or seg.flags & RST or not seg.flags & ACK:
-            return False
-        upcoming = self._view(k)
-        return (
-            bool(upcoming.seg_len)
-            and sq.le(upcoming.end, seg.ack)
-            and self._is_retransmission(self.eps[name], upcoming)
-        )
-
-    def _variants(self, name: str, seg: Segment, k: int | None) -> list[str]:
-        """How a segment might reach ``name``: plainly, or (a SYN answered by a SYN,ACK) at a listener."""
-        ep = self.eps[name]
-        if not (seg.flags & SYN and not seg.flags & ACK) or k is None or ep.state is State.SYN_SENT:
-            return ["plain"]
-        upcoming = self._view(k)
-        if upcoming.flags & (SYN | ACK | RST) != SYN | ACK or upcoming.ack != seg.end:
-            return ["plain"]
-        if ep.state is State.LISTEN:
-            return ["isn"]
-        if ep.state is State.CLOSED:
-            return ["listen"]
-        return ["plain", "listen"]
-
-    def _prepare(self, ep: Endpoint, variant: str, k: int | None) -> list[Inferred]:
-        """Make ``ep`` ready for a SYN: end what it holds, listen, take its ISN from its SYN,ACK."""
-        calls: list[Inferred] = []
-        if variant == "listen":
-            if ep.state is State.TIME_WAIT and "2msl" in ep.timers:
-                calls.append(Inferred("2msl", b"", "", self._expire_now(ep), user=False))
-            elif ep.state is not State.CLOSED:
-                calls.append(Inferred("forget", b"", "", self._silent_abort(ep), user=False))
-            calls.append(Inferred("listen", b"", "", ep.open_passive(self.now)))
-        if variant in ("listen", "isn") and k is not None:
-            _prime_isn(ep, self.packets[k].segment.seq)
-        return calls
-
-    def _arrival(self, name: str, flying: Flying, k: int | None, rest: list[Flying]) -> str | None:
-        """How ``flying`` reaches ``name`` now, or None if it must wait until after the packet at ``k``.
-
-        It waits when that packet, the receiver's next, fits the model without it but not with it
-        (followed by ``rest``, the segments still on their way behind it): it acknowledges less,
-        or is not the reply the arrival would call for.
-        """
-        variants = self._variants(name, flying.segment, k)
-        if k is None:
-            return variants[0]
-        upcoming = self._view(k)
-        abort_ok = self._behaves_aborted(k)
-        for variant in variants:
-            ep, preds = clone(self.eps[name]), [copy.copy(p) for p in self.preds[name]]
-            new: list[Prediction] = []
-            for inferred in self._prepare(ep, variant, k):
-                new += [_predict(a) for a in inferred.actions if isinstance(a, act.Send)]
-            for seg in [flying.segment, *(f.segment for f in rest)]:
-                for a in ep.segment_arrives(seg, self.now):
-                    if isinstance(a, act.Send):
-                        new.append(_predict(a))
-                    elif isinstance(a, act.StateChanged) and a.new is State.CLOSED:
-                        preds = [p for p in preds if p.segment.flags & RST]
-                        new = [p for p in new if p.segment.flags & RST]
-            preds.extend(new)
-            last = rest[-1].segment if rest else flying.segment
-            if not self._account(name, upcoming, ep, preds, abort_ok, last).ok:
-                continue
-            left = {id(p) for p in preds}
-            reaction = [p for p in new if not p.pure_ack]
-            if reaction and all(id(p) in left for p in reaction):
-                continue  # the arrival calls for a reply, and the next segment is not it
-            if all(id(p) not in left or _covered([p], upcoming) for p in new if p.pure_ack):
-                return variant
-        without = self._account(
-            name, upcoming, clone(self.eps[name]), [copy.copy(p) for p in self.preds[name]], abort_ok
-        )
-        return None if without.ok and not without.strained else variants[0]
-
-    def _deliver(self, name: str, flying: Flying, k: int | None, variant: str | None = None) -> None:
-        ep = self.eps[name]
-        variant = variant or self._variants(name, flying.segment, k)[0]
-        if variant == "listen" and ep.state is not State.CLOSED:
-            self._note(
-                f"a new SYN (#{flying.sid}) reaches the {name} in {ep.state} and it answers SYN,ACK: it accepted a new "
-                "connection on the same port pair (Linux does in TIME-WAIT when the SYN's sequence number is above "
-                "the old connection's), where RFC 9293 would send a challenge ACK.",
-                "time-wait",
-                name,
-            )
-        for inferred in self._prepare(ep, variant, k):
-            if inferred.user:
-                note = f"inferred: the {name} answered a SYN with SYN,ACK, so it was listening"
-                self.trace.append(CallEvent(self.now, name, inferred.call, b"", note))
-            self._record(name, inferred.actions, rule=FORCED.get(inferred.call, ""))
-        self.trace.append(ArriveEvent(self.now, name, flying.sid))
-        self.last_arrival[name] = flying.segment
-        self._record(name, ep.segment_arrives(flying.segment, self.now), flying.sid)
-
-    def _ghost(self, name: str, segments: list[Segment]) -> None:
-        """Segments missing from the capture reach ``name`` unseen, so that its model can go on."""
-        for ghost in segments:
-            self.last_arrival[name] = ghost
-            self._record(name, self.eps[name].segment_arrives(ghost, self.now))
-
-    def _fill_from_ack(self, name: str, seg: Segment) -> None:
-        """``name`` acknowledges bytes its peer's model never sent: they are missing from the capture.
-        The peer sends them (as zeros) and they arrive, unseen, before this segment."""
-        peer = peer_of(name)
-        ep, other = self.eps[name], self.eps[peer]
-        if not seg.flags & ACK or seg.flags & SYN or not ep.state.synchronized:
-            return
-        if other.state not in (State.ESTABLISHED, State.CLOSE_WAIT) or ep.rcv_nxt != other.snd_nxt:
-            return
-        missing = sq.diff(seg.ack, other.snd_nxt)
-        if missing <= 0 or self._unfillable(other, missing) is not None:
-            return
-        self.gap_budget -= missing
-        self._note(
-            f"{missing} octets the {peer} sent ({other.snd_nxt} to {seg.ack}) are not in the capture, but the "
-            f"{name} acknowledges them: packets the capture missed. The model lets them arrive (as zeros).",
-            "gap",
-            peer,
-        )
-        actions = other.send(bytes(missing), self.now)
-        self._record(peer, actions, predict=False)
-        self._ghost(name, [a.segment for a in actions if isinstance(a, act.Send)])
-
-    def _unfillable(self, ep: Endpoint, missing: int) -> str | None:
-        """Why the model cannot let ``missing`` octets the capture lacks go from ``ep`` to its peer
-        as zeros (None: it can). A capture's sequence numbers can claim any gap: the zeros are made
-        only for what one window could have carried, and for at most :data:`GAP_BUDGET` in all."""
-        room = ep.snd_wnd - sq.diff(ep.snd_nxt, ep.snd_una)
-        if missing > MAX_GAP:
-            return f"more than the {MAX_GAP} octets a gap may have"
-        if missing > room:
-            return f"more than the {max(room, 0)} octets its peer's window leaves room for"
-        if missing > self.gap_budget:
-            return f"the model has already made up {GAP_BUDGET - self.gap_budget} octets for this capture, its limit"
-        return None
-
-    def _try_late_arrival(self, name: str, seg: Segment, abort_ok: bool) -> bool:
-        """What ``name`` sends, unexplained, may be explained by a segment taken as lost arriving
-        now, late: an old duplicate delayed in the network."""
-        for lost in reversed(self.lost[name]):
-            ep, preds = clone(self.eps[name]), [copy.copy(p) for p in self.preds[name]]
-            for a in ep.segment_arrives(lost.flying.segment, self.now):
-                if isinstance(a, act.Send):
-                    preds.append(Prediction(a.segment, a.rule, a.retransmission, 0.0))
-            if self._account(name, seg, ep, preds, abort_ok, lost.flying.segment).ok:
-                self.lost[name].remove(lost)
-                sent = self.sends[lost.flying.sid]
-                self._note(
-                    f"#{lost.flying.sid}, sent at {sent.t:.6f} s and taken as lost, arrives only now: what the {name} "
-                    "sends next makes sense only after it (an old duplicate, delayed in the network).",
-                    "late",
-                    name,
-                )
-                self._deliver(name, lost.flying, None, "plain")
-                return True
-        return False
-
-    def _finish_lost(self) -> None:
-        """Segments taken as lost that never turned up: a drop, just after they were sent."""
-        inserts: list[tuple[int, TraceEvent]] = []
-        for name in NAMES:
-            for lost in self.lost[name]:
-                sender = peer_of(name)
-                send = self.sends[lost.flying.sid]
-                inserts.append((lost.trace_index, DropEvent(send.t, lost.flying.sid, sender)))
-                text = (
-                    f"#{lost.flying.sid} ({send.segment.describe()}) is taken as lost on its way to the {name}: "
-                    f"{lost.reason}."
-                )
-                inserts.append((lost.trace_index, CaptureNote(send.t, text, sender, "lost")))
-        order = sorted(range(len(inserts)), key=lambda j: (inserts[j][0], j), reverse=True)
-        for j in order:
-            index, event = inserts[j]
-            self.trace.insert(index, event)
-        positions = sorted(index for index, _ in inserts)
-        self.frames = [Frame(f.t, f.trace_len + bisect_right(positions, f.trace_len), f.endpoints) for f in self.frames]
-
-    def _missing_predictions(self) -> None:
-        for name in NAMES:
-            for p in self.preds[name]:
-                self._note(
-                    f"the model would have the {name} send {p.segment.describe()} at {p.t:.6f} s ({p.rule}); the "
-                    "capture has no such segment.",
-                    "missing",
-                    name,
-                )
-            self.preds[name].clear()
 
 
 def observe(
@@ -1094,4 +490,4 @@ def observe(
     """Run the two observers over a conversation (``frame_notes``: the reader's notes on the file's
     frames, which go into the trace among the packets, in file order; ``unnoted``: how many more
     there were; ``frames``: keep a snapshot of both sides after every packet, for the app)."""
-    return Observer(conversation, msl, frame_notes, unnoted, frames=frames).run()
+    return Observer(conversation, msl, merged(conversation.packets, frame_notes), unnoted, frames=frames).run()

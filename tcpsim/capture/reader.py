@@ -169,16 +169,57 @@ def endpoint_text(endpoint: tuple[str, int]) -> str:
 def read_capture(path: str | os.PathLike[str], stream: int | None = None) -> Capture:
     """Every TCP conversation of a pcap or pcapng file; the packets of all of them, or (``stream``)
     of that one only. Raises :class:`CaptureError`."""
-    with CaptureFile(path, MAX_CAPTURE_BYTES) as source:
-        if source.size > MAX_CAPTURE_BYTES:
-            raise CaptureError(
-                f"{source.name}: larger than {MAX_CAPTURE_BYTES >> 20} MiB; cut out the connection first "
-                "(tcpdump -r FILE -w SMALL 'port N', or editcap)"
-            )
-        source.validate()
-        capture = Capture(source.path, source.format, source.link_types, 0, [])
-        _read(source.records(), capture, stream)
-    name = source.name
+    with CaptureReader(path, stream) as reader:
+        return reader.capture
+
+
+class CaptureReader:
+    """A capture file, checked and read once (its conversations counted, the packets asked for
+    kept), and open to be read again for one conversation's packets (:meth:`items`), for as long as
+    it is not closed. Raises :class:`CaptureError`."""
+
+    def __init__(self, path: str | os.PathLike[str], keep: int | None = None) -> None:
+        """``keep``: the conversation whose packets the capture keeps (None: all; -1: none)."""
+        self.source = source = CaptureFile(path, MAX_CAPTURE_BYTES)
+        try:
+            if source.size > MAX_CAPTURE_BYTES:
+                raise CaptureError(
+                    f"{source.name}: larger than {MAX_CAPTURE_BYTES >> 20} MiB; cut out the connection first "
+                    "(tcpdump -r FILE -w SMALL 'port N', or editcap)"
+                )
+            source.validate()
+            self.capture = Capture(source.path, source.format, source.link_types, 0, [])
+            _read(source.records(), self.capture, keep)
+            _check(source.name, self.capture)
+        except BaseException:
+            source.close()
+            raise
+
+    def items(self, index: int) -> Iterator[TcpPacket | FrameNote]:
+        """The packets of conversation ``index`` and the notes on the file's frames, in file order,
+        read from the file again (nothing else is kept)."""
+        conv = self.capture.conversations[index]
+        ends = {conv.a, conv.b}
+        scratch = Capture(self.capture.path, self.capture.format, [], 0, [])
+        for record in self.source.records():
+            noted = len(scratch.notes)
+            packet = decode_frame(record, scratch)
+            if len(scratch.notes) > noted:
+                yield from scratch.notes[noted:]
+            if packet is not None and packet.source in ends and packet.destination in ends:
+                yield packet
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check(name: str, capture: Capture) -> None:
     if capture.frames == 0:
         raise CaptureError(f"{name}: the capture holds no packets")
     if not capture.conversations:
@@ -187,7 +228,6 @@ def read_capture(path: str | os.PathLike[str], stream: int | None = None) -> Cap
             f"{name}: no TCP segment in the capture, so no TCP connection to import "
             f"({capture.frames} packet{'s' if capture.frames != 1 else ''}: {what})"
         )
-    return capture
 
 
 def _read(records: Iterable[Record], capture: Capture, stream: int | None) -> None:

@@ -9,6 +9,7 @@ tcpdump, a note over both participants for Mermaid.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO
@@ -16,10 +17,12 @@ from typing import IO
 from ..capture.load import ImportResult
 from ..capture.notes import CaptureNote
 from ..capture.reader import endpoint_text
-from ..sim.trace import SendEvent, StateEvent
+from ..sim.trace import DropEvent, SendEvent, StateEvent, TraceEvent
 from .mermaid import escape, mermaid_lines
 from .tcpdump import tcpdump_lines
 
+_HEAD = len(list(mermaid_lines([], None)))
+"""The lines the Mermaid exporter writes before the first event, without a title."""
 _TIME = re.compile(r"^(?:# )?(\d+\.\d+) ")
 _SECONDS = re.compile(r"^(\s+\S+: t=)(\S+)")
 
@@ -47,16 +50,24 @@ def _note_line(note: CaptureNote) -> str:
 
 
 def tcpdump_import_lines(result: ImportResult) -> Iterator[str]:
-    """``tcpdump -n -S`` lines of the conversation, with states, drops and notes as ``# `` comments."""
-    obs = result.observation
-    roles = obs.roles
-    start = _date(obs.conversation.first_ns)
+    """``tcpdump -n -S`` lines of the conversation, with states, drops and notes as ``# `` comments
+    (as the records come: an import read with ``streaming=True`` is written as it is observed)."""
+    client, server = result.scenario.client, result.scenario.server
+    roles = {"client": (client.address or "", client.port), "server": (server.address or "", server.port)}
+    start = _date(result.conversation.first_ns)
     yield (
         f"# tcpsim import: {result.capture.path}, stream {result.stream}: client {endpoint_text(roles['client'])}, "
         f"server {endpoint_text(roles['server'])}; times are seconds since the first packet ({start})"
     )
-    notes = [e for e in obs.trace if isinstance(e, CaptureNote)]
-    lines = tcpdump_lines(obs.trace, result.scenario, "sender")
+    notes: deque[CaptureNote] = deque()
+
+    def records() -> Iterator[TraceEvent]:  # the notes aside, for their own lines
+        for record in result.records():
+            if isinstance(record, CaptureNote):
+                notes.append(record)
+            yield record
+
+    lines = tcpdump_lines(records(), result.scenario, "sender")
     next(lines, None)  # the exporter's own header speaks of a simulation
     ipv6 = ":" in roles["client"][0]
     for line in lines:
@@ -65,24 +76,38 @@ def tcpdump_import_lines(result: ImportResult) -> Iterator[str]:
         match = _TIME.match(line)
         t = float(match.group(1)) if match else None
         while notes and t is not None and notes[0].t < t - 1e-9:
-            yield _note_line(notes.pop(0))
+            yield _note_line(notes.popleft())
         yield line
     for note in notes:
         yield _note_line(note)
 
 
 def mermaid_import_lines(result: ImportResult) -> Iterator[str]:
-    """A Mermaid ``sequenceDiagram`` of the conversation, each note over both participants."""
-    trace = result.observation.trace
-    lines = list(mermaid_lines(trace, result.scenario))
-    drawn = sum(1 for e in trace if isinstance(e, SendEvent | StateEvent))
-    head, body = lines[: len(lines) - drawn], iter(lines[len(lines) - drawn :])
-    yield from head
-    for e in trace:
-        if isinstance(e, SendEvent | StateEvent):
-            yield _SECONDS.sub(lambda m: m.group(1) + _seconds(float(m.group(2))), next(body), count=1)
-        elif isinstance(e, CaptureNote):
-            yield f"    Note over Client,Server: {escape(f't={_seconds(e.t)} ' + e.text)}"
+    """A Mermaid ``sequenceDiagram`` of the conversation, each note over both participants (as the
+    records come: a lost segment's drop follows its send in an import's trace)."""
+    yield from mermaid_lines([], result.scenario)
+    held: TraceEvent | None = None
+    for record in _with_end(result.records()):
+        if held is not None:
+            drop = record if isinstance(record, DropEvent) and isinstance(held, SendEvent) else None
+            yield from _mermaid_event(held, drop)
+            held = None
+        if isinstance(record, SendEvent | StateEvent):
+            held = record
+        elif isinstance(record, CaptureNote):
+            yield f"    Note over Client,Server: {escape(f't={_seconds(record.t)} ' + record.text)}"
+
+
+def _with_end(records: Iterator[TraceEvent]) -> Iterator[TraceEvent | None]:
+    yield from records
+    yield None
+
+
+def _mermaid_event(event: TraceEvent, drop: DropEvent | None) -> Iterator[str]:
+    """The exporter's line for one send (lost if ``drop`` says so) or state change, its time to the µs."""
+    lines = list(mermaid_lines([event] if drop is None else [event, drop], None))[_HEAD:]
+    for line in lines:
+        yield _SECONDS.sub(lambda m: m.group(1) + _seconds(float(m.group(2))), line, count=1)
 
 
 def write_import_tcpdump(result: ImportResult, out: IO[str]) -> None:

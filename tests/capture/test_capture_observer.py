@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tcpsim.capture import Conversation, TcpPacket, observe
-from tcpsim.capture.observer import RULE_KEEPALIVE, RULE_RETRANSMISSION
+from tcpsim.capture.explain import RULE_KEEPALIVE, RULE_RETRANSMISSION
 from tcpsim.core.segment import Flags, Segment
 from tcpsim.core.seq import seq
 from tcpsim.core.states import State
