@@ -445,8 +445,8 @@ def _import(args: argparse.Namespace) -> int:
     if not args.capture:  # "" would be read as ".", the current directory
         return _error(_("import: no capture given (the FILE argument is empty)"))
     try:
-        streaming = args.format in ("jsonl", "tcpdump", "mermaid")  # written as observed, in bounded memory
-        result = import_capture(args.capture, args.stream, args.msl, frames=args.format is None, streaming=streaming)
+        streaming = args.format is not None  # printed as observed, in bounded memory; the app keeps it all
+        result = import_capture(args.capture, args.stream, args.msl, frames=not streaming, streaming=streaming)
     except CaptureError as exc:
         return _error(str(exc))
     if len(result.conversations) > 1 and args.stream is None:

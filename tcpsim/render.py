@@ -441,26 +441,26 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
     from .capture import CaptureNote
     from .capture.reader import endpoint_text
 
-    obs = result.observation
-    client, server = (endpoint_text(obs.roles[n]) for n in ("client", "server"))
+    client, server = (endpoint_text(result.roles[n]) for n in ("client", "server"))
     ladder = Ladder(console, rules)
     title = _("{file}, stream {stream}").format(file=visible(str(result.capture.path)), stream=result.stream)
     console.print(Text(title, style="bold"))
-    packets = len(result.conversation.packets)
+    packets = result.conversation.count
+    msl = result.scenario.network.msl
     about = ngettext(
         "{n} packet over {seconds} s · states inferred by the RFC 9293 state machine · "
         "MSL {msl} s (TIME-WAIT {two_msl} s)",
         "{n} packets over {seconds} s · states inferred by the RFC 9293 state machine · "
         "MSL {msl} s (TIME-WAIT {two_msl} s)",
         packets,
-    ).format(n=packets, seconds=f"{obs.end_time:g}", msl=f"{obs.msl:g}", two_msl=f"{2 * obs.msl:g}")
+    ).format(n=packets, seconds=f"{result.conversation.span:g}", msl=f"{msl:g}", two_msl=f"{2 * msl:g}")
     console.print(Text(about, style="dim"))
     console.print()
     row = Text(" " * TIME_WIDTH)
     row.append(_ljust(f"{who('client')} {client}", ladder.lane + ladder.middle), style=f"bold {LANE_STYLE['client']}")
     row.append(f"{who('server')} {server}", style=f"bold {LANE_STYLE['server']}")
     console.print(row)
-    for event in obs.trace:
+    for event in result.records():  # as the observer goes, when the import streams
         if isinstance(event, CaptureNote):  # in full: each says what the state machine could not explain
             for i, part in enumerate(wrap(visible(event.text, multiline=True), ladder.width - TIME_WIDTH - 2)):
                 time = Text(f"{event.t:>{TIME_WIDTH - 2}.3f}  " if i == 0 else " " * TIME_WIDTH, style="dim")
@@ -469,6 +469,7 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
             ladder.event(event)
     ladder.out.flush()
     console.print()
+    obs = result.observation
     ends = obs.end_states
     console.print(
         Text(_("at the end of the capture (t = {t}): ").format(t=f"{obs.end_time:g}"), style="dim")
@@ -477,7 +478,7 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
         + Text(_(", ") + who("server") + " ")
         + state_text(ends["server"].value)
     )
-    notes = len(obs.problems)
+    notes = obs.problem_count
     console.print(
         Text(
             ngettext(

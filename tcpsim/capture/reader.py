@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..core.segment import Segment
 from ..core.seq import Seq
+from ..sim.trace import round_time
 from .decode import TCP_FLAGS, Decoded, Skip, Undecodable, decode
 from .files import CaptureError, CaptureFile, Record
 
@@ -97,19 +98,28 @@ class Conversation:
     count: int = 0
     first_ns: int = 0
     last_ns: int = 0
+    latest_ns: int = 0
+    """The latest time stamped on any of its packets (not the last one's, if time went backwards)."""
 
     def __post_init__(self) -> None:
         if self.packets and not self.count:
             self.count = len(self.packets)
             self.first_ns, self.last_ns = self.packets[0].time_ns, self.packets[-1].time_ns
+            self.latest_ns = max(p.time_ns for p in self.packets)
 
     def add(self, packet: TcpPacket, keep: bool) -> None:
         if not self.count:
-            self.first_ns = packet.time_ns
+            self.first_ns = self.latest_ns = packet.time_ns
         self.count += 1
         self.last_ns = packet.time_ns
+        self.latest_ns = max(self.latest_ns, packet.time_ns)
         if keep:
             self.packets.append(packet)
+
+    @property
+    def span(self) -> float:
+        """Seconds from its first packet to its latest (what an import calls the capture's end)."""
+        return round_time(max(self.latest_ns - self.first_ns, 0) / 1e9)
 
     @property
     def first(self) -> float:
@@ -178,8 +188,9 @@ class CaptureReader:
     kept), and open to be read again for one conversation's packets (:meth:`items`), for as long as
     it is not closed. Raises :class:`CaptureError`."""
 
-    def __init__(self, path: str | os.PathLike[str], keep: int | None = None) -> None:
-        """``keep``: the conversation whose packets the capture keeps (None: all; -1: none)."""
+    def __init__(self, path: str | os.PathLike[str], keep: int | None = None, limit: int | None = None) -> None:
+        """``keep``: the conversation whose packets the capture keeps (None: all; -1: none), at most
+        ``limit`` of them (more is a :class:`CaptureError`)."""
         self.source = source = CaptureFile(path, MAX_CAPTURE_BYTES)
         try:
             if source.size > MAX_CAPTURE_BYTES:
@@ -189,7 +200,7 @@ class CaptureReader:
                 )
             source.validate()
             self.capture = Capture(source.path, source.format, source.link_types, 0, [])
-            _read(source.records(), self.capture, keep)
+            _read(source.records(), self.capture, keep, limit)
             _check(source.name, self.capture)
         except BaseException:
             source.close()
@@ -230,8 +241,9 @@ def _check(name: str, capture: Capture) -> None:
         )
 
 
-def _read(records: Iterable[Record], capture: Capture, stream: int | None) -> None:
-    """Decode every record into ``capture``: conversations counted, packets kept as asked."""
+def _read(records: Iterable[Record], capture: Capture, stream: int | None, limit: int | None = None) -> None:
+    """Decode every record into ``capture``: conversations counted, packets kept as asked (and
+    refused past ``limit`` packets kept, as soon as there are more)."""
     found: dict[tuple[tuple[str, int], tuple[str, int]], Conversation] = {}
     convs = capture.conversations
     keep_all = stream is None
@@ -252,6 +264,12 @@ def _read(records: Iterable[Record], capture: Capture, stream: int | None) -> No
         conv.add(packet, keep)
         if keep:
             capture.packets.append(packet)
+            if limit is not None and len(capture.packets) > limit:
+                raise CaptureError(
+                    f"{capture.path}: stream {conv.index} has more than {limit:,} packets, more than the app steps "
+                    "through; print it instead (tcpsim import FILE --format text, jsonl, tcpdump or mermaid, which "
+                    "have no such limit), or cut it (editcap -r FILE SMALL 1-100000)"
+                )
 
 
 def decode_frame(record: Record, capture: Capture) -> TcpPacket | None:

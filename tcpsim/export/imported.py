@@ -52,8 +52,7 @@ def _note_line(note: CaptureNote) -> str:
 def tcpdump_import_lines(result: ImportResult) -> Iterator[str]:
     """``tcpdump -n -S`` lines of the conversation, with states, drops and notes as ``# `` comments
     (as the records come: an import read with ``streaming=True`` is written as it is observed)."""
-    client, server = result.scenario.client, result.scenario.server
-    roles = {"client": (client.address or "", client.port), "server": (server.address or "", server.port)}
+    roles = result.roles
     start = _date(result.conversation.first_ns)
     yield (
         f"# tcpsim import: {result.capture.path}, stream {result.stream}: client {endpoint_text(roles['client'])}, "

@@ -349,3 +349,18 @@ def test_a_pipe_is_read_like_a_file(cli, tmp_path: Path) -> None:
 def test_a_capture_error_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(CaptureError, match=r"capture\.pcap: the capture holds no packets"):
         read_capture(write(tmp_path, pcap([], 101)))
+
+
+def test_the_app_refuses_a_conversation_longer_than_it_steps_through(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app keeps both sides after every packet; past its limit the import is refused at once,
+    naming the way out, and the printed formats (which stream) still take it."""
+    from tcpsim.capture import load
+
+    monkeypatch.setattr(load, "APP_PACKETS", 5)
+    monkeypatch.setattr("tcpsim.ui.launch_import", lambda result, language: 0)
+    path = write(tmp_path, pcap(scenario_packets("data-transfer"), 101))
+    refused = cli("import", path)
+    assert refused.code == 2 and "stream 0 has more than 5 packets, more than the app steps through" in refused.err
+    assert cli("import", path, "--format", "text").code == 0

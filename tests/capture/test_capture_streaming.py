@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from capture_files import pcap, scenario_packets
+from rich.console import Console
 
-from tcpsim.capture import import_capture
+from tcpsim.capture import ImportResult, import_capture
 from tcpsim.export.imported import write_import_mermaid, write_import_tcpdump
+from tcpsim.render import render_import
 from tcpsim.scenario import bundled
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -41,11 +43,15 @@ def test_every_bundled_scenario_streams_the_same_trace(tmp_path: Path, name: str
 def test_every_real_capture_streams_the_same_trace_and_output(path: Path) -> None:
     kept, streamed = both(path)
     assert [r.to_dict() for r in streamed] == [r.to_dict() for r in kept]
-    for write in (write_import_tcpdump, write_import_mermaid):
+    for write in (write_import_tcpdump, write_import_mermaid, write_text):
         a, b = io.StringIO(), io.StringIO()
         write(import_capture(path), a)
         write(import_capture(path, streaming=True), b)
         assert a.getvalue() == b.getvalue()
+
+
+def write_text(result: ImportResult, out: io.StringIO) -> None:
+    render_import(result, Console(file=out, width=120, highlight=False))
 
 
 def test_the_observation_is_there_once_the_records_are_read(tmp_path: Path) -> None:
