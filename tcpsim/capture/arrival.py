@@ -47,6 +47,10 @@ from .notes import CaptureNote
 from .window import HORIZON, PacketWindow
 
 NAMES: tuple[EndpointName, EndpointName] = ("client", "server")
+SCAN_PER_PACKET = 64
+"""How far, on average, the look ahead for a lost segment may go per packet: its cost stays linear
+in the capture's length whatever the capture does (real retransmissions come well within it)."""
+SCAN_START = 100_000
 FORCED = {
     "forget": (
         "inferred from the capture: the side no longer had the connection (see the note); an ABORT that sends nothing"
@@ -89,6 +93,9 @@ class Arrivals:
     trace: list[TraceEvent]
     now: float
     gap_budget: int
+    scan_budget: int
+    """Packets :meth:`_lost_reason` may still look at ahead (it earns :data:`SCAN_PER_PACKET` per packet)."""
+    scan_spent: bool
 
     def _record(
         self,
@@ -292,8 +299,22 @@ class Arrivals:
         if not seg.seg_len or seg.flags & RST:
             return None
         name = self.window.sender(i)
+        if not self.window.again(name, seg.seq, i):  # the common case: nothing sent again to look for
+            return None
         first_reply = True
         for k in self.window.ahead(i):
+            self.scan_budget -= 1
+            if self.scan_budget < 0:  # a capture built to make this look far ahead again and again
+                if not self.scan_spent:
+                    self.scan_spent = True
+                    self._note(
+                        f"packet {self.window.get(i).frame} and those after it send so much again (retransmissions, "  # type: ignore[union-attr]
+                        "or copies of earlier segments) that tcpsim stops looking ahead for their loss, to finish in "
+                        "time: from here on, a segment sent again is taken to have arrived.",
+                        "unexplained",
+                        name,
+                    )
+                return None
             other = self.window.segment(k)
             mine = self.window.sender(k) == name
             if not mine and other.flags & ACK and sq.ge(other.ack, seg.end):

@@ -151,12 +151,6 @@ def predictions(actions: Iterable[act.Action], t: float) -> list[Prediction]:
     return [Prediction(a.segment, a.rule, a.retransmission, t) for a in actions if isinstance(a, act.Send)]
 
 
-def prime_isn(ep: Endpoint, iss: int) -> None:
-    """Make the endpoint's next connection choose ``iss`` (connection k uses isn + isn_step·k)."""
-    ep.config = copy.copy(ep.config)  # a dry run's copy shares the config until here
-    ep.config.isn = (iss - ep.config.isn_step * ep.connections) % (1 << 32)
-
-
 def expire_now(ep: Endpoint) -> list[act.Action]:
     return ep.timer_expired("2msl", ep.timers["2msl"])
 
@@ -267,7 +261,7 @@ def _syn(acc: Account, name: str, seg: Segment, ep: Endpoint, now: float) -> Non
         )
         acc.calls.append(Inferred("forget", b"", "", silent_abort(ep, now), user=False))
         acc.strained = True
-    prime_isn(ep, seg.seq)
+    ep.next_iss = seg.seq  # the host chose the ISN the SYN shows (RFC 9293 3.4.1)
     acc.calls.append(Inferred("connect", b"", f"inferred: the {name} sent a SYN (ISN {seg.seq})", ep.open_active(now)))
     if seg.data:
         acc.notes.append(("unexplained", "data on a SYN (TCP Fast Open) is not modelled"))

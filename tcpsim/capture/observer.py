@@ -35,7 +35,7 @@ from ..core.states import State
 from ..core.tcb import Endpoint, EndpointConfig
 from ..sim.recording import trace_record
 from ..sim.trace import CallEvent, SendEvent, TraceEvent, round_time
-from .arrival import FORCED, NAMES, Arrivals, Flying, Lost
+from .arrival import FORCED, NAMES, SCAN_PER_PACKET, SCAN_START, Arrivals, Flying, Lost
 from .clone import clone, snapshot
 from .explain import ACK, GAP_BUDGET, RST, SYN, Account, Prediction, account, mismatch_text
 from .notes import DEFAULT_MSL, CaptureNote
@@ -88,6 +88,7 @@ class Observer(Arrivals):
         self.last_arrival = {n: None for n in NAMES}
         self.now = 0.0
         self.gap_budget = GAP_BUDGET
+        self.scan_budget, self.scan_spent = SCAN_START, False
         self.observation: Observation | None = None
         self._next_id = 1
         self._streaming = False
@@ -317,6 +318,7 @@ class Observer(Arrivals):
             self._sent(i)
             self._settle(i)
             self._settle_lost(i)
+            self.scan_budget = min(self.scan_budget + SCAN_PER_PACKET, SCAN_START)
             self._frame()
             previous = packet
             i += 1

@@ -46,6 +46,11 @@ class PacketWindow:
         """The reader's notes read so far and not yet taken, in file order."""
         self.done = False
         """Whether the iterator has been read to its end."""
+        # Positions held, by sender and by (sender, sequence number): a question about "the next
+        # packet of" a side that is silent, or "the same segment again", costs no walk through
+        # the look ahead (a one-way capture would otherwise make every packet walk all of it).
+        self._of: dict[EndpointName, deque[int]] = {"client": deque(), "server": deque()}
+        self._by_seq: dict[tuple[EndpointName, int], deque[int]] = {}
 
     @staticmethod
     def peek(
@@ -64,9 +69,13 @@ class PacketWindow:
         """Read one more packet (and the notes before it); False at the end."""
         for item in self._items:
             if isinstance(item, TcpPacket):
+                position = self.base + len(self._held)
+                name = self._side[item.source]
                 self._held.append(item)
-                self._senders.append(self._side[item.source])
+                self._senders.append(name)
                 self._bytes += len(item.segment.data)
+                self._of[name].append(position)
+                self._by_seq.setdefault((name, item.segment.seq), deque()).append(position)
                 return True
             self.notes.append(item)
         self.done = True
@@ -78,9 +87,7 @@ class PacketWindow:
         if index < 0:
             raise IndexError(f"packet {k} was released")
         while index >= len(self._held):
-            if len(self._held) > HORIZON or (self._bytes > HORIZON_BYTES and len(self._held) > 1) or self.done:
-                return None
-            if not self._pull():
+            if not self._more():
                 return None
         return self._held[index]
 
@@ -96,12 +103,25 @@ class PacketWindow:
 
     def next_of(self, name: EndpointName, i: int) -> int | None:
         """The position of ``name``'s next packet after ``i``, if one is in sight."""
-        k = i + 1
-        while self.get(k) is not None:
-            if self._senders[k - self.base] == name:
-                return k
-            k += 1
-        return None
+        positions = self._of[name]
+        while True:
+            for k in positions:  # in order; those before the current packet are released soon
+                if k > i:
+                    return k
+            if not self._more():
+                return None
+
+    def again(self, name: EndpointName, seq: int, i: int) -> bool:
+        """Whether ``name`` sends a segment with sequence number ``seq`` again after ``i``, in sight."""
+        while self._more():  # read as far as can be seen
+            pass
+        return any(k > i for k in self._by_seq.get((name, seq), ()))
+
+    def _more(self) -> bool:
+        """Read one packet more, if the horizon allows and there is one."""
+        if len(self._held) > HORIZON or (self._bytes > HORIZON_BYTES and len(self._held) > 1) or self.done:
+            return False
+        return self._pull()
 
     def ahead(self, i: int, limit: int = HORIZON) -> Iterator[int]:
         """The positions after ``i`` in sight, at most ``limit`` of them."""
@@ -113,8 +133,14 @@ class PacketWindow:
     def release(self, before: int) -> None:
         """Let go of every packet before position ``before``."""
         while self.base < before and self._held:
-            self._bytes -= len(self._held.popleft().segment.data)
-            self._senders.popleft()
+            packet = self._held.popleft()
+            name = self._senders.popleft()
+            self._bytes -= len(packet.segment.data)
+            self._of[name].popleft()
+            same = self._by_seq[(name, packet.segment.seq)]
+            same.popleft()
+            if not same:
+                del self._by_seq[(name, packet.segment.seq)]
             self.base += 1
 
     def take_notes(self, before_frame: int | None) -> list[FrameNote]:

@@ -11,4 +11,4 @@ def test_mutated_captures_are_imported_or_refused_and_nothing_else(monkeypatch: 
     monkeypatch.setenv("TCPSIM_STRICT", "1")  # tcpsim's own decoder bugs raise instead of being noted
     stats = fuzz(seed=2026, frames=1500, timeout=20.0, crashes=None, log=lambda line: None)
     assert stats.failures == []
-    assert stats.inputs > 100 and stats.refused < stats.inputs and stats.decoded_frames > 5000
+    assert stats.inputs > 50 and stats.refused < stats.inputs and stats.decoded_frames > 1000

@@ -364,3 +364,54 @@ def test_the_app_refuses_a_conversation_longer_than_it_steps_through(
     refused = cli("import", path)
     assert refused.code == 2 and "stream 0 has more than 5 packets, more than the app steps through" in refused.err
     assert cli("import", path, "--format", "text").code == 0
+
+
+def count_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the observer reads a packet of its look ahead (the unit of its work)."""
+    from tcpsim.capture.window import PacketWindow
+
+    calls = [0]
+    real = PacketWindow.get
+
+    def get(self: PacketWindow, k: int):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return real(self, k)
+
+    monkeypatch.setattr(PacketWindow, "get", get)
+    return calls
+
+
+def one_way(tmp_path: Path, seqs: list[int]) -> Path:
+    """The handshake, then data segments from the client only, at the sequence numbers given
+    (offsets after its ISN): what a capture of one direction of asymmetric routing holds."""
+    frames = scenario_packets("three-way-handshake")
+    client_isn = dpkt_ip(frames[0][1]).data.seq
+    server_isn = dpkt_ip(frames[1][1]).data.seq
+    out = list(frames)
+    for n, offset in enumerate(seqs):
+        out.append((frames[-1][0] + 0.001 * (n + 1), tcp_packet(client_isn + 1 + offset, server_isn + 1, b"x")))
+    return write(tmp_path, pcap(out, 101))
+
+
+def test_a_one_way_capture_costs_a_few_lookups_a_packet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's packets are not in the capture: its "next packet" is asked for after every
+    packet; the answer (none) must not cost a walk through the whole look ahead each time."""
+    path = one_way(tmp_path, list(range(8000)))
+    calls = count_lookups(monkeypatch)
+    result = import_capture(path, streaming=True)
+    assert sum(1 for _ in result.records()) > 8000
+    assert calls[0] < 40 * 8000, calls[0]
+
+
+def test_copies_sent_again_far_ahead_cost_linear_time_and_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every segment sent again 3,000 packets later: looking ahead for each one's loss would walk
+    3,000 packets per packet; the look ahead has a budget per packet, and the note says when it ran out."""
+    seqs = [n % 3000 for n in range(12_000)]
+    path = one_way(tmp_path, seqs)
+    calls = count_lookups(monkeypatch)
+    result = import_capture(path, streaming=True)
+    notes = [r.text for r in result.records() if r.type == "note" and "stops looking ahead" in r.text]
+    assert len(notes) == 1
+    assert calls[0] < 200 * 12_000, calls[0]

@@ -90,8 +90,8 @@ def test_streaming_memory_does_not_grow_with_the_conversation(tmp_path: Path, mo
     from tcpsim.capture import files
 
     monkeypatch.setattr(files, "_CHUNK", 1 << 14)  # the reader's own buffer out of the comparison
-    short = long_conversation(tmp_path / "short.pcap", 1000)
-    long = long_conversation(tmp_path / "long.pcap", 8000)
+    short = long_conversation(tmp_path / "short.pcap", 3000)  # both longer than the look ahead
+    long = long_conversation(tmp_path / "long.pcap", 12000)
 
     def peak(path: Path) -> int:
         tracemalloc.start()
