@@ -40,6 +40,8 @@ MAX_RECORD = 1 << 20
 four times that leaves room for odd writers, and bounds what one record can make tcpsim read)."""
 MAX_BLOCK = 16 << 20
 """The longest pcapng block accepted (Wireshark's reader uses the same bound)."""
+MAX_INTERFACES = 1 << 16
+"""Interfaces one pcapng section may describe (their list is kept; a packet names one by a number)."""
 _CHUNK = 1 << 20
 
 _PCAPNG_SHB, _PCAPNG_IDB, _PCAPNG_PB, _PCAPNG_SPB, _PCAPNG_EPB = 0x0A0D0D0A, 1, 2, 3, 6
@@ -315,6 +317,11 @@ class CaptureFile:
                     f"{self.name}: pcapng block at byte {offset} does not end with its length {length}: corrupt file"
                 )
             if kind == _PCAPNG_IDB:
+                if len(interfaces) >= MAX_INTERFACES:
+                    raise CaptureError(
+                        f"{self.name}: pcapng block at byte {offset} describes more than {MAX_INTERFACES} interfaces "
+                        "in one section: corrupt file"
+                    )
                 interfaces.append(self._interface(block, order, offset))
             elif is_packet:
                 frame += 1

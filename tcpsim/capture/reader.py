@@ -34,6 +34,9 @@ __all__ = ["Capture", "CaptureError", "Conversation", "FrameNote", "TcpPacket", 
 
 MAX_CAPTURE_BYTES = 256 * 1024 * 1024
 """Bigger captures are refused with a hint to cut them (checked before anything is read)."""
+MAX_CONVERSATIONS = 100_000
+"""Conversations counted and listed; the packets of more are counted together (issue 14 reads
+whole captures with its own, expiring table)."""
 MAX_FRAME_NOTES = 100
 """Frames noted one by one; beyond this the notes are counted (a fuzzed file can have millions)."""
 STRICT_ENV = "TCPSIM_STRICT"
@@ -256,6 +259,9 @@ def _read(records: Iterable[Record], capture: Capture, stream: int | None, limit
         key = (source, destination) if source <= destination else (destination, source)
         conv = found.get(key)
         if conv is None:
+            if len(convs) >= MAX_CONVERSATIONS:  # each is remembered: their number is bounded, not the file's
+                capture.skip(f"TCP, beyond the first {MAX_CONVERSATIONS:,} conversations")
+                continue
             conv = found[key] = Conversation(len(convs), source, destination)
             convs.append(conv)
             if capture.first_ns is None:

@@ -415,3 +415,33 @@ def test_copies_sent_again_far_ahead_cost_linear_time_and_are_said(
     notes = [r.text for r in result.records() if r.type == "note" and "stops looking ahead" in r.text]
     assert len(notes) == 1
     assert calls[0] < 200 * 12_000, calls[0]
+
+
+def test_conversations_and_interfaces_remembered_are_bounded(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of SYNs to ever new ports (or of pcapng interface blocks) would make the tables of
+    conversations (or interfaces) grow with it: both have a bound, said when reached."""
+    from tcpsim.capture import files, reader
+
+    monkeypatch.setattr(reader, "MAX_CONVERSATIONS", 3)
+
+    def syn_to(port: int) -> bytes:
+        packet = bytearray(tcp_packet(1000, 0, b"", flags=0x02))
+        packet[22:24] = struct.pack("!H", port)
+        return bytes(packet)
+
+    frames = [(EPOCH + i, syn_to(1000 + i)) for i in range(10)]
+    capture = read_capture(write(tmp_path, pcap(frames, 101)))
+    assert len(capture.conversations) == 3
+    assert capture.skipped == {"TCP, beyond the first 3 conversations": 7}
+
+    monkeypatch.setattr(files, "MAX_INTERFACES", 2)
+    path = write(tmp_path, pcapng_with_time(frames[:1], ticks=[0]), "many.pcapng")
+    data = path.read_bytes()
+    idb_at = 28  # after the section header
+    idb_length = struct.unpack_from("<I", data, idb_at + 4)[0]
+    idb = data[idb_at : idb_at + idb_length]
+    path.write_bytes(data[:idb_at] + idb * 3 + data[idb_at + idb_length :])
+    result = cli("import", path, "--format", "jsonl")
+    assert result.code == 2 and "describes more than 2 interfaces in one section" in result.err
