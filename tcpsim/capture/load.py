@@ -25,6 +25,9 @@ APP_PACKETS = 100_000
 """The most packets of one conversation the app steps through: it keeps both sides after every
 packet (about 3 KB a packet, measured: 100,000 packets take about 300 MB). The printed formats
 stream, and have no such limit."""
+APP_BYTES = 128 << 20
+"""…and the most payload bytes: a capture cut by a snap length claims up to 64 KiB a packet, which
+the app would hold (the printed formats hold none of it)."""
 
 
 @dataclass(slots=True)
@@ -81,7 +84,9 @@ def import_capture(
     such stream (streaming, all before any record).
     """
     index = 0 if stream is None else stream
-    reader = CaptureReader(path, -1 if streaming else index, APP_PACKETS if frames and not streaming else None)
+    reader = CaptureReader(
+        path, -1 if streaming else index, (APP_PACKETS, APP_BYTES) if frames and not streaming else None
+    )
     try:
         capture = reader.capture
         convs = capture.conversations

@@ -191,9 +191,11 @@ class CaptureReader:
     kept), and open to be read again for one conversation's packets (:meth:`items`), for as long as
     it is not closed. Raises :class:`CaptureError`."""
 
-    def __init__(self, path: str | os.PathLike[str], keep: int | None = None, limit: int | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], keep: int | None = None, limit: tuple[int, int] | None = None
+    ) -> None:
         """``keep``: the conversation whose packets the capture keeps (None: all; -1: none), at most
-        ``limit`` of them (more is a :class:`CaptureError`)."""
+        ``limit`` of them and of their payload bytes (more is a :class:`CaptureError`)."""
         self.source = source = CaptureFile(path, MAX_CAPTURE_BYTES)
         try:
             if source.size > MAX_CAPTURE_BYTES:
@@ -244,9 +246,12 @@ def _check(name: str, capture: Capture) -> None:
         )
 
 
-def _read(records: Iterable[Record], capture: Capture, stream: int | None, limit: int | None = None) -> None:
+def _read(
+    records: Iterable[Record], capture: Capture, stream: int | None, limit: tuple[int, int] | None = None
+) -> None:
     """Decode every record into ``capture``: conversations counted, packets kept as asked (and
-    refused past ``limit`` packets kept, as soon as there are more)."""
+    refused past ``limit``, packets and payload bytes kept, as soon as there are more)."""
+    kept_bytes = 0
     found: dict[tuple[tuple[str, int], tuple[str, int]], Conversation] = {}
     convs = capture.conversations
     keep_all = stream is None
@@ -270,9 +275,11 @@ def _read(records: Iterable[Record], capture: Capture, stream: int | None, limit
         conv.add(packet, keep)
         if keep:
             capture.packets.append(packet)
-            if limit is not None and len(capture.packets) > limit:
+            kept_bytes += len(packet.segment.data)
+            if limit is not None and (len(capture.packets) > limit[0] or kept_bytes > limit[1]):
                 raise CaptureError(
-                    f"{capture.path}: stream {conv.index} has more than {limit:,} packets, more than the app steps "
+                    f"{capture.path}: stream {conv.index} has more than {limit[0]:,} packets or {limit[1] >> 20} MiB "
+                    "of payload (snap-length cuts count as the length the IP header gives), more than the app steps "
                     "through; print it instead (tcpsim import FILE --format text, jsonl, tcpdump or mermaid, which "
                     "have no such limit), or cut it (editcap -r FILE SMALL 1-100000)"
                 )

@@ -362,8 +362,30 @@ def test_the_app_refuses_a_conversation_longer_than_it_steps_through(
     monkeypatch.setattr("tcpsim.ui.launch_import", lambda result, language: 0)
     path = write(tmp_path, pcap(scenario_packets("data-transfer"), 101))
     refused = cli("import", path)
-    assert refused.code == 2 and "stream 0 has more than 5 packets, more than the app steps through" in refused.err
+    assert refused.code == 2 and "stream 0 has more than 5 packets or 128 MiB of payload" in refused.err
     assert cli("import", path, "--format", "text").code == 0
+
+
+def test_the_app_refuses_payload_a_snap_length_claims_past_its_limit(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut packets whose IP headers claim 60,000 bytes each: padded, they would be the app's to
+    hold (the printed formats stream them); past its byte limit the app refuses at once."""
+    from tcpsim.capture import load
+
+    monkeypatch.setattr(load, "APP_BYTES", 1 << 20)
+    monkeypatch.setattr("tcpsim.ui.launch_import", lambda result, language: 0)
+    frames = scenario_packets("three-way-handshake")
+    records = [(t, raw, len(raw)) for t, raw in frames]
+    for k in range(40):
+        big = bytearray(tcp_packet(10_000 + k * 59_960, 1, b"x" * 20))
+        big[2:4] = struct.pack("!H", 60_000)
+        records.append((frames[-1][0] + 0.01 * (k + 1), bytes(big), 60_000))
+    path = write(tmp_path, pcap_records(records))
+    assert path.stat().st_size < 5_000
+    refused = cli("import", path)
+    assert refused.code == 2 and "more than the app steps through" in refused.err
+    assert cli("import", path, "--format", "jsonl").code == 0
 
 
 def count_lookups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
