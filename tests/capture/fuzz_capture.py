@@ -44,6 +44,8 @@ from capture_files import pcap, pcapng, scenario_packets, to_ipv6, wrap  # noqa:
 from tcpsim.capture import CaptureError, import_capture  # noqa: E402
 from tcpsim.capture.decode import LINK_NAMES, Undecodable, decode  # noqa: E402
 
+HEAVY_MIB = 100
+"""An input that raises the process's peak memory by more than this is kept for a look."""
 INTERESTING_32 = (0, 1, 0x7F, 0xFF, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF)
 
 
@@ -191,8 +193,14 @@ def fuzz(seed: int, frames: int, timeout: float, crashes: Path | None, log: Call
             seed_file = rng.choice(corpus)
             inside = seed_file[:4] == b"\xd4\xc3\xb2\xa1" and rng.random() < 0.75
             data = mutate_inside(seed_file, rng) if inside else mutate(seed_file, rng)
+            peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             try:
                 run_one(data, path, stats, timeout)
+                grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) >> 10
+                if grown > HEAVY_MIB and crashes is not None:  # not a failure, but worth a look
+                    crashes.mkdir(parents=True, exist_ok=True)
+                    (crashes / f"heavy-{seed}-{stats.inputs}.pcap").write_bytes(data)
+                    log(f"input {stats.inputs} raised the peak memory by {grown} MiB; kept in {crashes}")
                 for _ in range(20):  # the decoder alone, on frames that break headers at every layer
                     linktype, frame = next(frame_source)
                     with contextlib.suppress(Undecodable):
