@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.style import StyleType
 from rich.text import Text
 
 from .wrapping import _units, cell_width, line_breaks
@@ -36,7 +37,7 @@ def wrap_text(text: Text, width: int) -> list[Text]:
 class Wrapped:
     """A renderable: ``text`` wrapped to the width it is rendered at, CJK-aware."""
 
-    def __init__(self, text: Text | str, style: str = "") -> None:
+    def __init__(self, text: Text | str, style: StyleType = "") -> None:
         self.text = Text(text, style=style) if isinstance(text, str) else text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

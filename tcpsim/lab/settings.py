@@ -12,6 +12,7 @@ import argparse
 from dataclasses import replace
 from typing import NoReturn
 
+from ..i18n import N_
 from .engine import LoadConfig
 from .options import add_arguments, config_from_args
 
@@ -41,6 +42,14 @@ PRESETS: tuple[dict[str, str], ...] = (
 )
 """Four runs that between them show what each setting does: TIME-WAIT piling up on the client, the
 ports running out, the server closing first, a short MSL."""
+
+PRESET_NAMES = (
+    N_("TIME-WAIT piles up on the client"),
+    N_("the ports run out"),
+    N_("the server closes first"),
+    N_("a short MSL"),
+)
+"""What each of :data:`PRESETS` shows, as a view names it."""
 
 
 class SettingsError(ValueError):

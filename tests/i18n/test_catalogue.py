@@ -87,3 +87,22 @@ def test_pybabel_finds_the_scenario_extractor() -> None:
     """``babel.cfg`` names ``tcpsim_scenario``: the package registers it for ``pybabel extract``."""
     names = {ep.name: ep.value for ep in entry_points(group="babel.extractors")}
     assert names.get("tcpsim_scenario") == "tcpsim.scenario.messages:extract"
+
+
+def test_no_message_is_marked_inside_an_f_string() -> None:
+    """``f"{_('paused')}"`` is a call pybabel cannot see (an f-string is one token to it), so the
+    message would never reach a catalogue: mark outside f-strings (a variable in one is fine)."""
+    import io
+    import re
+    import tokenize
+
+    from catalogues import ROOT
+
+    literal_call = re.compile(r"""\b(?:N_|_|ngettext|pgettext)\(\s*['"]""")
+    found = []
+    for path in sorted((ROOT / "tcpsim").rglob("*.py")):
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
+            if token.type == tokenize.STRING and token.string.lstrip("rbRB").lower().startswith("f"):
+                if literal_call.search(token.string):
+                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {token.string[:60]}")
+    assert not found, "\n".join(found)

@@ -27,8 +27,8 @@ from tcpsim.ui.widgets.diagram_text import (
     sentence,
     short_label,
     words,
-    wrap,
 )
+from tcpsim.wrapping import wrap
 
 LAYOUTS = {
     "full": diagram_layouts.full(),

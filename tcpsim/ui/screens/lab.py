@@ -35,10 +35,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from ...i18n import N_, _
 from ...lab.engine import LoadConfig, LoadLab, Sample, nice_interval, theory
 from ...lab.options import config_from_args
-from ...lab.settings import FIELDS, PRESETS, SettingsError, default_config, parse_settings, settings_of
-from ..i18n import tr
+from ...lab.settings import FIELDS, PRESET_NAMES, PRESETS, SettingsError, default_config, parse_settings, settings_of
+from ...render import who
+from ...richtext import Wrapped
 from ..widgets.lab import (
     FailedConnects,
     LabChart,
@@ -95,22 +97,39 @@ def chart_step(config: LoadConfig) -> float:
     return nice_interval(2 * config.msl / POINTS_PER_2MSL)
 
 
+FIELD_NAMES = {
+    "msl": N_("MSL"),
+    "ports": N_("port range"),
+    "rate": N_("rate"),
+    "duration": N_("duration"),
+    "closer": N_("closing side"),
+}
+"""Each setting (a key of :data:`tcpsim.lab.settings.FIELDS`) as the screen names it."""
+
+PROMPTS = {
+    "msl": N_("MSL in seconds (TIME-WAIT lasts 2·MSL; Linux's 2·MSL is 60 s)"),
+    "ports": N_("The client's ephemeral port range, LO-HI (Linux: 32768-60999)"),
+    "rate": N_("New connections per second"),
+    "duration": N_("For how many seconds connects are made"),
+}
+"""What the prompt for a setting asks."""
+
+
 def describe_problem(error: SettingsError) -> str:
     """What is wrong with a setting, named as the screen names it: "MSL (--msl): must be > 0 …"."""
     if error.field is None:
         return str(error)
-    return f"{tr(f'lab_field_{error.field}')} ({FIELDS[error.field]}){error.detail}"
+    return f"{_(FIELD_NAMES[error.field])} ({FIELDS[error.field]}){error.detail}"
 
 
 def describe_settings(config: LoadConfig) -> str:
     """One line: the settings a run was made with (for the status and the notifications)."""
-    return tr(
-        "lab_settings",
+    return _("{rate}/s for {duration} s · MSL {msl} s, 2·MSL {two_msl} s · {closer} closes · ports {lo}-{hi}").format(
         rate=f"{config.rate:g}",
         duration=f"{config.duration:g}",
         msl=f"{config.msl:g}",
         two_msl=f"{2 * config.msl:g}",
-        closer=tr(config.closer),
+        closer=who(config.closer),
         lo=config.ports[0],
         hi=config.ports[1],
     )
@@ -126,21 +145,21 @@ class LoadLabScreen(Dialog[None]):
     twice closes it once and never pops the app's own screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "Pause", key_display="space"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus,underscore", "slower", "Slower", key_display="-"),
-        Binding("n", "step", "Step", show=False, tooltip="Advance one chart column, then pause"),
-        Binding("m", "edit('msl')", "MSL"),
-        Binding("c", "toggle_closer", "Closer"),
-        Binding("p", "edit('ports')", "Ports"),
-        Binding("r", "edit('rate')", "Rate"),
-        Binding("d", "edit('duration')", "Duration", show=False),
-        Binding("R", "restart", "Restart", tooltip="Run the lab again with the same settings"),
-        Binding("1", "preset(0)", "Preset 1", show=False),
-        Binding("2", "preset(1)", "Preset 2", show=False),
-        Binding("3", "preset(2)", "Preset 3", show=False),
-        Binding("4", "preset(3)", "Preset 4", show=False),
-        Binding("escape,q", "close", "Back"),
+        Binding("space", "toggle_pause", N_("Pause"), key_display="space"),
+        Binding("plus,equals_sign", "faster", N_("Faster"), key_display="+"),
+        Binding("minus,underscore", "slower", N_("Slower"), key_display="-"),
+        Binding("n", "step", N_("Step"), show=False, tooltip=N_("Advance one chart column, then pause")),
+        Binding("m", "edit('msl')", N_("MSL")),
+        Binding("c", "toggle_closer", N_("Closer")),
+        Binding("p", "edit('ports')", N_("Ports")),
+        Binding("r", "edit('rate')", N_("Rate")),
+        Binding("d", "edit('duration')", N_("Duration"), show=False),
+        Binding("R", "restart", N_("Restart"), tooltip=N_("Run the lab again with the same settings")),
+        Binding("1", "preset(0)", N_("Preset 1"), show=False),
+        Binding("2", "preset(1)", N_("Preset 2"), show=False),
+        Binding("3", "preset(2)", N_("Preset 3"), show=False),
+        Binding("4", "preset(3)", N_("Preset 4"), show=False),
+        Binding("escape,q", "close", N_("Back")),
     ]
 
     CONSUMED_KEYS: ClassVar[frozenset[str]] = frozenset({"space", "tab"})
@@ -306,15 +325,19 @@ class LoadLabScreen(Dialog[None]):
             config = parse_settings(self.config, changes)
         except SettingsError as exc:
             self.app.notify(
-                tr("lab_bad", problem=describe_problem(exc), settings=describe_settings(self.config)),
-                title=tr("lab_bad_title"),
+                _("{problem}. The lab goes on with {settings}.").format(
+                    problem=describe_problem(exc), settings=describe_settings(self.config)
+                ),
+                title=_("The lab keeps its settings"),
                 severity="error",
                 timeout=10,
                 markup=False,
             )
             return False
         self.restart(config)
-        self.app.notify(tr("lab_restarted", settings=describe_settings(config)), title=title or "", markup=False)
+        self.app.notify(
+            _("Restarted: {settings}").format(settings=describe_settings(config)), title=title or "", markup=False
+        )
         return True
 
     # ------------------------------------------------------------------ layout
@@ -335,9 +358,9 @@ class LoadLabScreen(Dialog[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#lab-states-box").border_title = tr("lab_states_title")
-        self.query_one("#lab-ports-box").border_title = tr("lab_ports_title")
-        self.query_one("#lab-why").border_title = tr("lab_why_title")
+        self.query_one("#lab-states-box").border_title = _("Sockets per state, as in ss -s")
+        self.query_one("#lab-ports-box").border_title = _("Ephemeral ports on the client")
+        self.query_one("#lab-why").border_title = _("What you see, and why")
         self.query_one("#lab-chart").add_class("lab-panel")
         # The two-endpoint view's clock would go on playing a session nobody can see.
         if getattr(self.app, "playing", False):
@@ -384,7 +407,12 @@ class LoadLabScreen(Dialog[None]):
             self.actual_speed = 0.6 * self.actual_speed + 0.4 * moved / elapsed
         if self.finished:
             self._sync_clock()
-            self.app.notify(tr("lab_finished_hint"))
+            self.app.notify(
+                _(
+                    "The run is over: every connect was tried and every connection has closed. R runs it again, or "
+                    "change a setting."
+                )
+            )
         self._show_all()
 
     # ------------------------------------------------------------------ drawing
@@ -399,7 +427,7 @@ class LoadLabScreen(Dialog[None]):
         ss = self.query_one("#lab-ss", Static)
         ss.display = not short
         if not short:
-            ss.update(ss_lines(sample))
+            ss.update(Wrapped(ss_lines(sample)))
         self._show_ports(sample)
         c = self.config
         self.query_one(LabChart).show(
@@ -415,17 +443,17 @@ class LoadLabScreen(Dialog[None]):
     def _show_status(self) -> None:
         lab, c = self.lab, self.config
         if self.finished:
-            mode = f"■ {tr('lab_done')}"
+            mode = "■ " + _("finished")
         elif self.paused:
-            mode = f"‖ {tr('lab_paused')}"
+            mode = "‖ " + _("paused")
         else:
             mode = "▶"
-        speed = "" if self.finished else " " + tr("lab_speed", speed=f"{self.speed:g}")
+        speed = "" if self.finished else " " + _("×{speed}").format(speed=f"{self.speed:g}")
         slow = ""
         if not (self.paused or self.finished) and self.actual_speed < 0.7 * self.speed:
-            slow = f" ({tr('lab_cpu', actual=f'{self.actual_speed:.2g}')})"
+            slow = " (" + _("CPU-bound: ×{actual}").format(actual=f"{self.actual_speed:.2g}") + ")"
         text = Text.assemble(
-            (tr("lab_title"), "bold"),
+            (_("TIME-WAIT lab"), "bold"),
             " │ t = ",
             (f"{lab.now:,.1f}", "bold"),
             f" s │ {mode}{speed}{slow} │ ",
@@ -441,7 +469,12 @@ class LoadLabScreen(Dialog[None]):
     # ------------------------------------------------------------------ actions
     def action_toggle_pause(self) -> None:
         if self.finished:
-            self.app.notify(tr("lab_finished_hint"))
+            self.app.notify(
+                _(
+                    "The run is over: every connect was tried and every connection has closed. R runs it again, or "
+                    "change a setting."
+                )
+            )
             return
         self.paused = not self.paused
         self._sync_clock()
@@ -465,7 +498,12 @@ class LoadLabScreen(Dialog[None]):
         self.paused = True
         self._sync_clock()
         if self.finished:
-            self.app.notify(tr("lab_finished_hint"))
+            self.app.notify(
+                _(
+                    "The run is over: every connect was tried and every connection has closed. R runs it again, or "
+                    "change a setting."
+                )
+            )
             return
         self.advance(self._next_index * self.step_size - self.lab.now)
         self._show_all()
@@ -480,13 +518,13 @@ class LoadLabScreen(Dialog[None]):
             if text is not None and text.strip():
                 self.apply({field: text})
 
-        self.app.push_screen(Prompt(tr(f"lab_prompt_{field}"), current), done)
+        self.app.push_screen(Prompt(_(PROMPTS[field]), current), done)
 
     def action_toggle_closer(self) -> None:
         self.apply({"closer": "server" if self.config.closer == "client" else "client"})
 
     def action_preset(self, index: int) -> None:
-        self.apply(PRESETS[index], title=f"{index + 1} · {tr(f'lab_preset_{index + 1}')}")
+        self.apply(PRESETS[index], title=f"{index + 1} · {_(PRESET_NAMES[index])}")
 
     def action_restart(self) -> None:
         self.restart()

@@ -29,11 +29,12 @@ from textual.strip import Strip
 
 from ...core.states import State
 from ...core.transitions import TRANSITIONS, Transition
+from ...wrapping import wrap
 from . import diagram_layouts
 from .diagram_caption import DiagramCaption
 from .diagram_geometry import MARK_WIDTH, Key, Layout, Point, Raster, raster
 from .diagram_layouts import key_of
-from .diagram_text import NoteLine, full_label, legend, mark, note_lines, short_label, words, wrap
+from .diagram_text import NoteLine, full_label, legend, mark, note_lines, short_label, words
 
 WalkKey = Key
 """(from, event, to) as the trace records a state change."""

@@ -16,10 +16,11 @@ from textual.widget import Widget
 
 from ...core.states import State
 from ...core.transitions import DIAGRAM, TRANSITIONS
+from ...wrapping import wrap
 from ..i18n import tr
 from .diagram_geometry import Key
 from .diagram_layouts import key_of
-from .diagram_text import cite, full_label, sentence, words, wrap
+from .diagram_text import cite, full_label, sentence, words
 
 ENDPOINTS = ("client", "server")
 ROWS = {key_of(t): t for t in TRANSITIONS}

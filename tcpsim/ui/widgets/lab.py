@@ -20,9 +20,11 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...core.states import State
+from ...i18n import _
 from ...lab.engine import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, Sample, Theory
-from ...lab.settings import PRESETS
-from ..i18n import tr
+from ...lab.settings import PRESET_NAMES
+from ...render import who
+from ...richtext import Wrapped
 
 LEVELS = " ▁▂▃▄▅▆▇█"
 LABEL = 7
@@ -111,7 +113,9 @@ class PortsBar(Widget):
 
     def render(self) -> Text:
         fraction = min(1.0, self.used / self.total)
-        label = " " + tr("lab_ports_use", used=count(self.used), total=count(self.total), pct=f"{fraction:.0%}")
+        label = " " + _("{used} of {total} in use ({pct})").format(
+            used=count(self.used), total=count(self.total), pct=f"{fraction:.0%}"
+        )
         width = max(1, self.size.width - cell_len(label))
         filled = round(fraction * width)
         if self.used > 0 and filled == 0:
@@ -167,7 +171,7 @@ class LabChart(Widget):
         same figures as the table's, even between two columns), and the scales."""
         self.history, self.now, self.expected = history, now, round(expected)
         self.port_count, self.side = port_count, side
-        self.border_title = tr("lab_chart_title", step=f"{step:g}")
+        self.border_title = _("Over time · one column = {step} s").format(step=f"{step:g}")
         self.refresh()
 
     def render(self) -> Text:
@@ -186,17 +190,22 @@ class LabChart(Widget):
         tw_top = max([self.expected, *tw_values, 1])
         time_wait, ports = style("lab-chart--time-wait"), style("lab-chart--ports")
         text = Text(no_wrap=True, overflow="crop")
-        legend = tr("lab_tw_series", side=tr(self.side), now=count(self.now.time_wait), expected=count(self.expected))
+        legend = _("TIME-WAIT on the {side}: {now} now, ≈ {expected} expected").format(
+            side=who(self.side), now=count(self.now.time_wait), expected=count(self.expected)
+        )
         text.append(legend, style=time_wait + BOLD)
         self._plot(text, tw_values, tw_top, tw_rows, time_wait)
         text.append("\n")
-        text.append(tr("lab_ports_series", now=count(self.now.ports), total=count(self.port_count)), style=ports + BOLD)
+        text.append(
+            _("ports in use: {now} of {total}").format(now=count(self.now.ports), total=count(self.port_count)),
+            style=ports + BOLD,
+        )
         port_values = [p.ports for p in points]
         self._plot(text, port_values, self.port_count, port_rows, ports, full=style("lab-chart--full"))
         # Failures: a mark in each column where connects were refused.
         failed = style("lab-chart--failed")
         text.append("\n")
-        text.append(_rjust(tr("lab_failed_series"), LABEL - 1) + "│", style=failed)
+        text.append(_rjust(_("failed"), LABEL - 1) + "│", style=failed)
         prev = previous_failed
         for p in points:
             text.append("▇" if p.failed > prev else " ", style=failed)
@@ -264,12 +273,12 @@ class StatesTable(Static):
         order = [name for name in STATE_NAMES if name != "CLOSED"] + ["CLOSED"]
         groups = [order[:6], order[6:]] if halves else [order]
         table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False, expand=False)
-        for i, _ in enumerate(groups):
+        for i in range(len(groups)):
             if i:
                 table.add_column("│", style=style("states-table--rule"), no_wrap=True)
-            table.add_column(tr("lab_state"), no_wrap=True, header_style="bold")
+            table.add_column(_("state"), no_wrap=True, header_style="bold")
             for side in ("client", "server"):
-                table.add_column(tr(side), justify="right", header_style=style(f"states-table--{side}"), no_wrap=True)
+                table.add_column(who(side), justify="right", header_style=style(f"states-table--{side}"), no_wrap=True)
         totals = (sum(sample.client.values()), sum(sample.server.values()))
         rows = max(len(g) for g in groups) + (0 if halves else 1)
         for r in range(rows):
@@ -280,7 +289,7 @@ class StatesTable(Static):
                 if r < len(group):
                     cells += self._state_cells(sample, group[r])
                 elif r == len(group) or not halves:
-                    cells += [Text(tr("lab_total"), style="bold"), Text(count(totals[0])), Text(count(totals[1]))]
+                    cells += [Text(_("total"), style="bold"), Text(count(totals[0])), Text(count(totals[1]))]
                 else:
                     cells += ["", "", ""]
             table.add_row(*cells)
@@ -305,15 +314,14 @@ def ss_lines(sample: Sample) -> str:
     for side in ("client", "server"):
         counts = getattr(sample, side)
         lines.append(
-            tr(
-                "lab_ss",
-                side=tr(side),
+            _("ss -s on the {side}:\n  TCP: {total} (estab {estab}, timewait {tw})").format(
+                side=who(side),
                 total=count(sum(counts.values())),
                 estab=count(counts.get("ESTABLISHED", 0)),
                 tw=count(counts.get("TIME-WAIT", 0)),
             )
         )
-    lines.append(tr("lab_closed_note"))
+    lines.append(_("CLOSED TCBs are deleted at once"))
     return "\n".join(lines)
 
 
@@ -330,12 +338,16 @@ class PortsSummary(Static):
     def show(self, sample: Sample, config: LoadConfig, theory: Theory) -> None:
         style = self.get_component_rich_style
         lo, hi = config.ports
-        hold = tr("lab_ports_hold", lo=lo, hi=hi, hold=seconds(theory.port_hold), max_rate=_rate(theory.max_rate))
+        hold = _("{lo}-{hi}: each connection holds its port ≈ {hold} s, so at most {max_rate} connects/s").format(
+            lo=lo, hi=hi, hold=seconds(theory.port_hold), max_rate=_rate(theory.max_rate)
+        )
         lines = Text(hold, style=style("ports-summary--muted"))
         lines.append("\n")
         lines.append(
-            tr(
-                "lab_connects",
+            _(
+                "connects: {attempted} tried · {ok} got a port · {completed} completed and their client socket "
+                "freed · {reset} ended by a reset"
+            ).format(
                 attempted=count(sample.attempted),
                 ok=count(sample.connected),
                 completed=count(sample.completed),
@@ -344,8 +356,13 @@ class PortsSummary(Static):
         )
         if sample.syn_in_time_wait:
             lines.append("\n")
-            lines.append(tr("lab_syn_tw", n=count(sample.syn_in_time_wait)), style=style("ports-summary--notice"))
-        self.update(lines)
+            lines.append(
+                _("{n} SYNs met their 4-tuple still in TIME-WAIT on the server").format(
+                    n=count(sample.syn_in_time_wait)
+                ),
+                style=style("ports-summary--notice"),
+            )
+        self.update(Wrapped(lines))
 
 
 class FailedConnects(Static):
@@ -363,10 +380,25 @@ class FailedConnects(Static):
         failing = sample.failed > 0
         self.set_class(failing, "-failing")
         if not failing:
-            self.update(Text(tr("lab_not_failed"), style=self.get_component_rich_style("failed-connects--none")))
+            self.update(
+                Wrapped(
+                    _(
+                        "✓ every connect got a port (with none free, connect() fails: EADDRNOTAVAIL, address not "
+                        "available)"
+                    ),
+                    style=self.get_component_rich_style("failed-connects--none"),
+                )
+            )
             return
         first = f"{first_failure:g}" if first_failure is not None else "?"
-        self.update(tr("lab_failed", n=count(sample.failed), message=EADDRNOTAVAIL, first=first))
+        self.update(
+            Wrapped(
+                _(
+                    "✗ {n} connects failed with EADDRNOTAVAIL, address not available (“{message}”): no ephemeral port "
+                    "was free. First at t = {first} s."
+                ).format(n=count(sample.failed), message=EADDRNOTAVAIL, first=first)
+            )
+        )
 
 
 class LabExplanation(Static):
@@ -385,19 +417,42 @@ class LabExplanation(Static):
         product = config.rate * two_msl
         ports = count(config.port_count)
         text = Text(
-            tr("lab_explain", two_msl=f"{two_msl:g}", rate=f"{config.rate:g}", product=count(product), ports=ports)
+            _(
+                "Each connection is two RFC 9293 endpoints (the same core as the two-endpoint view): connect, "
+                "request, reply, close. The side that closes first holds TIME-WAIT for 2·MSL = {two_msl} s, so "
+                "TIME-WAIT piles up there to about rate × 2·MSL = {rate}/s × {two_msl} s = {product} (Little's "
+                "law). A client port stays taken until its TCB is gone, TIME-WAIT included: if the client closes "
+                "first and rate × 2·MSL exceeds the port range ({ports}), the ports run out and connect() fails "
+                "with EADDRNOTAVAIL, address not available, until a TIME-WAIT ends."
+            ).format(two_msl=f"{two_msl:g}", rate=f"{config.rate:g}", product=count(product), ports=ports)
         )
         text.append("\n")
         if config.closer == "client":
-            key = "lab_verdict_out" if theory.ports_run_out else "lab_verdict_last"
+            verdict = (
+                _(
+                    "Here: {product} > {ports} ports, so they run out at about t = {at} s; from then on only about "
+                    "{max_rate} connects per second succeed, one for each TIME-WAIT that ends."
+                )
+                if theory.ports_run_out
+                else _("Here: {product} ≤ {ports} ports, so the ports last (the range sustains {max_rate}/s).")
+            )
             at = seconds(config.port_count / config.rate)
-            verdict = tr(key, product=count(product), ports=ports, at=at, max_rate=_rate(theory.max_rate))
+            verdict = verdict.format(product=count(product), ports=ports, at=at, max_rate=_rate(theory.max_rate))
         else:
-            verdict = tr("lab_verdict_server", hold=seconds(theory.port_hold), reuse=seconds(theory.reuse_period))
+            verdict = _(
+                "Here the server closes first: TIME-WAIT is on the server, and a client port is free again {hold} "
+                "s after its connect. Each port comes round every {reuse} s."
+            ).format(hold=seconds(theory.port_hold), reuse=seconds(theory.reuse_period))
             if theory.meets_time_wait:
-                verdict += tr("lab_verdict_meets")
+                verdict += _(
+                    " That is within 2·MSL: the new SYN finds the old 4-tuple still in TIME-WAIT on the server (a "
+                    "challenge ACK, the client's RST, the SYN again after the RTO)."
+                )
         text.append(verdict, style=BOLD)
         text.append("\n")
-        presets = " · ".join(f"{i + 1} {tr(f'lab_preset_{i + 1}')}" for i in range(len(PRESETS)))
-        text.append(f"{tr('lab_try')} {presets}", style=self.get_component_rich_style("lab-explanation--muted"))
-        self.update(text)
+        presets = " · ".join(f"{i + 1} {_(name)}" for i, name in enumerate(PRESET_NAMES))
+        keys = _(
+            "Try: m MSL · c closing side · p ports · r rate · d duration · +/- simulated seconds per second · presets:"
+        )
+        text.append(f"{keys} {presets}", style=self.get_component_rich_style("lab-explanation--muted"))
+        self.update(Wrapped(text))
