@@ -102,7 +102,7 @@ def test_no_message_is_marked_inside_an_f_string() -> None:
     found = []
     for path in sorted((ROOT / "tcpsim").rglob("*.py")):
         for token in tokenize.generate_tokens(io.StringIO(path.read_text()).readline):
-            if token.type == tokenize.STRING and token.string.lstrip("rbRB").lower().startswith("f"):
-                if literal_call.search(token.string):
-                    found.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {token.string[:60]}")
+            is_f_string = token.type == tokenize.STRING and token.string.lstrip("rbRB").lower().startswith("f")
+            if is_f_string and literal_call.search(token.string):
+                found.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {token.string[:60]}")
     assert not found, "\n".join(found)
