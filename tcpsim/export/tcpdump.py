@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from ..core.segment import Flags, Segment
 from ..escape import visible
+from ..i18n import N_, _
 from ..scenario.expect import ExpectEvent
 from ..scenario.model import Scenario
 from ..sim.trace import ArriveEvent, DelayEvent, DropEvent, DuplicateEvent, SendEvent, StateEvent, TraceEvent
@@ -42,6 +43,10 @@ def _numbers(seg: Segment) -> str:
     return text
 
 
+ENDPOINTS = {"client": N_("client"), "server": N_("server")}
+"""An endpoint's name as the comment lines say it (the format lines stay tcpdump's own)."""
+
+
 def tcpdump_line(t: float, seg: Segment, src: str, dst: str) -> str:
     """One segment as tcpdump prints it, time first."""
     return f"{t:.6f} IP {src}.{seg.sport} > {dst}.{seg.dport}: {_numbers(seg)}, win {seg.wnd}, length {len(seg.data)}"
@@ -49,17 +54,27 @@ def tcpdump_line(t: float, seg: Segment, src: str, dst: str) -> str:
 
 def _describe_check(e: ExpectEvent) -> tuple[str, str]:
     """What an expectation wanted, and what was there."""
+    who = _(ENDPOINTS[e.endpoint]) if e.endpoint else ""
     if e.check == "state":
-        return f"{e.endpoint} is {e.expected}", f"it is {e.actual}"
+        return _("{endpoint} is {state}").format(endpoint=who, state=e.expected), _("it is {state}").format(
+            state=e.actual
+        )
     if e.check == "received":
-        return f"{e.endpoint} has received {e.expected!r}", f"it has received {e.actual!r}"
-    who = f" by {e.endpoint}" if e.endpoint else ""
-    return f"the last segment sent{who} is {_fields(e.expected)}", f"it is {_fields(e.actual)}"
+        return (
+            _("{endpoint} has received {data}").format(endpoint=who, data=repr(e.expected)),
+            _("it has received {data}").format(data=repr(e.actual)),
+        )
+    wanted = (
+        _("the last segment sent by {endpoint} is {fields}").format(endpoint=who, fields=_fields(e.expected))
+        if e.endpoint
+        else _("the last segment sent is {fields}").format(fields=_fields(e.expected))
+    )
+    return wanted, _("it is {fields}").format(fields=_fields(e.actual))
 
 
 def _fields(fields: dict[str, Any] | None) -> str:
     if not fields:
-        return "(none)"
+        return _("(none)")
     return " ".join(f"{k}={v!r}" if k == "data" else f"{k}={v}" for k, v in fields.items())
 
 
@@ -73,25 +88,36 @@ def tcpdump_lines(
 def _lines(trace: Iterable[TraceEvent], scenario: Scenario | None, point: str) -> Iterator[str]:
     addr = addresses(scenario)
     sent: dict[int, SendEvent] = {}
-    title = f"{visible(scenario.name)}: " if scenario is not None else ""
-    where = "at the sender, as each segment leaves" if point == "sender" else "at the receiver, as segments arrive"
-    yield f"# tcpsim: {title}captured {where}; times are simulated seconds"
+    where = (
+        _("at the sender, as each segment leaves") if point == "sender" else _("at the receiver, as segments arrive")
+    )
+    if scenario is not None:
+        title = _("# tcpsim: {title}: captured {where}; times are simulated seconds")
+        yield title.format(title=visible(_(scenario.name)), where=where)
+    else:
+        yield _("# tcpsim: captured {where}; times are simulated seconds").format(where=where)
 
     def packet(t: float, send: SendEvent, copy: bool = False) -> Iterator[str]:
         if send.injected:
-            yield f"# {t:.6f} injected by the scenario, as if from the {send.endpoint}"
+            yield _("# {t} injected by the scenario, as if from the {endpoint}").format(
+                t=f"{t:.6f}", endpoint=_(ENDPOINTS[send.endpoint])
+            )
         elif send.retransmission and not copy:
-            yield f"# {t:.6f} retransmission by the {send.endpoint}"
+            yield _("# {t} retransmission by the {endpoint}").format(t=f"{t:.6f}", endpoint=_(ENDPOINTS[send.endpoint]))
         if copy:
-            yield f"# {t:.6f} the network's second copy of the segment sent at {send.t:.6f}"
+            yield _("# {t} the network's second copy of the segment sent at {sent}").format(
+                t=f"{t:.6f}", sent=f"{send.t:.6f}"
+            )
         receiver = "server" if send.endpoint == "client" else "client"
         yield tcpdump_line(t, send.segment, addr[send.endpoint], addr[receiver])
 
     def about(sid: int) -> str:
         send = sent.get(sid)
         if send is None:
-            return f"segment #{sid}"
-        return f"the {send.endpoint}'s {_numbers(send.segment)} sent at {send.t:.6f}"
+            return _("segment #{id}").format(id=sid)
+        return _("the {endpoint}'s {numbers} sent at {t}").format(
+            endpoint=_(ENDPOINTS[send.endpoint]), numbers=_numbers(send.segment), t=f"{send.t:.6f}"
+        )
 
     for e in trace:
         if isinstance(e, SendEvent):
@@ -104,17 +130,21 @@ def _lines(trace: Iterable[TraceEvent], scenario: Scenario | None, point: str) -
         elif isinstance(e, StateEvent):
             yield f"# {e.t:.6f} {e.endpoint}: {e.old} -> {e.new} ({e.event})"
         elif isinstance(e, DropEvent):
-            yield f"# {e.t:.6f} lost on the wire: {about(e.id)}"
+            yield _("# {t} lost on the wire: {segment}").format(t=f"{e.t:.6f}", segment=about(e.id))
         elif isinstance(e, DuplicateEvent):
-            yield f"# {e.t:.6f} duplicated by the network: {about(e.id)}"
+            yield _("# {t} duplicated by the network: {segment}").format(t=f"{e.t:.6f}", segment=about(e.id))
         elif isinstance(e, DelayEvent):
-            yield f"# {e.t:.6f} delayed {e.by:g}s by the network: {about(e.id)}"
+            yield _("# {t} delayed {by}s by the network: {segment}").format(
+                t=f"{e.t:.6f}", by=f"{e.by:g}", segment=about(e.id)
+            )
         elif isinstance(e, ExpectEvent):
             wanted, seen = _describe_check(e)
             if e.ok:
-                yield f"# {e.t:.6f} expect #{e.index} ok: {wanted}"
+                yield _("# {t} expect #{index} ok: {wanted}").format(t=f"{e.t:.6f}", index=e.index, wanted=wanted)
             else:
-                yield f"# {e.t:.6f} expect #{e.index} FAILED: expected {wanted}, but {seen}"
+                yield _("# {t} expect #{index} FAILED: expected {wanted}, but {seen}").format(
+                    t=f"{e.t:.6f}", index=e.index, wanted=wanted, seen=seen
+                )
 
 
 def write_tcpdump(

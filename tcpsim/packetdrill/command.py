@@ -14,24 +14,30 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ..i18n import N_, _
 from ..scenario.model import EndpointSpec, NetworkSpec, Scenario
 from .runner import STACKS, ScriptResult, ScriptRun, run_script
 
-PHASE_NOTE = (
+PHASE_NOTE = N_(
     "tcpsim plays the rfc9293 stack only for now; the rfc793, linux and freebsd personalities are planned (issue 13)"
 )
+
+
+STATUS = {"ok": N_("holds"), "blocked": N_("blocks"), "skipped": N_("skipped"), "failed": N_("FAILS")}
+"""How a script line fared, as the text output says it."""
+LOCAL = {"client": N_("client"), "server": N_("server")}
 
 
 def stack_error(stack: str | None) -> str | None:
     if stack is None or stack in STACKS:
         return None
-    return f"--stack {stack}: unknown or not yet available; {PHASE_NOTE}"
+    return _("--stack {stack}: unknown or not yet available; {note}").format(stack=stack, note=_(PHASE_NOTE))
 
 
 def scenario_option_error(args: argparse.Namespace) -> str:
     """What is wrong with ``--stack``/``-D`` on a scenario (TOML) run."""
     if getattr(args, "define", None):
-        return "-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios"
+        return _("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios")
     return stack_error(args.stack) or ""
 
 
@@ -41,7 +47,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     problem = stack_error(args.stack)
     if problem is None and args.until is not None:
-        problem = "--until applies to scenarios: a packetdrill script runs to its last line"
+        problem = _("--until applies to scenarios: a packetdrill script runs to its last line")
     if problem is not None:
         print_error(problem)
         return 2
@@ -61,8 +67,12 @@ def run_command(args: argparse.Namespace) -> int:
                 inputs=[args.scenario],
             )
         except OSError as exc:
-            hint = " (--force replaces it)" if isinstance(exc, WouldOverwrite) else ""
-            print_error(f"cannot write the pcap to {args.pcap}: {exc.strerror or exc}{hint}")
+            message = (
+                _("cannot write the pcap to {path}: {reason} (--force replaces it)")
+                if isinstance(exc, WouldOverwrite)
+                else _("cannot write the pcap to {path}: {reason}")
+            )
+            print_error(message.format(path=args.pcap, reason=exc.strerror or exc))
             return 2
     out = sys.stdout
     if run is not None and args.format == "jsonl":
@@ -94,30 +104,34 @@ def text_lines(result: ScriptResult, *, rules: bool = True) -> Iterator[str]:
     if run is None:
         return
     name = Path(run.script.path).name
-    yield f"{name}: stack {run.stack} (defined: {names}); the stack under test is the {run.local}"
+    yield _("{name}: stack {stack} (defined: {names}); the stack under test is the {local}").format(
+        name=name, stack=run.stack, names=names, local=_(LOCAL[run.local])
+    )
     width = max((len(r.text) for r in run.results), default=0)
     width = min(width, 64)
     for r in run.results:
         t = "" if r.t is None else f"{r.t:9.6f}"
-        status = {"ok": "holds", "blocked": "blocks", "skipped": "skipped", "failed": "FAILS"}[r.status]
+        status = _(STATUS[r.status])
         detail = r.detail if rules or r.status != "ok" or r.detail.startswith("=") else ""
         if r.status == "failed":
-            detail = "see below"
+            detail = _("see below")
         line = f"{t:>9}  {r.line:>4}  {r.text[:width]:<{width}}  {status}"
         yield line + (f"  {detail}" if detail else "")
     skipped = [s for s in run.skipped if s.t is None]
     for s in skipped:
-        yield f"skipped: line {s.line}: {s.detail}"
+        yield _("skipped: line {line}: {detail}").format(line=s.line, detail=s.detail)
     for note in run.notes:
-        yield f"note: {note}"
+        yield _("note: {note}").format(note=note)
     verdict = result.verdict
     held = sum(1 for r in run.results if r.status == "ok")
     if verdict.code == 0:
-        yield f"{name}: pass — every line holds ({held} checked, {len(run.skipped)} skipped)"
+        yield _("{name}: pass — every line holds ({held} checked, {skipped} skipped)").format(
+            name=name, held=held, skipped=len(run.skipped)
+        )
     elif verdict.code == 1:
-        yield f"{name}: FAIL at line {verdict.line} (exit 1; the reason is on stderr)"
+        yield _("{name}: FAIL at line {line} (exit 1; the reason is on stderr)").format(name=name, line=verdict.line)
     else:
-        yield f"{name}: cannot be played (exit 2; the reason is on stderr)"
+        yield _("{name}: cannot be played (exit 2; the reason is on stderr)").format(name=name)
 
 
 def export_scenario(run: ScriptRun) -> Scenario:
