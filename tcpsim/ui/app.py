@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
-from textual.notifications import Notify
+from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
@@ -36,7 +36,7 @@ from .widgets.eventlog import EventLog
 from .widgets.footer import KeyBar
 from .widgets.rows import Rows
 from .widgets.timeline import Timeline
-from .words import dead_end, fault_badge, pane_hint, progress_text, safe
+from .words import dead_end, expectation_words, fault_badge, pane_hint, progress_text, safe
 
 if TYPE_CHECKING:
     from ..lab.engine import LoadConfig
@@ -270,8 +270,22 @@ class TcpsimApp(FileActions, App[None]):
         failed = view.checks.failed
         self._announced = min(self._announced, len(failed))
         for c in failed[self._announced :]:
-            self.notify(f"expected {c.expected}, got {c.actual}", title=f"✗ expect #{c.index}", severity="error")
+            expected, actual = expectation_words(c, c.expected), expectation_words(c, c.actual)
+            self.notify(f"expected {expected}, got {actual}", title=f"✗ expect #{c.index}", severity="error")
         self._announced = len(failed)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notify, where every message is shown as written: never read as markup (messages
+        quote file names, notes and data), and whatever a terminal would act on escaped."""
+        super().notify(safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False)
 
     def _on_notify(self, event: Notify) -> None:
         """A message already on screen is shown once: the copy replaces it (and its timeout starts again)."""

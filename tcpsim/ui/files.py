@@ -8,6 +8,7 @@ left exactly as it was. Messages are shown without markup: they quote file names
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ class FileActions(_Base):
 
     session: SessionProtocol
     playing: bool
+    _packets = 0
 
     def publish(self) -> None:  # pragma: no cover - the app's
         raise NotImplementedError
@@ -91,44 +93,75 @@ class FileActions(_Base):
         from .screens.dialogs import Prompt
 
         def done(text: str | None) -> None:
-            if not text:
-                return
-            from .opening import user_path  # ~nosuchuser must not end the app
+            if text:
+                from .opening import user_path  # ~nosuchuser must not end the app
 
-            path = user_path(text)
-            try:
-                path.write_text(self.session.to_toml(), encoding="utf-8")
-            except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-                self._cannot_write(path, exc, "Cannot save")
-                return
-            self.notify(tr("saved", path=str(path)), markup=False)  # a typed path is not markup
+                path = user_path(text)
+                self._write(path, lambda: self.session.to_toml(), "Cannot save", tr("saved", path=str(path)))
 
         self.push_screen(Prompt(tr("save_prompt"), f"{_stem(self.session.scenario.name)}-saved.toml"), done)
-
-    def _cannot_write(self, path: Path, exc: Exception, title: str) -> None:
-        """A file the user named could not be written: say which and why, and carry on."""
-        self.notify(f"{path}: {getattr(exc, 'strerror', None) or exc}", title=title, severity="error", markup=False)
 
     def action_export_pcap(self) -> None:
         from .screens.dialogs import Prompt
 
         def done(text: str | None) -> None:
-            if not text:
-                return
-            from ..export.pcap import write_pcap  # dpkt and the exporters load when first needed
-            from .opening import user_path  # ~nosuchuser must not end the app
+            if text:
+                from .opening import user_path  # ~nosuchuser must not end the app
 
-            path = user_path(text)
-            view = self.session.view
-            try:
-                count = write_pcap(list(view.trace.records[: view.trace.length]), self.session.scenario, path)
-            except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
-                self._cannot_write(path, exc, "Cannot export")
-                return
-            self.notify(
-                f"{count} packets written to {path} (captured at the sender): open it in Wireshark.", markup=False
-            )
+                self._write(user_path(text), self._pcap_bytes, "Cannot export", None)
 
         self.push_screen(
             Prompt("Export the segments so far as a pcap file", f"{_stem(self.session.scenario.name)}.pcap"), done
         )
+
+    def _pcap_bytes(self) -> bytes:
+        """The session's segments so far as a pcap (raises PcapError for a segment no packet can carry)."""
+        import io
+
+        from ..export.pcap import write_pcap  # dpkt and the exporters load when first needed
+
+        view = self.session.view
+        buffer = io.BytesIO()
+        count = write_pcap(list(view.trace.records[: view.trace.length]), self.session.scenario, buffer)
+        self._packets = count
+        return buffer.getvalue()
+
+    def _write(self, path: Path, make: Callable[[], str | bytes], title: str, said: str | None) -> None:
+        """Write what ``make`` returns to ``path`` atomically, asking before replacing a file, and
+        asking twice as plainly before replacing the scenario file this session was loaded from.
+
+        Every refusal is a notification that names the file and says why; nothing is changed then.
+        """
+        from ..files import WouldOverwrite, WouldOverwriteInput, WriteError, write_atomically
+        from .screens.dialogs import Confirm
+
+        loaded = self.session.scenario.path
+        try:
+            data = make()
+        except (OSError, ValueError) as exc:  # PcapError: a segment no IPv4 packet can carry
+            self._cannot_write(path, exc, title)  # the file was not touched
+            return
+
+        def write(overwrite: bool, inputs: tuple[Path | None, ...]) -> None:
+            try:
+                written = write_atomically(path, data, overwrite=overwrite, inputs=inputs)
+            except WouldOverwriteInput:
+                question = tr("replace_loaded", path=str(path))
+                self.push_screen(Confirm(question), lambda yes: write(True, ()) if yes else None)
+            except WouldOverwrite:
+                question = tr("replace_file", path=str(path))
+                self.push_screen(Confirm(question), lambda yes: write(True, inputs) if yes else None)
+            except (WriteError, OSError, ValueError) as exc:  # ValueError: a NUL in the name
+                self._cannot_write(path, exc, title)
+            else:
+                packets = (
+                    f"{self._packets} packets written to {written} (captured at the sender): open it in Wireshark."
+                )
+                self.notify(said or packets)
+
+        write(False, (loaded,))
+
+    def _cannot_write(self, path: Path, exc: Exception, title: str) -> None:
+        """A file the user named could not be written: say which and why, and carry on."""
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+        self.notify(f"{path}: {reason}", title=title, severity="error")

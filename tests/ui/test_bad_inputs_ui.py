@@ -32,6 +32,7 @@ from textual.widgets import Input, Static
 from tcpsim.capture import import_capture
 from tcpsim.capture.session import ImportSession
 from tcpsim.core.states import State
+from tcpsim.escape import visible
 from tcpsim.scenario import resolve
 from tcpsim.scenario.session import Session
 from tcpsim.sim.trace import SendEvent, TraceEvent
@@ -136,7 +137,8 @@ async def load_paths_fail(
 
         try:
             message = squash(await fails_cleanly(app, pilot, path, load))
-            assert message.startswith(f"{path}: "), f"the message must start with the file: {message}"
+            # Starts with the file, as it would be shown: a NUL in its name is escaped (\x00), never raw.
+            assert message.startswith(f"{visible(str(path))}: "), f"the message must start with the file: {message}"
             assert what in message, f"the message must say {what!r}: {message}"
         except AssertionError as exc:
             failures.append(f"{label(path)}: {exc}")
@@ -471,6 +473,7 @@ def test_saving_and_exporting_to_odd_paths_are_notifications(tmp_path: Path, mon
                 if not any(typed in message and error in message for _, message in notes):
                     failures.append(f"{key} {typed!r}: {notes}")
                 (tmp_path / "~nosuchuser").unlink(missing_ok=True)
+                (tmp_path / "[b]x[red].out").unlink(missing_ok=True)  # else the next write asks first
         return failures
 
     run_app(TcpsimApp(clock=False), script)

@@ -47,6 +47,32 @@ class Prompt(Dialog[str | None]):
         self.dismiss(None)
 
 
+class Confirm(Dialog[bool]):
+    """Ask a yes-or-no question; only ``y`` (or the button) says yes, anything else keeps what is."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, classes="dialog-title", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{tr('replace')} (y)", id="yes", variant="error")
+                yield Button(f"{tr('keep')} (n)", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # enter keeps the file: replacing it takes a y
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
 class FaultMenu(Dialog[str | None]):
     """Drop, duplicate or delay one segment while it travels; or cancel a fault rule still armed."""
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ...escape import visible
 from ...scenario import ScenarioError, bundled, load_file
 from ..opening import user_path
 from .modal import Dialog
@@ -27,9 +29,9 @@ class LoadScenario(Dialog[Path | None]):
             for path in bundled():
                 try:
                     s = load_file(path)
-                    prompt = f"[b]{s.name}[/b]  [dim]{s.summary}[/dim]"
+                    prompt = Text.assemble((visible(s.name), "bold"), "  ", (visible(s.summary), "dim"))
                 except ScenarioError:
-                    prompt = f"{path.stem} [red](invalid)[/red]"
+                    prompt = Text.assemble(path.stem, " ", ("(invalid)", "bold"))
                 options.append(Option(prompt, id=str(path)))
             yield OptionList(*options, id="scenario-list")
             yield Input(
