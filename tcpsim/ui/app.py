@@ -91,6 +91,7 @@ class TcpsimApp(FileActions, App[None]):
         self._diagram: StateDiagram | None = None
         """The state diagram, once composed and mounted (on its first showing: _show_diagram)."""
         self._layout = Layout.WIDE
+        self._status_line = ""
         self._screen_ready = False
         """The screen is composed, so the watchers can reach the widgets."""
 
@@ -242,7 +243,10 @@ class TcpsimApp(FileActions, App[None]):
             parts.append(f"{tr('expectations')} {checks.passed}/{checks.total} {verdict}")
         if not where and view.finished and not self.playing:
             parts.append(tr("finished"))
-        self.query_one("#status", Static).update(" · ".join(parts))
+        line = " · ".join(parts)
+        if line != self._status_line:
+            self._status_line = line
+            self.query_one("#status", Static).update(line, layout=False)  # one line, whatever it says
 
     def _paint_diagram(self) -> None:
         """Bring the state diagram up to date, once it exists (_show_diagram paints it when it does)."""

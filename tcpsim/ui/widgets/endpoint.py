@@ -109,6 +109,8 @@ class EndpointPane(VerticalScroll, can_focus=False):
         self.border_title = tr(name)
         self._state = state
         self._shown: tuple[object, ...] = ()
+        self._parts: dict[str, object] = {}
+        """What each part shows now, so that an unchanged one is left alone."""
 
     def compose(self) -> ComposeResult:
         name = self.endpoint_name
@@ -124,30 +126,41 @@ class EndpointPane(VerticalScroll, can_focus=False):
     def show(
         self, ep: EndpointView, now: float, *, relative: bool, msl: float, hint: str, badge: str, compact: bool = False
     ) -> None:
-        """Draw the endpoint as ``ep`` says it is at ``now`` (nothing is redone when nothing changed).
+        """Draw the endpoint as ``ep`` says it is at ``now``. Only the parts that changed are
+        redrawn, and the screen is laid out again only when a part's height changed: a key press
+        that moves one number costs one repaint, not a layout of the whole screen.
         ``compact``: no blank lines between the parts (the stacked layout's panes are short)."""
         shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact)
         if shown == self._shown:
             return
         self._shown = shown
         state = ep.state
-        if state is not self._state:
+        if state is not self._state or not self._parts:
             self._state = state
-        banner = self.query_one(".state", Static)
-        banner.update(state.value)
-        classes = _phase_classes(state)
-        for name in PHASE_CLASSES:
-            banner.set_class(name in classes, name)
-        self.query_one(".description", Static).update(describe_state(state))
-        badge_widget = self.query_one(".badge", Static)
-        badge_widget.update(badge)
-        badge_widget.set_class(not badge, "-none")
-        hint_widget = self.query_one(".hint", Static)
-        hint_widget.update(f"▸ {hint}" if hint else "")
-        hint_widget.set_class(not hint, "-none")
+            banner = self.query_one(".state", Static)
+            banner.update(state.value, layout=False)  # its height is fixed (CSS)
+            classes = _phase_classes(state)
+            for name in PHASE_CLASSES:
+                banner.set_class(name in classes, name)
+            self._set(".description", describe_state(state))
+        self._set(".badge", badge)
+        self._set(".hint", f"▸ {hint}" if hint else "")
         tcb, timers, queues = self._tcb(ep, relative), self._timer_text(ep, now, msl), self._queues(ep, relative)
         body = Group(tcb, timers, queues) if compact else Group(tcb, Text(), timers, Text(), queues)
-        self.query_one(".body", Static).update(body)
+        widget = self.query_one(".body", Static)
+        width = widget.content_region.width
+        height = len(self.app.console.render_lines(body, self.app.console.options.update_width(width))) if width else -1
+        widget.update(body, layout=height != self._parts.get(".body-height") or width <= 0)
+        self._parts[".body-height"] = height
+
+    def _set(self, selector: str, text: str) -> None:
+        """Show ``text`` in the part ``selector`` if it changed (hidden when empty)."""
+        if self._parts.get(selector) == text:
+            return
+        self._parts[selector] = text
+        widget = self.query_one(selector, Static)
+        widget.update(text)
+        widget.set_class(not text, "-none")
 
     def _tcb(self, ep: EndpointView, relative: bool) -> TcbTable:
         def seq(value: int, base: int) -> str:
@@ -203,8 +216,8 @@ class EndpointPane(VerticalScroll, can_focus=False):
             text.append(f"\n{tr('held')}: ", style=label)
             text.append(held, style=queued)
         text.append(f"\n{tr('rtx_queue')}:", style=label)
-        if not ep.queue:
-            text.append(f" {tr('empty')}")
+        if not ep.queue:  # on a line of its own, as an entry would be: the pane keeps its height as data flows
+            text.append(f"\n  {tr('empty')}")
         for entry in ep.queue:
             ctl = format_flags(entry.flags & (Flags.SYN | Flags.FIN))
             what = f"{entry.length} bytes" + (f" + {ctl}" if ctl else "") if entry.length else ctl

@@ -126,10 +126,22 @@ class Rows(ScrollView, can_focus=True):
         self._version, self._seen = trace.version, trace.length
         for row in self.volatile():
             self._cache.pop(row, None)
-        self.virtual_size = Size(0, len(positions) + self.extra_rows())
+        size = Size(0, len(positions) + self.extra_rows())
+        if size != self.virtual_size:
+            # Only the scroll range changes: no layout of the screen (the reactive would ask for one, a
+            # second frame to move a scroll bar these lists do not show; tcpsim.tcss hides it).
+            self.set_reactive(Rows.virtual_size, size)
+            self._scroll_update(size)
         if self.follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self._where()
         self.refresh()
+
+    def _where(self) -> None:
+        """The subtitle says where the selection is, when the rows no longer follow the present."""
+        where = "" if self.selected is None else f"{self.selected + 1:,} / {len(self.positions):,} · end: now"
+        if where != self.border_subtitle:
+            self.border_subtitle = where
 
     def uncache(self, row: int) -> None:
         self._cache.pop(row, None)
@@ -169,6 +181,7 @@ class Rows(ScrollView, can_focus=True):
             self.scroll_to(y=row, animate=False, immediate=True, force=True)
         elif row >= top + height:
             self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
+        self._where()
         self.refresh()
         if post:
             self.post_message(self.Selected(self.positions[row], self.record(row)))
@@ -193,6 +206,7 @@ class Rows(ScrollView, can_focus=True):
         self.selected = None
         self.follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self._where()
         self.refresh()
 
     def action_details(self) -> None:
