@@ -27,6 +27,9 @@ def base_app(which: str) -> type[Any]:
         from tcpsim.ui.i18n import set_language
 
         set_language("en")
+        from tcpsim.ui import settle_imports
+
+        settle_imports()  # as tcpsim.ui.launch does, once start-up's imports are done
         # A relative CSS_PATH is read beside the module of the class that is started: this file.
         css = os.path.join(os.path.dirname(ui_app.__file__), str(ui_app.TcpsimApp.CSS_PATH))
 

@@ -30,7 +30,7 @@ from ..scenario.view import Outcome, SessionProtocol, View, WalkKey
 from .commands import COMMANDS, bindings
 from .files import FileActions
 from .i18n import tr
-from .layout import Layout, layout_for
+from .layout import MIN_HEIGHT, MIN_WIDTH, Layout, layout_for
 from .widgets.endpoint import EndpointPane
 from .widgets.eventlog import EventLog
 from .widgets.footer import KeyBar
@@ -92,6 +92,7 @@ class TcpsimApp(FileActions, App[None]):
         """The state diagram, once composed and mounted (on its first showing: _show_diagram)."""
         self._layout = Layout.WIDE
         self._status_line = ""
+        self._too_small: Static | None = None
         self._screen_ready = False
         """The screen is composed, so the watchers can reach the widgets."""
 
@@ -104,14 +105,20 @@ class TcpsimApp(FileActions, App[None]):
 
     # ------------------------------------------------------------------ layout
     def get_default_screen(self) -> Screen:
-        """The screen, born with the classes of the first view (given before anything is styled,
-        they cost nothing; set at mount they would restyle the whole DOM before the first frame)."""
-        return Screen(id="_default", classes=f"-view-{FIRST_VIEW}")
+        """The screen, born with the classes of the first view and of the terminal's layout (given
+        before anything is styled, they cost nothing; set at mount they would restyle the whole DOM
+        before the first frame)."""
+        self._layout = layout_for(self.size.width, self.size.height)
+        classes = [f"-view-{FIRST_VIEW}", self._layout.value]
+        if self._layout in (Layout.COMPACT, Layout.NARROW):
+            classes.append("-compact")
+        return Screen(id="_default", classes=" ".join(classes))
 
     def compose(self) -> ComposeResult:
         # The panes are born focused or not and in their first state, so that mounting styles them once.
         states = {name: ep.state for name, ep in self.session.view.endpoints.items()}
-        yield Static(id="status", markup=False)
+        self._status_line = self._status_text(self.session.view)
+        yield Static(self._status_line, id="status", markup=False)
         with Horizontal(id="main"):
             yield EndpointPane("client", focused=FIRST_ENDPOINT == "client", state=states["client"])
             with ContentSwitcher(initial=FIRST_VIEW, id="centre"):
@@ -120,8 +127,7 @@ class TcpsimApp(FileActions, App[None]):
                 yield self._diagram_slot
             yield EndpointPane("server", focused=FIRST_ENDPOINT == "server", state=states["server"])
         yield EventLog(id="log")
-        yield Static(id="too-small", markup=False)
-        yield KeyBar(id="keys")
+        yield KeyBar(self.size.width, id="keys")
 
     def on_mount(self) -> None:
         self._screen_ready = True
@@ -166,9 +172,12 @@ class TcpsimApp(FileActions, App[None]):
         elif not stacked and main.children.index(server) < main.children.index(centre):
             main.move_child(server, after=centre)
         if self._layout is Layout.TOO_SMALL:
-            home.query_one("#too-small", Static).update(
-                tr("too_small", min_w=60, min_h=20, w=size.width, h=size.height)
-            )
+            message = tr("too_small", min_w=MIN_WIDTH, min_h=MIN_HEIGHT, w=size.width, h=size.height)
+            if self._too_small is None:  # made when first needed: start-up need not build it
+                self._too_small = Static(message, id="too-small", markup=False)
+                home.mount(self._too_small, before=home.query_one("#keys"))
+            else:
+                self._too_small.update(message)
         self._arrange_panes()
         self._arrange_view()
         if self._screen_ready:
@@ -230,7 +239,13 @@ class TcpsimApp(FileActions, App[None]):
         self._status(view)
 
     def _status(self, view: View | None = None) -> None:
-        view = view or self.session.view
+        line = self._status_text(view or self.session.view)
+        if line != self._status_line:
+            self._status_line = line
+            self.query_one("#status", Static).update(line, layout=False)  # one line, whatever it says
+
+    def _status_text(self, view: View) -> str:
+        """The status line: the session's name, the time, how far back, play, focus, checks."""
         mode = f"▶ {tr('playing')}" if self.playing else f"‖ {tr('paused')}"
         parts = [safe(view.name), f"t = {view.t:8.3f} s"]
         where = progress_text(view)  # in the past, and how far: said early, where a narrow line still shows it
@@ -243,10 +258,7 @@ class TcpsimApp(FileActions, App[None]):
             parts.append(f"{tr('expectations')} {checks.passed}/{checks.total} {verdict}")
         if not where and view.finished and not self.playing:
             parts.append(tr("finished"))
-        line = " · ".join(parts)
-        if line != self._status_line:
-            self._status_line = line
-            self.query_one("#status", Static).update(line, layout=False)  # one line, whatever it says
+        return " · ".join(parts)
 
     def _paint_diagram(self) -> None:
         """Bring the state diagram up to date, once it exists (_show_diagram paints it when it does)."""

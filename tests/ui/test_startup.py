@@ -64,7 +64,7 @@ def test_the_panes_start_focused_and_coloured_as_before() -> None:
         client, server = app.query_one("#client", EndpointPane), app.query_one("#server", EndpointPane)
         assert client.has_class("-focused") and not server.has_class("-focused")
         # The focused pane says what its keys would do now (a line inside it, never cut); the other is quiet.
-        assert not app.query_one("#client-hint").has_class("-none") and app.query_one("#server-hint").has_class("-none")
+        assert client.hint_text and not server.hint_text
         assert app.query_one("#client-state").has_class("-closed")
         assert app.query_one("#server-state").has_class("-opening")  # LISTEN
         await pilot.press("tab")

@@ -21,7 +21,7 @@ class Help(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
-        keys.add_column(style="bold cyan", no_wrap=True)
+        keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
         for c in COMMANDS:
             keys.add_row(c.shown_key, describe_command(c.action, c.description))

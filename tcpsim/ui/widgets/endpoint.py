@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
@@ -28,6 +28,8 @@ from ..numbers import relative as rel
 from ..words import data_text
 
 BAR_WIDTH = 24
+LABEL = Style(bold=True)
+"""Labels are bold, in the text's own colour."""
 WIDE_TCB = 32
 """Below this many columns the TCB is listed one variable per row, so no label is ever cut."""
 
@@ -89,17 +91,16 @@ class EndpointPane(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
     EndpointPane { height: 1fr; }
     EndpointPane .state { width: 1fr; height: 3; content-align: center middle; text-style: bold; }
-    EndpointPane .description { color: $text-muted; margin: 0 0 1 0; }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "endpoint--label",
-        "endpoint--rto",
+        "endpoint--warn",
         "endpoint--time-wait",
-        "endpoint--restart",
-        "endpoint--received",
-        "endpoint--queued",
-        "endpoint--dim",
+        "endpoint--good",
+        "endpoint--muted",
+        "endpoint--bad",
+        "endpoint--hint",
     }
+    """Few, each a colour of the theme: every component class costs a styling pass at start-up."""
 
     def __init__(self, name: str, *, focused: bool = False, state: State = State.CLOSED) -> None:
         """``focused`` and ``state`` are what the pane first shows: given here, they are styled with
@@ -113,23 +114,30 @@ class EndpointPane(VerticalScroll, can_focus=False):
         """What each part shows now, so that an unchanged one is left alone."""
 
     def compose(self) -> ComposeResult:
+        # Two widgets: the banner (coloured by the state's phase, a class) and everything else as one
+        # Static (each widget costs start-up its styling, layout and first render).
         name = self.endpoint_name
         yield Static("", classes=" ".join(("state", *_phase_classes(self._state))), id=f"{name}-state")
-        yield Static("", classes="badge -none", id=f"{name}-badge", markup=False)
-        yield Static("", classes="hint -none", id=f"{name}-hint", markup=False)
-        yield Static("", classes="description", id=f"{name}-description")
         yield Static("", classes="body", id=f"{name}-body")
 
     def set_focused(self, focused: bool) -> None:
         self.set_class(focused, "-focused")
 
+    @property
+    def hint_text(self) -> str:
+        """The hint the pane shows now ("" when it is not the focused endpoint's)."""
+        return str(self._parts.get("hint", ""))
+
     def show(
         self, ep: EndpointView, now: float, *, relative: bool, msl: float, hint: str, badge: str, compact: bool = False
     ) -> None:
-        """Draw the endpoint as ``ep`` says it is at ``now``. Only the parts that changed are
-        redrawn, and the screen is laid out again only when a part's height changed: a key press
-        that moves one number costs one repaint, not a layout of the whole screen.
-        ``compact``: no blank lines between the parts (the stacked layout's panes are short)."""
+        """Draw the endpoint as ``ep`` says it is at ``now``, and nothing when nothing changed. The
+        screen is laid out again only when the pane's text changed height: a key press that moves
+        one number costs one repaint, not a layout of the whole screen.
+
+        Under the banner: the armed fault (``badge``), what the keys would do now (``hint``), what
+        the state means (not when ``compact``: the stacked layout's panes are short), the TCB, the
+        timers, the buffers and the retransmission queue."""
         shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact)
         if shown == self._shown:
             return
@@ -142,25 +150,25 @@ class EndpointPane(VerticalScroll, can_focus=False):
             classes = _phase_classes(state)
             for name in PHASE_CLASSES:
                 banner.set_class(name in classes, name)
-            self._set(".description", describe_state(state))
-        self._set(".badge", badge)
-        self._set(".hint", f"▸ {hint}" if hint else "")
-        tcb, timers, queues = self._tcb(ep, relative), self._timer_text(ep, now, msl), self._queues(ep, relative)
-        body = Group(tcb, timers, queues) if compact else Group(tcb, Text(), timers, Text(), queues)
+        self._parts["hint"] = hint
+        style = self.get_component_rich_style
+        parts: list[RenderableType] = []
+        if badge:
+            parts.append(Text(badge, style=style("endpoint--bad") + LABEL))
+        if hint:
+            parts.append(Text(f"▸ {hint}", style=style("endpoint--hint")))
+        if not compact:
+            parts.append(Text(describe_state(state), style=style("endpoint--muted")))
+        gap = [] if compact else [Text()]
+        if parts and not compact:
+            parts.append(Text())
+        parts += [self._tcb(ep, relative), *gap, self._timer_text(ep, now, msl), *gap, self._queues(ep, relative)]
+        body = Group(*parts)
         widget = self.query_one(".body", Static)
         width = widget.content_region.width
         height = len(self.app.console.render_lines(body, self.app.console.options.update_width(width))) if width else -1
-        widget.update(body, layout=height != self._parts.get(".body-height") or width <= 0)
-        self._parts[".body-height"] = height
-
-    def _set(self, selector: str, text: str) -> None:
-        """Show ``text`` in the part ``selector`` if it changed (hidden when empty)."""
-        if self._parts.get(selector) == text:
-            return
-        self._parts[selector] = text
-        widget = self.query_one(selector, Static)
-        widget.update(text)
-        widget.set_class(not text, "-none")
+        widget.update(body, layout=height != self._parts.get("height") or width <= 0)
+        self._parts["height"] = height
 
     def _tcb(self, ep: EndpointView, relative: bool) -> TcbTable:
         def seq(value: int, base: int) -> str:
@@ -176,39 +184,39 @@ class EndpointPane(VerticalScroll, can_focus=False):
             ("SND.WND", str(ep.snd_wnd)),
         ]
         title = f"{tr('tcb')} ({tr('relative') if relative else tr('absolute')})"
-        return TcbTable(rows, title, ep.state is State.CLOSED, self.get_component_rich_style("endpoint--label"))
+        return TcbTable(rows, title, ep.state is State.CLOSED, Style(bold=True))
 
     def _timer_text(self, ep: EndpointView, now: float, msl: float) -> Text:
         style = self.get_component_rich_style
         if not ep.timers:
-            return Text(tr("no_timers"), style=style("endpoint--dim"))
+            return Text(tr("no_timers"), style=style("endpoint--muted"))
         text = Text()
         rto = ep.timer("rto")
         if rto is not None:
-            text.append(f"◔ {tr('rto')} ", style=style("endpoint--label"))
-            text.append(f"{max(0.0, rto - now):5.2f} s", style=style("endpoint--rto"))
-            text.append(f"  (RTO {ep.rto:g} s, retry {ep.retries})\n", style=style("endpoint--dim"))
+            text.append(f"◔ {tr('rto')} ", style=LABEL)
+            text.append(f"{max(0.0, rto - now):5.2f} s", style=style("endpoint--warn"))
+            text.append(f"  (RTO {ep.rto:g} s, retry {ep.retries})\n", style=style("endpoint--muted"))
         wait = ep.timer("2msl")
         if wait is not None:
             left = max(0.0, wait - now)
             tw = style("endpoint--time-wait")
-            text.append(f"◔ {tr('time_wait_bar')} ", style=style("endpoint--label") + tw)
+            text.append(f"◔ {tr('time_wait_bar')} ", style=LABEL + tw)
             text.append(f"{left:6.2f} s\n", style=tw)
             text.append(countdown_bar(left, 2 * msl), style=tw)
             if ep.restarts:
-                text.append(f"  ↻ {tr('restarted')} ×{ep.restarts}", style=style("endpoint--restart"))
+                text.append(f"  ↻ {tr('restarted')} ×{ep.restarts}", style=style("endpoint--warn") + LABEL)
         text.rstrip()
         return text
 
     def _queues(self, ep: EndpointView, relative: bool) -> Text:
         style = self.get_component_rich_style
-        label, queued = style("endpoint--label"), style("endpoint--queued")
+        label, queued = LABEL, style("endpoint--warn")
         text = Text()
         text.append(f"{tr('send_buffer')}: ", style=label)
         text.append(data_text(ep.send_buffer) if ep.send_buffer else tr("empty"))
         text.append(f"\n{tr('received')}: ", style=label)
         tail = ep.received_tail[-40:]
-        text.append(data_text(tail) if tail else tr("empty"), style=style("endpoint--received") if tail else "")
+        text.append(data_text(tail) if tail else tr("empty"), style=style("endpoint--good") if tail else "")
         if ep.held:
             held = ", ".join(
                 f"{rel(h.seq, ep.irs) if relative else h.seq}+{h.length}{' FIN' if h.fin else ''}" for h in ep.held
@@ -223,5 +231,5 @@ class EndpointPane(VerticalScroll, can_focus=False):
             what = f"{entry.length} bytes" + (f" + {ctl}" if ctl else "") if entry.length else ctl
             text.append(f"\n  {rel(entry.seq, ep.iss) if relative else entry.seq}: {what}", style=queued)
         if ep.queue_total > len(ep.queue):
-            text.append(f"\n  … {ep.queue_total - len(ep.queue)} more", style=style("endpoint--dim"))
+            text.append(f"\n  … {ep.queue_total - len(ep.queue)} more", style=style("endpoint--muted"))
         return text

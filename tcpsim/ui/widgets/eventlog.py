@@ -28,9 +28,13 @@ class EventLog(Rows):
         "eventlog--client",
         "eventlog--server",
         "eventlog--network",
-        "eventlog--time",
-        "eventlog--why",
-        "eventlog--error",
+        "eventlog--muted",
+        "eventlog--bad",
+    }
+    ROLES: ClassVar[dict[str, tuple[str, str]]] = {
+        "eventlog--time": ("eventlog--muted", ""),
+        "eventlog--why": ("eventlog--muted", ""),
+        "eventlog--error": ("eventlog--bad", ""),
     }
 
     def label(self, position: int) -> str:

@@ -29,9 +29,11 @@ class KeyBar(Static):
     }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
-        self._width = -1
+    def __init__(self, width: int = 0, **kwargs: object) -> None:
+        """``width``: the terminal's, if known, so that the bar is born with its keys (not drawn
+        empty, then again with them)."""
+        super().__init__(self.line(width) if width else "", markup=False, **kwargs)  # type: ignore[arg-type]
+        self._width = width or -1
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width != self._width:

@@ -41,7 +41,10 @@ class Rows(ScrollView, can_focus=True):
         Binding("end", "follow", "Follow", show=False),
         Binding("enter", "details", "Details", show=False),
     ]
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"rows--selected", "rows--dim"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"rows--selected"}
+    ROLES: ClassVar[dict[str, tuple[str, str]]] = {}
+    """Each kind of text a row holds -> (the component class that colours it, extra Rich style).
+    Few component classes, each a colour of the theme: every one costs a styling pass at start-up."""
 
     class Selected(Message):
         """The user selected a row: ``index`` is its record's position in the trace."""
@@ -70,6 +73,7 @@ class Rows(ScrollView, can_focus=True):
         self._version = -1
         self._seen = 0
         self._cache: dict[int, Strip] = {}
+        self._styles: dict[str, Style] = {}
         self._cache_width = -1
 
     # ------------------------------------------------------------------ what subclasses say
@@ -226,12 +230,18 @@ class Rows(ScrollView, can_focus=True):
             self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False, force=True)
 
     # ------------------------------------------------------------------ drawing
-    def style_of(self, name: str) -> Style:
-        """The Rich style of component class ``NAME--name`` (cached by Textual until the CSS changes)."""
-        return self.get_component_rich_style(name, partial=True)
+    def style_of(self, role: str) -> Style:
+        """The Rich style of a kind of text (see :attr:`ROLES`), worked out once until the CSS changes."""
+        style = self._styles.get(role)
+        if style is None:
+            component, extra = self.ROLES.get(role, (role, ""))
+            style = self.get_component_rich_style(component, partial=True) + Style.parse(extra)
+            self._styles[role] = style
+        return style
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.clear()
         self._cache.clear()
 
     def render_line(self, y: int) -> Strip:
