@@ -5,9 +5,10 @@ the step, which shows it in the panes, the timeline and the status line; target 
 that follow by themselves (the event log's deferred scroll, a pane whose height changed) are
 reported too, as the time until every widget has settled, and that is its own figure,
 **settled**: ``n`` to the last frame the press causes (none for 0.1 s after it), median, target
-< 50 ms (issue 11: "every widget settled"); from the same presses as **keypress**. **diagram**: the same key press with the
-state diagram shown (its ``show`` and the redraw of the cells that changed), target < 50 ms; with
-the cost of ``show`` alone and of drawing every visible row of the figure from scratch.
+< 50 ms (issue 11: "every widget settled"); from the same presses as **keypress**.
+**diagram**: the same key press with the state diagram shown (its ``show`` and the redraw of the
+cells that changed), target < 50 ms; with the cost of ``show`` alone and of drawing every visible
+row of the figure from scratch.
 
 Frames are timed where Textual makes them (the screen's compositor refresh) and encoded to the
 terminal's escape sequences as a real terminal driver would, although the app runs headless."""
