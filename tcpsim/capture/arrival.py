@@ -25,6 +25,7 @@ from ..core.names import EndpointName, peer_of
 from ..core.segment import Segment
 from ..core.states import State
 from ..core.tcb import Endpoint
+from ..i18n import _
 from ..sim.trace import ArriveEvent, CallEvent, DropEvent, SendEvent, TraceEvent
 from .clone import clone
 from .explain import (
@@ -248,9 +249,11 @@ class Arrivals:
         variant = variant or self._variants(name, flying.segment, k)[0]
         if variant == "listen" and ep.state is not State.CLOSED:
             self._note(
-                f"a new SYN (#{flying.sid}) reaches the {name} in {ep.state} and it answers SYN,ACK: it accepted a new "
-                "connection on the same port pair (Linux does in TIME-WAIT when the SYN's sequence number is above "
-                "the old connection's), where RFC 9293 would send a challenge ACK.",
+                _(
+                    "a new SYN (#{sid}) reaches the {name} in {state} and it answers SYN,ACK: it accepted a new "
+                    "connection on the same port pair (Linux does in TIME-WAIT when the SYN's sequence number is "
+                    "above the old connection's), where RFC 9293 would send a challenge ACK."
+                ).format(sid=flying.sid, name=name, state=ep.state),
                 "time-wait",
                 name,
             )
@@ -283,8 +286,10 @@ class Arrivals:
             return
         self.gap_budget -= missing
         self._note(
-            f"{missing} octets the {peer} sent ({other.snd_nxt} to {seg.ack}) are not in the capture, but the "
-            f"{name} acknowledges them: packets the capture missed. The model lets them arrive (as zeros).",
+            _(
+                "{missing} octets the {peer} sent ({snd_nxt} to {ack}) are not in the capture, but the {name} "
+                "acknowledges them: packets the capture missed. The model lets them arrive (as zeros)."
+            ).format(missing=missing, peer=peer, snd_nxt=other.snd_nxt, ack=seg.ack, name=name),
             "gap",
             peer,
         )
@@ -308,9 +313,13 @@ class Arrivals:
                 if not self.scan_spent:
                     self.scan_spent = True
                     self._note(
-                        f"packet {self.window.get(i).frame} and those after it send so much again (retransmissions, "  # type: ignore[union-attr]
-                        "or copies of earlier segments) that tcpsim stops looking ahead for their loss, to finish in "
-                        "time: from here on, a segment sent again is taken to have arrived.",
+                        _(
+                            "packet {frame} and those after it send so much again (retransmissions, or copies "
+                            "of earlier "
+                            "segments) that tcpsim stops looking ahead for their loss, to finish in time: "
+                            "from here on, a "
+                            "segment sent again is taken to have arrived."
+                        ).format(frame=self.window.get(i).frame),  # type: ignore[union-attr]
                         "unexplained",
                         name,
                     )
@@ -355,8 +364,10 @@ class Arrivals:
             if self._account(name, seg, ep, preds, abort_ok, lost.flying.segment).ok:
                 self.lost[name].remove(lost)
                 self._note(
-                    f"#{lost.flying.sid}, sent at {lost.flying.send.t:.6f} s and taken as lost, arrives only now: "
-                    f"what the {name} sends next makes sense only after it (an old duplicate, delayed in the network).",
+                    _(
+                        "#{sid}, sent at {t} s and taken as lost, arrives only now: what the {name} sends next makes "
+                        "sense only after it (an old duplicate, delayed in the network)."
+                    ).format(sid=lost.flying.sid, t=f"{lost.flying.send.t:.6f}", name=name),
                     "late",
                     name,
                 )

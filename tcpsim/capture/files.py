@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from ..i18n import _, ngettext
 from .decode import LINK_NAMES, SUPPORTED
 
 PCAP_MAGICS = {
@@ -128,17 +129,17 @@ class CaptureFile:
     def _open(self) -> BinaryIO:
         name = self.name
         if "\0" in name:  # open() would raise ValueError: no file can have that name
-            raise CaptureError(f"{name}: not a possible file name (it contains a NUL character)")
+            raise CaptureError(_("{name}: not a possible file name (it contains a NUL character)").format(name=name))
         if not name:
-            raise CaptureError("the capture file name is empty")
+            raise CaptureError(_("the capture file name is empty"))
         try:
             f = open(self.path, "rb")  # noqa: SIM115 (closed by close(), or on a failed start)
         except FileNotFoundError:
-            raise CaptureError(f"{name}: no such file") from None
+            raise CaptureError(_("{name}: no such file").format(name=name)) from None
         except IsADirectoryError:
-            raise CaptureError(f"{name}: is a directory, not a capture file") from None
+            raise CaptureError(_("{name}: is a directory, not a capture file").format(name=name)) from None
         except OSError as exc:
-            raise CaptureError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+            raise CaptureError(_("{name}: cannot read it ({exc})").format(name=name, exc=exc.strerror or exc)) from None
         return f
 
     def _start(self) -> None:
@@ -148,11 +149,16 @@ class CaptureFile:
             if head not in PCAP_MAGICS and head != PCAPNG_MAGIC:
                 if not head:
                     raise CaptureError(
-                        f"{name}: the file is empty (a capture file starts with a pcap or pcapng header)"
+                        _("{name}: the file is empty (a capture file starts with a pcap or pcapng header)").format(
+                            name=name
+                        )
                     )
                 raise CaptureError(
-                    f"{name}: not a pcap or pcapng capture (it starts with the bytes {head.hex(' ')}; "
-                    "a pcap file starts with d4 c3 b2 a1 or a1 b2 c3 d4, a pcapng file with 0a 0d 0d 0a)"
+                    _(
+                        "{name}: not a pcap or pcapng capture (it starts with the bytes {hex}; a pcap "
+                        "file starts with d4 "
+                        "c3 b2 a1 or a1 b2 c3 d4, a pcapng file with 0a 0d 0d 0a)"
+                    ).format(name=name, hex=head.hex(" "))
                 )
             if not self._f.seekable():  # a pipe or a device: copy it, to walk it twice
                 spool = tempfile.TemporaryFile()  # noqa: SIM115 (it becomes self._f, closed by close())
@@ -169,7 +175,7 @@ class CaptureFile:
             self.size = self._f.seek(0, os.SEEK_END)
             self._f.seek(0)
         except OSError as exc:
-            raise CaptureError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+            raise CaptureError(_("{name}: cannot read it ({exc})").format(name=name, exc=exc.strerror or exc)) from None
         self.format = "pcap" if head in PCAP_MAGICS else "pcapng"
         if self.format == "pcap":
             self._pcap_header()
@@ -204,25 +210,42 @@ class CaptureFile:
             else:
                 yield from self._pcapng(data)
         except OSError as exc:
-            raise CaptureError(f"{self.name}: cannot read it ({exc.strerror or exc})") from None
+            raise CaptureError(
+                _("{name}: cannot read it ({exc})").format(name=self.name, exc=exc.strerror or exc)
+            ) from None
 
     def _truncated(self, frame: int, offset: int, what: str) -> CaptureError:
+        complete = frame - 1
         return CaptureError(
-            f"{self.name}: the file is truncated: it ends in the middle of {what} (packet {frame}, at byte "
-            f"{offset}); the {frame - 1} packet{'s' if frame - 1 != 1 else ''} before it are complete. "
-            "Was the capture stopped abruptly, or the file cut short while copying?"
+            ngettext(
+                "{name}: the file is truncated: it ends in the middle of {what} (packet {frame}, at byte {offset}); "
+                "the {complete} packet before it is complete. Was the capture stopped abruptly, or the file cut "
+                "short while copying?",
+                "{name}: the file is truncated: it ends in the middle of {what} (packet {frame}, at byte {offset}); "
+                "the {complete} packets before it are complete. Was the capture stopped abruptly, or the file cut "
+                "short while copying?",
+                complete,
+            ).format(name=self.name, what=what, frame=frame, offset=offset, complete=complete)
         )
 
     def _corrupt(self, frame: int, offset: int, what: str) -> CaptureError:
+        complete = frame - 1
         return CaptureError(
-            f"{self.name}: packet {frame} (at byte {offset}) {what}: the file is corrupt or not really a "
-            f"{self.format} capture ({frame - 1} packet{'s' if frame - 1 != 1 else ''} before it are complete)"
+            ngettext(
+                "{name}: packet {frame} (at byte {offset}) {what}: the file is corrupt or not really a {format} "
+                "capture ({complete} packet before it is complete)",
+                "{name}: packet {frame} (at byte {offset}) {what}: the file is corrupt or not really a {format} "
+                "capture ({complete} packets before it are complete)",
+                complete,
+            ).format(name=self.name, frame=frame, offset=offset, what=what, format=self.format, complete=complete)
         )
 
     def _check_link(self, linktype: int) -> None:
         if linktype not in LINK_NAMES:
             raise CaptureError(
-                f"{self.name}: link type {linktype} is not supported (tcpsim reads {SUPPORTED} captures)"
+                _("{name}: link type {linktype} is not supported (tcpsim reads {SUPPORTED} captures)").format(
+                    name=self.name, linktype=linktype, SUPPORTED=SUPPORTED
+                )
             )
         if linktype not in self.link_types:
             self.link_types.append(linktype)
@@ -232,7 +255,11 @@ class CaptureFile:
         header = self._f.read(24)
         self._f.seek(0)
         if len(header) < 24:
-            raise CaptureError(f"{self.name}: the file is truncated inside its pcap header ({len(header)} bytes)")
+            raise CaptureError(
+                _("{name}: the file is truncated inside its pcap header ({header} bytes)").format(
+                    name=self.name, header=len(header)
+                )
+            )
         self._pcap_order, self._pcap_unit = PCAP_MAGICS[header[:4]]
         snaplen, linktype = struct.unpack(self._pcap_order + "II", header[16:24])
         self._check_link(linktype & 0xFFFF)  # the upper bits say whether frames end with an FCS
@@ -291,13 +318,17 @@ class CaptureFile:
                     order = ">"
                 else:
                     raise CaptureError(
-                        f"{self.name}: pcapng section header at byte {offset} has no valid byte-order mark"
+                        _("{name}: pcapng section header at byte {offset} has no valid byte-order mark").format(
+                            name=self.name, offset=offset
+                        )
                     )
                 interfaces = []
             kind, length = struct.unpack(order + "II", head[:8])
             if length < 12 or length % 4 or length > MAX_BLOCK:
                 raise CaptureError(
-                    f"{self.name}: pcapng block at byte {offset} has an impossible length {length}: corrupt file"
+                    _("{name}: pcapng block at byte {offset} has an impossible length {length}: corrupt file").format(
+                        name=self.name, offset=offset, length=length
+                    )
                 )
             if offset + length > size:
                 raise self._truncated(frame + 1, offset, "a block")
@@ -314,13 +345,18 @@ class CaptureFile:
                 trailer = block[-4:]
             if struct.unpack(order + "I", trailer)[0] != length:
                 raise CaptureError(
-                    f"{self.name}: pcapng block at byte {offset} does not end with its length {length}: corrupt file"
+                    _(
+                        "{name}: pcapng block at byte {offset} does not end with its length {length}: corrupt file"
+                    ).format(name=self.name, offset=offset, length=length)
                 )
             if kind == _PCAPNG_IDB:
                 if len(interfaces) >= MAX_INTERFACES:
                     raise CaptureError(
-                        f"{self.name}: pcapng block at byte {offset} describes more than {MAX_INTERFACES} interfaces "
-                        "in one section: corrupt file"
+                        _(
+                            "{name}: pcapng block at byte {offset} describes more than {MAX_INTERFACES} "
+                            "interfaces in one "
+                            "section: corrupt file"
+                        ).format(name=self.name, offset=offset, MAX_INTERFACES=MAX_INTERFACES)
                     )
                 interfaces.append(self._interface(block, order, offset))
             elif is_packet:
@@ -338,7 +374,11 @@ class CaptureFile:
 
     def _interface(self, block: bytes, order: str, offset: int) -> tuple[int, int, int]:
         if len(block) < 20:
-            raise CaptureError(f"{self.name}: pcapng interface block at byte {offset} is too short: corrupt file")
+            raise CaptureError(
+                _("{name}: pcapng interface block at byte {offset} is too short: corrupt file").format(
+                    name=self.name, offset=offset
+                )
+            )
         linktype = struct.unpack(order + "H", block[8:10])[0]
         self._check_link(linktype)
         ticks, shift = 1_000_000, 0

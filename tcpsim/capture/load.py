@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.names import endpoint_name
+from ..i18n import ngettext
 from ..scenario.model import EndpointSpec, NetworkSpec, Scenario, Step
 from ..sim.trace import CallEvent, TraceEvent
 from .notes import DEFAULT_MSL
@@ -92,8 +93,11 @@ def import_capture(
         convs = capture.conversations
         if not 0 <= index < len(convs):
             raise CaptureError(
-                f"{capture.path}: there is no stream {index}: the capture has {len(convs)} TCP conversation"
-                f"{'s' if len(convs) != 1 else ''} (0 to {len(convs) - 1})"
+                ngettext(
+                    "{path}: there is no stream {index}: the capture has {n} TCP conversation (0 to {last})",
+                    "{path}: there is no stream {index}: the capture has {n} TCP conversations (0 to {last})",
+                    len(convs),
+                ).format(path=capture.path, index=index, n=len(convs), last=len(convs) - 1)
             )
         conv = convs[index]
         if not streaming:

@@ -33,6 +33,7 @@ from ..core.segment import Segment
 from ..core.seq import Seq
 from ..core.states import State
 from ..core.tcb import Endpoint, EndpointConfig
+from ..i18n import _, ngettext
 from ..sim.recording import trace_record
 from ..sim.trace import CallEvent, SendEvent, TraceEvent, round_time
 from .arrival import FORCED, NAMES, SCAN_PER_PACKET, SCAN_START, Arrivals, Flying, Lost
@@ -170,8 +171,11 @@ class Observer(Arrivals):
         client, server = self.eps["client"], self.eps["server"]
         syn = Segment(synack.dport, synack.sport, sq.add(synack.ack, -1), Seq(0), SYN, 65535)
         self._note(
-            f"The capture starts with the server's SYN,ACK: the client's SYN (ISN {syn.seq}, from its acknowledgment) "
-            "is not in it, and is taken to have been sent, and to have reached a listening server, just before.",
+            _(
+                "The capture starts with the server's SYN,ACK: the client's SYN (ISN {seq}, from its "
+                "acknowledgment) is not in it, and is taken to have been sent, and to have reached a listening "
+                "server, just before."
+            ).format(seq=syn.seq),
             "start",
             t=0.0,
         )
@@ -285,7 +289,7 @@ class Observer(Arrivals):
     # ------------------------------------------------------------------ the run
     def run(self) -> Observation:
         """Observe the whole conversation, keeping every record (and a frame after every packet)."""
-        for _ in self._steps():
+        for _step in self._steps():
             pass
         assert self.observation is not None
         return self.observation
@@ -295,7 +299,7 @@ class Observer(Arrivals):
         memory then follows the look ahead, not the capture); :attr:`observation` after the last."""
         self._streaming = True
         self.keep_frames = False
-        for _ in self._steps():
+        for _step in self._steps():
             yield from self._final()
         yield from self._final()
 
@@ -329,8 +333,13 @@ class Observer(Arrivals):
             self._frame_note(note)
         if self.unnoted:
             self._note(
-                f"{self.unnoted} more packet{'s' if self.unnoted != 1 else ''} of the file were left out or read "
-                "with an assumption, as those noted above (only the first are noted one by one).",
+                ngettext(
+                    "{n} more packet of the file was left out or read with an assumption, as those noted above "
+                    "(only the first are noted one by one).",
+                    "{n} more packets of the file were left out or read with an assumption, as those noted above "
+                    "(only the first are noted one by one).",
+                    self.unnoted,
+                ).format(n=self.unnoted),
                 "capture",
             )
         for name in NAMES:  # nothing more is sent: whatever is still on its way arrives
@@ -363,7 +372,9 @@ class Observer(Arrivals):
         """A frame of the file the reader left out or read with an assumption: said where it was."""
         at = (note.time_ns - self.origin_ns) / 1e9
         self._note(
-            f"packet {note.frame} (stamped {at:.6f} s): {note.text} (it may belong to this conversation or another).",
+            _("packet {frame} (stamped {at} s): {text} (it may belong to this conversation or another).").format(
+                frame=note.frame, at=f"{at:.6f}", text=note.text
+            ),
             "capture",
         )
 
@@ -371,9 +382,13 @@ class Observer(Arrivals):
         """A packet stamped earlier than the one before it: kept in the capture's order, said so."""
         earlier = self._t(before) - t
         self._note(
-            f"packet {packet.frame} is stamped {t:.6f} s, {earlier:.6f} s before packet {before.frame} just "
-            "before it: the capture's clock went back (a clock step, or captures merged out of order). The packets "
-            f"are taken in the capture's order, this one at {self.now:.6f} s.",
+            _(
+                "packet {frame} is stamped {t} s, {earlier} s before packet {frame2} just before it: the "
+                "capture's clock went back (a clock step, or captures merged out of order). The packets are taken "
+                "in the capture's order, this one at {now} s."
+            ).format(
+                frame=packet.frame, t=f"{t:.6f}", earlier=f"{earlier:.6f}", frame2=before.frame, now=f"{self.now:.6f}"
+            ),
             "time",
             sender,
         )
@@ -399,8 +414,10 @@ class Observer(Arrivals):
                 continue
             last = max(last, deadline)
             self._note(
-                f"The capture ends at {end_time:.6f} s with the {name} in TIME-WAIT: 2·MSL after the wait began, at "
-                f"{deadline:.6f} s, it would delete the TCB (MSL = {self.msl:g} s, --msl; Linux always waits 60 s).",
+                _(
+                    "The capture ends at {end_time} s with the {name} in TIME-WAIT: 2·MSL after the wait began, at "
+                    "{deadline} s, it would delete the TCB (MSL = {msl} s, --msl; Linux always waits 60 s)."
+                ).format(end_time=f"{end_time:.6f}", name=name, deadline=f"{deadline:.6f}", msl=f"{self.msl:g}"),
                 "projection",
                 name,
                 t=end_time,
@@ -411,8 +428,10 @@ class Observer(Arrivals):
         for name in NAMES:
             for p in self.preds[name]:
                 self._note(
-                    f"the model would have the {name} send {p.segment.describe()} at {p.t:.6f} s ({p.rule}); the "
-                    "capture has no such segment.",
+                    _(
+                        "the model would have the {name} send {describe} at {t} s ({rule}); the capture has no such "
+                        "segment."
+                    ).format(name=name, describe=p.segment.describe(), t=f"{p.t:.6f}", rule=p.rule),
                     "missing",
                     name,
                 )
@@ -459,11 +478,13 @@ class Observer(Arrivals):
         else:
             self.inbox[peer].append(flying)
         for kind, text in explained.notes:
-            self._note(f"#{sid}: {text}", kind, name)
+            self._note(_("#{sid}: {text}").format(sid=sid, text=text), kind, name)
         if packet.missing:
             self._note(
-                f"#{sid}: {packet.missing} octets of its payload are beyond the capture's snap length; "
-                "they are taken as zeros",
+                _(
+                    "#{sid}: {missing} octets of its payload are beyond the capture's snap length; they are taken as "
+                    "zeros"
+                ).format(sid=sid, missing=packet.missing),
                 "gap",
                 name,
             )

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..core.segment import Segment
 from ..core.seq import Seq
+from ..i18n import _, ngettext
 from ..sim.trace import round_time
 from .decode import TCP_FLAGS, Decoded, Skip, Undecodable, decode
 from .files import CaptureError, CaptureFile, Record
@@ -200,8 +201,10 @@ class CaptureReader:
         try:
             if source.size > MAX_CAPTURE_BYTES:
                 raise CaptureError(
-                    f"{source.name}: larger than {MAX_CAPTURE_BYTES >> 20} MiB; cut out the connection first "
-                    "(tcpdump -r FILE -w SMALL 'port N', or editcap)"
+                    _(
+                        "{name}: larger than {MAX_CAPTURE_BYTES} MiB; cut out the connection first (tcpdump -r FILE -w "
+                        "SMALL 'port N', or editcap)"
+                    ).format(name=source.name, MAX_CAPTURE_BYTES=MAX_CAPTURE_BYTES >> 20)
                 )
             source.validate()
             self.capture = Capture(source.path, source.format, source.link_types, 0, [])
@@ -237,12 +240,15 @@ class CaptureReader:
 
 def _check(name: str, capture: Capture) -> None:
     if capture.frames == 0:
-        raise CaptureError(f"{name}: the capture holds no packets")
+        raise CaptureError(_("{name}: the capture holds no packets").format(name=name))
     if not capture.conversations:
         what = ", ".join(f"{count} {reason}" for reason, count in sorted(capture.skipped.items()))
         raise CaptureError(
-            f"{name}: no TCP segment in the capture, so no TCP connection to import "
-            f"({capture.frames} packet{'s' if capture.frames != 1 else ''}: {what})"
+            ngettext(
+                "{name}: no TCP segment in the capture, so no TCP connection to import ({n} packet: {what})",
+                "{name}: no TCP segment in the capture, so no TCP connection to import ({n} packets: {what})",
+                capture.frames,
+            ).format(name=name, n=capture.frames, what=what)
         )
 
 
@@ -278,10 +284,14 @@ def _read(
             kept_bytes += len(packet.segment.data)
             if limit is not None and (len(capture.packets) > limit[0] or kept_bytes > limit[1]):
                 raise CaptureError(
-                    f"{capture.path}: stream {conv.index} has more than {limit[0]:,} packets or {limit[1] >> 20} MiB "
-                    "of payload (snap-length cuts count as the length the IP header gives), more than the app steps "
-                    "through; print it instead (tcpsim import FILE --format text, jsonl, tcpdump or mermaid, which "
-                    "have no such limit), or cut it (editcap -r FILE SMALL 1-100000)"
+                    _(
+                        "{path}: stream {index} has more than {limit} packets or {limit2} MiB of payload (snap-length "
+                        "cuts count as the length the IP header gives), more than the app steps through; "
+                        "print it instead "
+                        "(tcpsim import FILE --format text, jsonl, tcpdump or mermaid, which have no such "
+                        "limit), or cut "
+                        "it (editcap -r FILE SMALL 1-100000)"
+                    ).format(path=capture.path, index=conv.index, limit=f"{limit[0]:,}", limit2=limit[1] >> 20)
                 )
 
 
@@ -294,7 +304,7 @@ def decode_frame(record: Record, capture: Capture) -> TcpPacket | None:
         decoded = decode(record.linktype, record.data, record.wire > len(record.data))
     except Undecodable as exc:
         capture.skip("not decodable")
-        capture.note(record.number, record.time_ns, f"not decodable: {exc}; left out")
+        capture.note(record.number, record.time_ns, _("not decodable: {exc}; left out").format(exc=exc))
         return None
     except Exception as exc:  # not the capture's fault: a bug in tcpsim's decoder
         if os.environ.get(STRICT_ENV) == "1":
@@ -303,8 +313,10 @@ def decode_frame(record: Record, capture: Capture) -> TcpPacket | None:
         capture.note(
             record.number,
             record.time_ns,
-            f"not decodable: tcpsim's decoder failed on it ({type(exc).__name__}: {exc}). This is a bug in "
-            "tcpsim, not in the capture: please report it with the file. The packet is left out",
+            _(
+                "not decodable: tcpsim's decoder failed on it ({name}: {exc}). This is a bug in tcpsim, not in "
+                "the capture: please report it with the file. The packet is left out"
+            ).format(name=type(exc).__name__, exc=exc),
         )
         return None
     if isinstance(decoded, Skip):
@@ -320,7 +332,9 @@ def _packet(record: Record, d: Decoded, capture: Capture) -> TcpPacket:
         capture.note(
             record.number,
             record.time_ns,
-            f"its TCP options are malformed ({d.bad_options}); the options before it are read, the rest ignored",
+            _("its TCP options are malformed ({bad_options}); the options before it are read, the rest ignored").format(
+                bad_options=d.bad_options
+            ),
         )
     segment = Segment(d.sport, d.dport, Seq(d.seq), Seq(d.ack if flags & 0x10 else 0), flags, d.window, payload)
     return TcpPacket(record.number, record.time_ns, d.src, d.dst, segment, d.flags, d.wscale, d.mss, d.missing)
