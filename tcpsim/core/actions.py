@@ -15,7 +15,9 @@ from typing import Literal
 from .segment import Segment
 from .states import State
 
-TimerName = Literal["rto", "2msl"]
+TimerName = Literal["rto", "2msl", "delack", "finwait2"]
+"""``rto`` and ``2msl`` are RFC 9293's; ``delack`` (a delayed ACK) and ``finwait2`` (FIN-WAIT-2's end
+after close()) run only under a stack personality that has them."""
 TimerAction = Literal["set", "restart", "cancel", "expire"]
 
 
@@ -45,6 +47,8 @@ class TimerChanged:
     name: TimerName
     action: TimerAction
     deadline: float | None
+    rule: str = ""
+    """Set when a stack personality's rule decided the deadline (Linux's 60 s TIME-WAIT…)."""
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -11,7 +11,11 @@ state diagram from the same table, so the picture and the machine cannot disagre
   legibility (note 2: FIN-WAIT-1 straight to TIME-WAIT; note 3: RST and ABORT from any state;
   §3.8.3: giving up after too many retransmissions);
 * ``whatif`` — only with the ``time_wait = false`` switch, which imitates a stack that skips
-  TIME-WAIT; these are deliberately *not* RFC behaviour.
+  TIME-WAIT; these are deliberately *not* RFC behaviour;
+* ``stack`` — only under a stack personality (:mod:`tcpsim.core.personality`) whose rule takes an
+  arrow RFC 9293 does not draw: Linux deleting a connection closed with unread data, RFC 793's RST
+  for a SYN in the window, a SYN reopening TIME-WAIT (which RFC 9293 §3.6.1 allows as MAY-2)… The
+  row's ``rule`` says what the arrow is; the state change itself carries the personality's rule.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Final, Literal
 
 from .states import State
 
-Kind = Literal["diagram", "note", "whatif"]
+Kind = Literal["diagram", "note", "whatif", "stack"]
 
 CLOSED = State.CLOSED
 LISTEN = State.LISTEN
@@ -53,6 +57,9 @@ class Event:
     RCV_RST: Final = "rcv RST"
     TIMEOUT_2MSL: Final = "Timeout=2MSL"
     GIVE_UP: Final = "retransmission limit"
+    # Events of the ``stack`` rows only: what some stacks react to and RFC 9293 does not.
+    RCV_DATA_AFTER_CLOSE: Final = "rcv data after close()"
+    TIMEOUT_FIN_WAIT_2: Final = "Timeout=tcp_fin_timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,8 @@ class IllegalTransition(Exception):
 _E = Event
 _SYNCHRONIZED_RESET = (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT)
 _RST_SENDING_ABORT = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT)
+_UNREAD_CLOSE = (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK)
+_SYN_RESET = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT)
 
 TRANSITIONS: tuple[Transition, ...] = (
     # --- Figure 5 -------------------------------------------------------------------------
@@ -179,6 +188,47 @@ TRANSITIONS: tuple[Transition, ...] = (
         "",
         "what-if (no TIME-WAIT): ACK of our FIN in CLOSING, close at once",
         "whatif",
+    ),
+    # --- stack personalities: arrows some stacks take and RFC 9293 does not draw ---------------------
+    *(
+        Transition(
+            s, _E.CLOSE, CLOSED, "snd RST", f"stack: CLOSE with unread data in {s} resets (RFC 2525 2.17)", "stack"
+        )
+        for s in _UNREAD_CLOSE
+    ),
+    *(
+        Transition(
+            s, _E.RCV_DATA_AFTER_CLOSE, CLOSED, "snd RST", f"stack: new data in {s} after close() resets", "stack"
+        )
+        for s in (FIN_WAIT_1, FIN_WAIT_2)
+    ),
+    *(
+        Transition(s, _E.RCV_SYN, CLOSED, "snd RST", f"RFC 793 3.9 fourth: SYN in the window in {s}, reset", "stack")
+        for s in _SYN_RESET
+    ),
+    Transition(
+        TIME_WAIT,
+        _E.RCV_SYN,
+        SYN_RECEIVED,
+        "snd SYN,ACK",
+        "3.6.1 MAY-2: a SYN above RCV.NXT in TIME-WAIT reopens the connection",
+        "stack",
+    ),
+    Transition(
+        FIN_WAIT_2,
+        _E.TIMEOUT_FIN_WAIT_2,
+        CLOSED,
+        "delete TCB",
+        "stack: FIN-WAIT-2 after close() times out",
+        "stack",
+    ),
+    Transition(
+        SYN_RECEIVED,
+        _E.GIVE_UP,
+        LISTEN,
+        "",
+        "stack: the SYN,ACK is not acknowledged, the embryonic connection is dropped, the listener stays",
+        "stack",
     ),
 )
 

@@ -21,7 +21,7 @@ def trace_record(now: float, name: str, action: act.Action, arriving: int = 0, r
     Most frequent first: timers are set, moved and cancelled on almost every event.
     """
     if isinstance(action, act.TimerChanged):
-        return TimerEvent(now, name, action.name, action.action, action.deadline)
+        return TimerEvent(now, name, action.name, action.action, action.deadline, action.rule)
     if isinstance(action, act.StateChanged):
         # _value_ is the plain attribute behind Enum.value (a descriptor call costs ~0.4 µs)
         return StateEvent(now, name, action.old._value_, action.new._value_, action.event, rule or action.rule)

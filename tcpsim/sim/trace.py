@@ -242,12 +242,18 @@ class TimerEvent(TraceEvent):
     name: str
     action: str
     deadline: float | None
+    rule: str = ""
+    """The stack personality's rule that set this deadline; absent from the JSON when empty."""
 
     type: ClassVar[str] = "timer"
 
     def _fields(self) -> dict[str, Any]:
         deadline = None if self.deadline is None else round(self.deadline, 6)
-        return {"endpoint": self.endpoint, "name": self.name, "action": self.action, "deadline": deadline}
+        fields: dict[str, Any] = {"endpoint": self.endpoint, "name": self.name, "action": self.action}
+        fields["deadline"] = deadline
+        if self.rule:
+            fields["rule"] = self.rule
+        return fields
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -41,7 +41,10 @@ from .trace import (
     round_time,
 )
 
-CALLS = ("listen", "connect", "send", "close", "abort", "retransmit")
+CALLS = ("listen", "connect", "send", "close", "abort", "retransmit", "shutdown", "release")
+"""The user calls an endpoint takes. ``close`` is close(): CLOSE, and the application is gone;
+``shutdown`` is shutdown(SHUT_WR): CLOSE, and it can still read; ``release`` is close() after
+that. RFC 9293 makes no difference between them; some stack personalities do."""
 
 ARRIVE, TIMER, FAULT, COMMAND, CHECKPOINT = "arrive", "timer", "fault", "command", "checkpoint"
 _CLASS = {ARRIVE: 0, TIMER: 0, FAULT: 0, COMMAND: 1, CHECKPOINT: 2}
@@ -238,8 +241,10 @@ class World:
             self.add_rule(command.rule)
             self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}{command.note}"))
 
-    def call(self, name: EndpointName, call: str, data: bytes = b"", note: str = "") -> None:
-        """A user call on endpoint ``name`` now (``note``: why, in the scenario author's words)."""
+    def call(self, name: EndpointName, call: str, data: bytes = b"", note: str = "", unread: int = 0) -> None:
+        """A user call on endpoint ``name`` now (``note``: why, in the scenario author's words;
+        ``unread``: bytes received and not read when the application closes, for a host that
+        models reading)."""
         ep = self.endpoints[name]
         now = self.now
         self.trace.append(CallEvent(now, name, call, data, note))
@@ -250,7 +255,11 @@ class World:
         elif call == "send":
             actions = ep.send(data, now)
         elif call == "close":
-            actions = ep.close(now)
+            actions = ep.close(now, unread=unread)
+        elif call == "shutdown":
+            actions = ep.close(now, release=False)
+        elif call == "release":
+            actions = ep.release(now, unread=unread)
         elif call == "abort":
             actions = ep.abort(now)
         elif call == "retransmit":

@@ -11,9 +11,10 @@ import itertools
 from collections.abc import Callable
 
 import pytest
-from tcp_link import Link, established, new_link, reach, seg_for
+from tcp_link import STACK_RULES, Link, established, new_link, reach, seg_for
 
 from tcpsim.core import actions as act
+from tcpsim.core.personality import LINUX, RFC793, Personality
 from tcpsim.core.segment import Flags
 from tcpsim.core.states import State
 from tcpsim.core.transitions import (
@@ -171,6 +172,79 @@ def _time_wait_timeout() -> tuple[Link, str, list[act.Action]]:
     return link, name, link.expire(name, "2msl")
 
 
+# --- the ``stack`` rows: each walked under the personality whose rule takes it ------------------------
+def _both(p: Personality) -> dict[str, object]:
+    return {"a_personality": p, "b_personality": p}
+
+
+def _close_unread(state: State) -> Walk:
+    """Linux L3: close() with unread data, in ``state``."""
+
+    def walk() -> tuple[Link, str, list[act.Action]]:
+        link, name = reach(state, **_both(LINUX))
+        ep = link.ep(name)
+        if state in (S.ESTABLISHED, S.CLOSE_WAIT):
+            return link, name, link._record(name, ep.close(link.now, unread=5))
+        return link, name, link._record(name, ep.release(link.now, unread=5))
+
+    return walk
+
+
+def _data_after_close(state: State) -> Walk:
+    """Linux L17: new data reaches FIN-WAIT-1 or FIN-WAIT-2 after close()."""
+
+    def walk() -> tuple[Link, str, list[act.Action]]:
+        link, name = reach(state, **_both(LINUX))
+        link.out["a"].clear()
+        link.send("b", b"late")
+        return link, name, link.deliver("b")
+
+    return walk
+
+
+def _syn_in_window(state: State) -> Walk:
+    """RFC 793 (R2): a SYN in the window of a synchronized connection resets it."""
+
+    def walk() -> tuple[Link, str, list[act.Action]]:
+        if state is S.SYN_RECEIVED:  # the active side's SYN-RECEIVED: a simultaneous open
+            link = new_link(**_both(RFC793))
+            link.connect("a")
+            link.connect("b")
+            link.deliver("a")
+            name = "b"
+        else:
+            link, name = reach(state, **_both(RFC793))
+        ep = link.ep(name)
+        return link, name, link.inject(name, seg_for(ep, SYN, seq=ep.rcv_nxt + 1))
+
+    return walk
+
+
+def _time_wait_reopened() -> tuple[Link, str, list[act.Action]]:
+    """Linux L7: the server closed first; the client's new SYN, above RCV.NXT, reopens its TIME-WAIT."""
+    link = established(**_both(LINUX))
+    link.close("b")
+    link.pump()
+    link.close("a")
+    link.pump()
+    b = link.b
+    assert b.state is S.TIME_WAIT and b.listener
+    return link, "b", link.inject("b", seg_for(b, SYN, seq=b.rcv_nxt + 100_000))
+
+
+def _orphan_fin_wait_2_timeout() -> tuple[Link, str, list[act.Action]]:
+    link, name = reach(S.FIN_WAIT_2, **_both(LINUX))
+    return link, name, link.expire(name, "finwait2")
+
+
+def _syn_ack_given_up() -> tuple[Link, str, list[act.Action]]:
+    """Linux L9: tcp_synack_retries (5) SYN,ACKs go unanswered; the listener stays."""
+    link, name = reach(S.SYN_RECEIVED, **_both(LINUX))
+    for _ in range(LINUX.synack_retries):
+        link.expire(name, "rto")
+    return link, name, link.expire(name, "rto")
+
+
 WALKS: dict[tuple[State, str, State], Walk] = {
     # Figure 5
     (S.CLOSED, E.PASSIVE_OPEN, S.LISTEN): _call(S.CLOSED, "listen"),
@@ -223,6 +297,28 @@ WALKS: dict[tuple[State, str, State], Walk] = {
     (S.FIN_WAIT_2, E.RCV_FIN, S.CLOSED): _fin_wait_2_rcv_fin(a_time_wait=False),
     (S.FIN_WAIT_1, E.RCV_FIN_ACK_OF_FIN, S.CLOSED): _fin_wait_1_rcv_fin_ack_of_fin(a_time_wait=False),
     (S.CLOSING, E.RCV_ACK_OF_FIN, S.CLOSED): _closing_rcv_ack_of_fin(a_time_wait=False),
+    # Stack personalities
+    **{
+        (s, E.CLOSE, S.CLOSED): _close_unread(s)
+        for s in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK)
+    },
+    **{(s, E.RCV_DATA_AFTER_CLOSE, S.CLOSED): _data_after_close(s) for s in (S.FIN_WAIT_1, S.FIN_WAIT_2)},
+    **{
+        (s, E.RCV_SYN, S.CLOSED): _syn_in_window(s)
+        for s in (
+            S.SYN_RECEIVED,
+            S.ESTABLISHED,
+            S.FIN_WAIT_1,
+            S.FIN_WAIT_2,
+            S.CLOSE_WAIT,
+            S.CLOSING,
+            S.LAST_ACK,
+            S.TIME_WAIT,
+        )
+    },
+    (S.TIME_WAIT, E.RCV_SYN, S.SYN_RECEIVED): _time_wait_reopened,
+    (S.FIN_WAIT_2, E.TIMEOUT_FIN_WAIT_2, S.CLOSED): _orphan_fin_wait_2_timeout,
+    (S.SYN_RECEIVED, E.GIVE_UP, S.LISTEN): _syn_ack_given_up,
 }
 
 
@@ -249,7 +345,7 @@ def _walk_row(row: Transition) -> None:
     changes = [a for a in acts if isinstance(a, act.StateChanged)]
     assert any(c.old is row.source and c.new is row.target and c.event == row.event for c in changes), changes
     hit = next(c for c in changes if c.old is row.source and c.event == row.event)
-    assert hit.rule == row.rule
+    assert hit.rule == row.rule if row.kind != "stack" else hit.rule in STACK_RULES
     # The endpoint ends where the arrow points (or moved on along further legal arrows).
     assert changes[-1].new is link.ep(name).state
     for before, after in itertools.pairwise(changes):
@@ -267,7 +363,7 @@ def test_3_3_2_rows_are_unique_and_have_rules() -> None:
     keys = [(t.source, t.event, t.target) for t in TRANSITIONS]
     assert len(keys) == len(set(keys))
     for t in TRANSITIONS:
-        assert t.rule and t.kind in ("diagram", "note", "whatif")
+        assert t.rule and t.kind in ("diagram", "note", "whatif", "stack")
         assert lookup(t.source, t.event, t.target) is t
         assert is_legal(t.source, t.target)
 
@@ -289,8 +385,16 @@ def test_3_3_2_whatif_rows_only_lead_to_closed() -> None:
     )
 
 
+def test_3_3_2_stack_rows_are_not_rfc_9293s() -> None:
+    """A stack's own arrows are marked as such, so the diagram can tell them from the RFC's."""
+    stack = [t for t in TRANSITIONS if t.kind == "stack"]
+    assert stack
+    rfc = {(t.source, t.event, t.target) for t in TRANSITIONS if t.kind in ("diagram", "note")}
+    assert not rfc & {(t.source, t.event, t.target) for t in stack}
+
+
 def test_3_3_2_every_state_is_reachable_and_left() -> None:
-    targets = {t.target for t in TRANSITIONS if t.kind != "whatif"}
-    sources = {t.source for t in TRANSITIONS if t.kind != "whatif"}
+    targets = {t.target for t in TRANSITIONS if t.kind not in ("whatif", "stack")}
+    sources = {t.source for t in TRANSITIONS if t.kind not in ("whatif", "stack")}
     assert targets == set(State)
     assert sources == set(State)
