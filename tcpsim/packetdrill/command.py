@@ -16,40 +16,19 @@ from typing import IO
 
 from ..i18n import N_, _
 from ..scenario.model import EndpointSpec, NetworkSpec, Scenario
-from .runner import STACKS, ScriptResult, ScriptRun, run_script
-
-PHASE_NOTE = N_(
-    "tcpsim plays the rfc9293 stack only for now; the rfc793, linux and freebsd personalities are planned (issue 13)"
-)
-
+from .runner import ScriptResult, ScriptRun, run_script
 
 STATUS = {"ok": N_("holds"), "blocked": N_("blocks"), "skipped": N_("skipped"), "failed": N_("FAILS")}
 """How a script line fared, as the text output says it."""
 LOCAL = {"client": N_("client"), "server": N_("server")}
 
 
-def stack_error(stack: str | None) -> str | None:
-    if stack is None or stack in STACKS:
-        return None
-    return _("--stack {stack}: unknown or not yet available; {note}").format(stack=stack, note=_(PHASE_NOTE))
-
-
-def scenario_option_error(args: argparse.Namespace) -> str:
-    """What is wrong with ``--stack``/``-D`` on a scenario (TOML) run."""
-    if getattr(args, "define", None):
-        return _("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios")
-    return stack_error(args.stack) or ""
-
-
 def run_command(args: argparse.Namespace) -> int:
     """The ``run`` subcommand for a ``.pkt`` file (``args`` as :mod:`tcpsim.cli` parses them)."""
     from ..render import print_error
 
-    problem = stack_error(args.stack)
-    if problem is None and args.until is not None:
-        problem = _("--until applies to scenarios: a packetdrill script runs to its last line")
-    if problem is not None:
-        print_error(problem)
+    if args.until is not None:
+        print_error(_("--until applies to scenarios: a packetdrill script runs to its last line"))
         return 2
     result = run_script(args.scenario, args.stack or "rfc9293", tuple(args.define or ()))
     run = result.run
@@ -95,6 +74,49 @@ def run_command(args: argparse.Namespace) -> int:
         sys.stderr.write(result.verdict.message.rstrip("\n") + "\n")
         sys.stderr.flush()
     return result.verdict.code
+
+
+def compare_command(args: argparse.Namespace, first: str | None, second: str) -> int:
+    """``run FILE.pkt --compare``: the script played by two stacks; where the stack under test
+    differs, and each run's verdict. The exit code is the first run's, as without --compare."""
+    import json
+
+    from ..render import print_error
+    from ..sim.compare import as_records, compare, describe
+
+    if args.until is not None:
+        print_error("--until applies to scenarios: a packetdrill script runs to its last line")
+        return 2
+    a_name = first or "rfc9293"
+    defines = tuple(args.define or ())
+    results = [run_script(args.scenario, a_name, defines), run_script(args.scenario, second, defines)]
+    runs = [r.run for r in results]
+    if runs[0] is None or runs[1] is None:  # unreadable or malformed: the same for both
+        print_error(results[0].verdict.message or results[1].verdict.message)
+        return 2
+    local = runs[0].local
+    diffs = compare(runs[0].world.trace, runs[1].world.trace, (local,))
+    out = sys.stdout
+    if args.format == "jsonl":
+        for record in as_records(diffs, a_name, second):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for name, result in ((a_name, results[0]), (second, results[1])):
+            verdict = {"type": "verdict", "stack": name, "code": result.verdict.code, "message": result.verdict.message}
+            out.write(json.dumps(verdict, ensure_ascii=False) + "\n")
+    else:
+        name = Path(args.scenario).name
+        out.write(f"{name}: {a_name} (a) against {second} (b); the stack under test is the {local}\n")
+        for line in describe(diffs, a_name, second):
+            out.write(line + "\n")
+        for name, result in ((a_name, results[0]), (second, results[1])):
+            verdict = result.verdict
+            said = "pass — every line holds" if verdict.code == 0 else f"FAIL at line {verdict.line}"
+            if verdict.code == 2:
+                said = "cannot be played"
+            detail = verdict.message.split("\n")[0] if verdict.code else ""
+            out.write(f"{name}: {said}" + (f": {detail}" if detail else "") + "\n")
+    out.flush()
+    return results[0].verdict.code
 
 
 def text_lines(result: ScriptResult, *, rules: bool = True) -> Iterator[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..core.personality import FREEBSD_DROP_SYNFIN, FREEBSD_INSECURE_RST, FREEBSD_INSECURE_SYN, Rule
 from ..core.states import State
 from .model import Event
 from .shell import SPELLING, StateCheck, Sysctl, TcpDrop, run_greps
@@ -20,13 +21,25 @@ if TYPE_CHECKING:
     from .runner import ScriptRun
 
 
-def _rfc5961(section: str, what: str) -> Callable[[ScriptRun, str], str]:
+def _freebsd_switch(hook: str, rule: Rule, on: str, off: str, what: str) -> Callable[[ScriptRun, str], str]:
+    """A FreeBSD sysctl that turns one of its rules on (1) or off (0): modelled by the freebsd stack;
+    elsewhere accepted only where it asks for what that stack already does."""
+
     def apply(run: ScriptRun, value: str) -> str:
-        if value.strip() == "0":
-            return f"{what} checked as RFC 5961 §{section} says: already tcpsim's rfc9293 behaviour"
+        enabled = _int(value) != 0
+        endpoint = run.world.endpoints[run.local]
+        if run.stack == "freebsd":
+            endpoint.stack = endpoint.stack.with_rule(hook, rule if enabled else None)
+            run.local_config.personality = endpoint.stack
+            return f"{on}; {rule.cite}" if enabled else off
+        already = getattr(endpoint.stack, hook) is not None
+        if enabled == already:
+            return f"{on if enabled else off}: already the {run.stack} stack's behaviour"
         raise Unsupported(
-            f"{what} without RFC 5961 §{section} (insecure=1: RFC 793's handling) — tcpsim's rfc9293 stack "
-            "always applies RFC 5961; the rfc793 and freebsd stacks will model it"
+            f"{what if enabled else 'the opposite of ' + what} ({rule.title.split(':')[0]}, FreeBSD's setting): "
+            f"the {run.stack} stack {'never does it' if enabled else 'always does it'}; play the script with "
+            "--stack freebsd"
+            + (" (or --stack rfc793, which has no RFC 5961)" if hook != "drop_synfin" and enabled else "")
         )
 
     return apply
@@ -65,16 +78,28 @@ def _rexmit_initial(run: ScriptRun, value: str) -> str:
     return f"initial RTO {ms / 1000:g} s"
 
 
-def _drop_synfin(run: ScriptRun, value: str) -> str:
-    if value.strip() == "0":
-        return "a SYN with FIN is processed as RFC 9293 says (tcpsim's behaviour)"
-    raise Unsupported("dropping SYN+FIN segments (FreeBSD's drop_synfin=1): the freebsd stack will model it")
-
-
 MODELLED: dict[str, Callable[[ScriptRun, str], str]] = {
-    "net.inet.tcp.drop_synfin": _drop_synfin,
-    "net.inet.tcp.insecure_rst": _rfc5961("3", "a RST in the window"),
-    "net.inet.tcp.insecure_syn": _rfc5961("4", "a SYN in a synchronized state"),
+    "net.inet.tcp.drop_synfin": _freebsd_switch(
+        "drop_synfin",
+        FREEBSD_DROP_SYNFIN,
+        "a segment with SYN and FIN is dropped",
+        "a SYN with FIN is processed as RFC 9293 says",
+        "dropping SYN+FIN segments",
+    ),
+    "net.inet.tcp.insecure_rst": _freebsd_switch(
+        "rst_in_window",
+        FREEBSD_INSECURE_RST,
+        "a RST anywhere in the window resets (RFC 793)",
+        "a RST in the window resets only at RCV.NXT (RFC 5961 §3.2)",
+        "a RST anywhere in the window resetting, without RFC 5961 §3.2",
+    ),
+    "net.inet.tcp.insecure_syn": _freebsd_switch(
+        "syn_in_window",
+        FREEBSD_INSECURE_SYN,
+        "a SYN in the window drops the connection (RFC 793)",
+        "a SYN in a synchronized state gets a challenge ACK (RFC 5961 §4)",
+        "a SYN in the window resetting, without RFC 5961 §4",
+    ),
     "net.inet.tcp.recvspace": _recvspace,
     "net.ipv4.tcp_rmem": _tcp_rmem,
     "net.inet.tcp.msl": _msl,

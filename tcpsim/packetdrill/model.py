@@ -147,6 +147,9 @@ class Packet:
     """None: no ``<...>`` list was written (``<>`` is an empty one)."""
     any_options: bool = False
     """``<...>``: the options are not to be checked."""
+    any_seq: bool = False
+    """``...(0)`` in place of ``start:end(length)``: any sequence number (outbound only, as the
+    FreeBSD tcp-testsuite writes a SYN,ACK whose ISN the stack chooses)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,14 +233,25 @@ class _Parser:
         if tok.kind == "INT" and self.punct(">", 1):
             self.unsupported(line, "port numbers in a packet line (tcpsim runs one connection on fixed ports)")
         flags = self.flags(line)
-        start = self.integer("TCP start sequence number", 0, U32)
-        self.expect_punct(":", "between the start and end sequence numbers (start:end(length))")
-        end = self.integer("TCP end sequence number", 0, U32)
-        self.expect_punct("(", "before the payload length (start:end(length))")
-        length = self.integer("TCP payload size", 0, U16)
-        self.expect_punct(")", "after the payload length")
-        if end != start + length:
-            self.semantic(line, "inconsistent TCP sequence numbers and payload size")
+        any_seq = False
+        if self.at("ELLIPSIS"):
+            self.next()
+            if direction == "<":
+                self.semantic(line, "... for the sequence numbers can only be used with outbound packets")
+            any_seq, start, end = True, 0, 0
+            self.expect_punct("(", "before the payload length (...(length))")
+            length = self.integer("TCP payload size", 0, U16)
+            self.expect_punct(")", "after the payload length")
+            end = length
+        else:
+            start = self.integer("TCP start sequence number", 0, U32)
+            self.expect_punct(":", "between the start and end sequence numbers (start:end(length))")
+            end = self.integer("TCP end sequence number", 0, U32)
+            self.expect_punct("(", "before the payload length (start:end(length))")
+            length = self.integer("TCP payload size", 0, U16)
+            self.expect_punct(")", "after the payload length")
+            if end != start + length:
+                self.semantic(line, "inconsistent TCP sequence numbers and payload size")
         ack = win = None
         if self.at("WORD", "ack"):
             self.next()
@@ -265,7 +276,7 @@ class _Parser:
             self.unsupported(line, "TCP encapsulated in UDP (/udp(...)): tcpsim models plain TCP")
         if direction == "<" and win is None:
             self.semantic(line, "window must be specified for inbound packets")
-        return Packet(direction, flags, start, end, length, ack, win, options, any_options)
+        return Packet(direction, flags, start, end, length, ack, win, options, any_options, any_seq)
 
     def flags(self, line: int) -> str:
         tok = self.peek()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.names import EndpointName, peer_of
+from ..core.personality import PERSONALITIES, personality
 from ..core.segment import Flags
 from ..core.seq import MASK
 from ..core.states import State
@@ -35,8 +36,11 @@ from .shell import Skip, StateCheck, Sysctl, TcpDrop, classify
 from .sockets import Sockets, Unsupported
 from .syscalls import Pending, run_syscall
 
-STACKS = {"rfc9293": "STANDARD"}
-"""The stacks tcpsim can be, and the name each defines for ``#ifdef`` (phase 1: RFC 9293 only)."""
+STACKS = {name: p.define for name, p in PERSONALITIES.items()}
+"""The stacks tcpsim can be, and the name each defines for ``#ifdef``."""
+DEFAULT_RCVBUF = {"rfc9293": 65535, "rfc793": 65535, "linux": 131072, "freebsd": 65536}
+"""SO_RCVBUF before any setsockopt or sysctl: tcpsim's window, Linux's net.ipv4.tcp_rmem default,
+FreeBSD's net.inet.tcp.recvspace."""
 SNIFF_TIMEOUT = 2.0
 """How long after the expected time packetdrill waits for an outbound packet (``run_packet.c``)."""
 ANY_TIME_LIMIT = 3600.0
@@ -104,12 +108,16 @@ class ScriptRun:
         local_port = self.config.bind_port if self.local == "server" else LOCAL_PORT
         remote_port = REMOTE_PORT if self.local == "server" else self.config.connect_port
         self.local_config = EndpointConfig(
-            port=local_port, peer_port=remote_port, isn=derive_isn(0, "packetdrill"), mss=self.config.mss
+            port=local_port,
+            peer_port=remote_port,
+            isn=derive_isn(0, "packetdrill"),
+            mss=self.config.mss,
+            personality=personality(stack),
         )
         remote_config = EndpointConfig(port=remote_port, peer_port=local_port, isn=0)
         configs = {self.local: self.local_config, self.remote: remote_config}
         self.world = World(configs["client"], configs["server"], latency=0.0, seed=0, puppet=self.remote)
-        self.sockets = Sockets(self.world, self.local, rcvbuf=self.local_config.rcv_wnd)
+        self.sockets = Sockets(self.world, self.local, rcvbuf=DEFAULT_RCVBUF[stack], stack=stack)
         self.map = _Mapping()
         self.results: list[LineResult] = []
         self.notes: list[str] = []
@@ -338,7 +346,7 @@ class ScriptRun:
         if first.segment.flags & Flags.SYN:
             self.map.live_isn = first.segment.seq
             if "S" in pkt.flags:
-                self.map.script_isn = pkt.start
+                self.map.script_isn = pkt.start  # 0 for ``...``: as if the script had written 0
                 self.map.local_ws = _option(pkt, "wscale")
         seen = aggregate([self._seen(e) for e in events])
         self._note_options(event, pkt)

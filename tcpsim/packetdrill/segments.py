@@ -26,7 +26,8 @@ _FLAG_FIELDS = (
 @dataclass(frozen=True, slots=True)
 class Expected:
     flags: int
-    seq: int
+    seq: int | None
+    """None: any sequence number (``...``)."""
     ack: int
     win: int | None
     length: int
@@ -38,7 +39,8 @@ class Expected:
         for ch, flag in (("S", Flags.SYN), ("F", Flags.FIN), ("R", Flags.RST), ("P", Flags.PSH), (".", Flags.ACK)):
             if ch in pkt.flags:
                 flags |= int(flag)
-        text = f"{pkt.flags} {pkt.start}:{pkt.end}({pkt.length})"
+        numbers = f"...({pkt.length})" if pkt.any_seq else f"{pkt.start}:{pkt.end}({pkt.length})"
+        text = f"{pkt.flags} {numbers}"
         if pkt.ack is not None:
             text += f" ack {pkt.ack}"
         if pkt.win is not None:
@@ -47,7 +49,7 @@ class Expected:
             text += " <...>"
         elif pkt.options is not None:
             text += " <" + ",".join(" ".join([o.name, *map(str, o.values)]) for o in pkt.options) + ">"
-        return Expected(flags, pkt.start, pkt.ack or 0, pkt.win, pkt.length, text)
+        return Expected(flags, None if pkt.any_seq else pkt.start, pkt.ack or 0, pkt.win, pkt.length, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ def compare(expected: Expected, seen: Seen) -> str | None:
         want, got = int(bool(expected.flags & flag)), int(bool(seen.flags & flag))
         if want != got:
             return _field(name, want, got)
-    if expected.seq != seen.seq:
+    if expected.seq is not None and expected.seq != seen.seq:
         return _field("tcp_seq", expected.seq, seen.seq)
     if expected.ack != seen.ack:
         return _field("tcp_ack_seq", expected.ack, seen.ack)

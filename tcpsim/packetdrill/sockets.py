@@ -12,9 +12,11 @@ speaks BSD sockets. This module is the translation, and where the two differ it 
   there, the connection's error once when it was reset;
 * ``shutdown(SHUT_WR)`` is CLOSE (§3.10.4: "I have no more to send"); ``SHUT_RD`` only makes reads
   return 0 once the received bytes are read (what Linux does; the RFC has no such call); closing
-  the descriptor afterwards releases it, and the TCB finishes on its own;
-* ``close`` is CLOSE, or ABORT with ``SO_LINGER`` {1, 0}; on a listening socket it deletes the
-  TCB in LISTEN, and resets a connection not yet accepted;
+  the descriptor afterwards releases it, and the TCB finishes on its own (a stack personality may
+  react to that release: Linux starts its FIN-WAIT-2 timeout);
+* ``close`` is CLOSE, or ABORT with ``SO_LINGER`` {1, 0}; the bytes received and not read go with
+  it, for a stack that resets then (Linux); on a listening socket it deletes the TCB in LISTEN, and
+  resets a connection not yet accepted;
 * a listening socket whose connection was accepted keeps the port: when that connection's TCB is
   deleted while the listener is open, the TCB returns to LISTEN, as segments that match no
   connection go to the listener in a real stack.
@@ -28,8 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..core.names import EndpointName
+from ..core.personality import FREEBSD_RCVBUF
 from ..core.states import State
-from ..sim.trace import DeliverEvent, SignalEvent, StateEvent, TraceEvent
+from ..sim.trace import DeliverEvent, NoteEvent, SignalEvent, StateEvent, TraceEvent
 from ..sim.world import World
 
 SYNCHRONIZED = (
@@ -60,6 +63,8 @@ class Conn:
     """The pending error (``ECONNRESET``…), reported once by the next call or by ``SO_ERROR``."""
     established: bool = False
     ended: bool = False
+    rcvbuf: int | None = None
+    """The receive buffer once the stack sized it for the connection (FreeBSD F1), else None."""
 
 
 @dataclass(slots=True)
@@ -97,6 +102,7 @@ class Sockets:
     world: World
     name: EndpointName
     rcvbuf: int
+    stack: str = "rfc9293"
     fds: dict[int, Sock] = field(default_factory=dict)
     current: Conn | None = None
     listener: Sock | None = None
@@ -118,6 +124,7 @@ class Sockets:
         if self.seen < len(trace):
             new, self.seen = trace[self.seen :], len(trace)
             self._observe(new)
+            self.update_space()
 
     def _observe(self, events: list[TraceEvent]) -> None:
         for e in events:
@@ -127,6 +134,16 @@ class Sockets:
                 if self.current is not None:
                     self.current.received += len(e.data)
             elif isinstance(e, StateEvent):
+                if (
+                    e.new == "CLOSED"
+                    and e.old in ("CLOSING", "LAST-ACK")
+                    and e.event in ("rcv RST", "rcv SYN")
+                    and self.stack in ("linux", "freebsd")
+                    and self.current is not None
+                ):
+                    # RFC 9293 tells the user nothing here; Linux (tcp_reset) and FreeBSD
+                    # (tcp_do_segment: so_error) still set ECONNRESET.
+                    self.current.error = "ECONNRESET"
                 self.state = e.new
                 self._state_changed(e.old, e.new)
             elif isinstance(e, SignalEvent) and self.current is not None:
@@ -134,18 +151,24 @@ class Sockets:
                 if message == "connection closing":
                     self.current.eof = True
                 elif "reset" in message:
-                    # The socket API's errno for a reset depends on the state it hit (Linux
-                    # tcp_reset, FreeBSD tcp_drop): refused before ESTABLISHED, EPIPE in CLOSE-WAIT.
+                    # The socket API's errno for a reset depends on the state it hit: refused
+                    # before ESTABLISHED; in CLOSE-WAIT EPIPE for Linux (tcp_reset, which tcpsim's
+                    # RFC stacks follow) and ECONNRESET for FreeBSD (tcp_do_segment).
                     refused = self.state in ("SYN-SENT", "SYN-RECEIVED")
-                    self.current.error = (
-                        "ECONNREFUSED" if refused else "EPIPE" if self.state == "CLOSE-WAIT" else "ECONNRESET"
-                    )
+                    pipe = self.state == "CLOSE-WAIT" and self.stack != "freebsd"
+                    self.current.error = "ECONNREFUSED" if refused else "EPIPE" if pipe else "ECONNRESET"
                 elif "refused" in message:
                     self.current.error = "ECONNREFUSED"
                 elif "aborted" in message:
                     self.current.error = "ETIMEDOUT"
 
     def _state_changed(self, old: str, new: str) -> None:
+        if old == "TIME-WAIT" and new == "SYN-RECEIVED" and self.current is not None:
+            # A SYN reopened TIME-WAIT (Linux L7, FreeBSD F11): the old connection is over, and the
+            # listening socket gets a new one.
+            self.current.ended = True
+            self.current = None
+            old = "LISTEN"
         if new in ("SYN-SENT", "SYN-RECEIVED") and old in ("CLOSED", "LISTEN"):
             self.current = Conn()
             if old == "LISTEN" and self.listener is not None:
@@ -159,6 +182,31 @@ class Sockets:
             if self.current.error is None and old == "SYN-SENT":
                 self.current.error = "ECONNREFUSED"
             self.current = None
+        conn = self.current
+        if self.stack == "freebsd" and conn is not None and conn.rcvbuf is None:
+            # tcp_mss runs when the peer's SYN (and MSS) reaches SYN-SENT, or when the syncache
+            # makes the accepted socket: then the buffer is rounded.
+            if (old == "SYN-SENT" and new == "SYN-RECEIVED") or new == "ESTABLISHED":
+                self._round_rcvbuf(conn)
+
+    def _round_rcvbuf(self, conn: Conn) -> None:
+        """FreeBSD F1 (tcp_input.c tcp_mss): the receive buffer becomes a whole number of MSS."""
+        owner = next((s for s in self.fds.values() if s.conn is conn and not s.closed), self.listener)
+        size = owner.rcvbuf if owner is not None else self.rcvbuf
+        mss = self.world.endpoints[self.name].config.mss
+        rounded = -(-size // mss) * mss if size > mss else size
+        conn.rcvbuf = rounded
+        if rounded != size:
+            self.world.trace.append(
+                NoteEvent(self.world.now, f"receive buffer {size} → {rounded} bytes; {FREEBSD_RCVBUF.cite}")
+            )
+        self.update_space()
+
+    def update_space(self) -> None:
+        """Tell the TCB the receive buffer's free space (FreeBSD F2 accepts segments up to it)."""
+        conn = self.current
+        if conn is not None and conn.rcvbuf is not None:
+            self.world.endpoints[self.name].rcv_space = max(0, conn.rcvbuf - (conn.received - conn.read))
 
     def relisten(self) -> bool:
         """Give the port back to an open listener once its accepted connection is deleted."""
@@ -271,6 +319,7 @@ class Sockets:
         if available > 0 and count > 0:
             n = min(count, available)
             conn.read += n
+            self.update_space()
             return Result(n)
         if conn.error is not None:
             error, conn.error = conn.error, None
@@ -285,10 +334,12 @@ class Sockets:
             return Result(-1, "ENOTCONN")
         if how in ("SHUT_RD", "SHUT_RDWR"):
             s.shut_rd = True
+            if self.stack == "linux":  # RCV_SHUTDOWN: new data in FIN-WAIT then resets (L17)
+                self.world.endpoints[self.name].receive_shut = True
         if how in ("SHUT_WR", "SHUT_RDWR") and not s.shut_wr:
             s.shut_wr = True
             if state in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED):
-                self._core("close")
+                self._core("shutdown")
         return Result(0)
 
     def close(self, s: Sock) -> Result:
@@ -300,20 +351,26 @@ class Sockets:
                 self._core("close")
             elif s.pending is not None and not s.pending.ended:
                 self._core("abort", "the listening socket closes with a connection not yet accepted")
+            else:
+                self.world.endpoints[self.name].listener = False  # nothing listens on the port any more
             return Result(0)
         if s.kind != "connection":
             return Result(0)
         state = self._state_of(s)
         if state is State.CLOSED:
             return Result(0)
+        conn = s.conn
+        unread = conn.received - conn.read if conn is not None else 0
         if s.linger == (1, 0) or (s.linger is not None and s.linger[0] and s.linger[1] == 0):
             self._core("abort", "SO_LINGER {onoff=1, linger=0}: close is an ABORT")
         elif not s.shut_wr and state in (State.ESTABLISHED, State.CLOSE_WAIT, State.SYN_SENT, State.SYN_RECEIVED):
-            self._core("close")
+            self._core("close", "", unread=unread)
+        else:  # shut down already: the descriptor goes, the TCB finishes on its own
+            self._core("release", "the socket was shut down for writing; now it is closed", unread=unread)
         return Result(0)
 
     # ------------------------------------------------------------------ the core
-    def _core(self, call: str, why: str = "", data: bytes = b"") -> None:
+    def _core(self, call: str, why: str = "", data: bytes = b"", unread: int = 0) -> None:
         note = self.note if not why else f"{self.note} — {why}" if self.note else why
-        self.world.call(self.name, call, data, note)
+        self.world.call(self.name, call, data, note, unread)
         self.sync()

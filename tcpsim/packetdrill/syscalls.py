@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..core.personality import LINUX_RCVBUF
 from ..core.states import State
+from ..sim.trace import NoteEvent
 from .checks import SHUTDOWN_HOW, array_int, flag_names, linger, word
 from .model import Array, Ellipsis_, Event, Int, Syscall, Word
 from .sockets import Result, Sock, Unsupported
@@ -167,9 +169,20 @@ def _setsockopt(run: ScriptRun, s: Sock, opt: str, value: object) -> Result:
         if run.local_state not in (State.CLOSED, State.LISTEN) and s.kind == "connection":
             raise Unsupported("SO_RCVBUF on a connected socket (tcpsim's receive window is fixed once open)")
         s.rcvbuf = size
+        if run.stack == "linux":
+            # Linux L13 (net/core/sock.c __sock_set_rcvbuf): twice the size, at most twice
+            # net.core.rmem_max (212992); about half of it is the window, the size asked for.
+            s.rcvbuf = max(2 * min(size, RMEM_MAX), SOCK_MIN_RCVBUF)
+            run.world.trace.append(NoteEvent(run.world.now, f"SO_RCVBUF {size} → {s.rcvbuf}; {LINUX_RCVBUF.cite}"))
         run.local_config.rcv_wnd = min(size, 65535)
         run.world.endpoints[run.local].rcv_wnd = run.local_config.rcv_wnd
     return Result(0)
+
+
+RMEM_MAX = 212992
+"""Linux's net.core.rmem_max default: setsockopt(SO_RCVBUF) asks for at most this."""
+SOCK_MIN_RCVBUF = 2304
+"""Linux's smallest receive buffer on x86-64 (include/net/sock.h SOCK_MIN_RCVBUF: 2048 and an sk_buff)."""
 
 
 def _getsockopt(run: ScriptRun, sc: Syscall, s: Sock) -> Result:
@@ -180,7 +193,7 @@ def _getsockopt(run: ScriptRun, sc: Syscall, s: Sock) -> Result:
     if opt in ("SO_REUSEADDR", "SO_REUSEPORT"):
         value = s.reuseaddr
     elif opt == "SO_RCVBUF":
-        value = s.rcvbuf
+        value = s.conn.rcvbuf if s.conn is not None and s.conn.rcvbuf is not None else s.rcvbuf
     elif opt == "TCP_NODELAY":
         value = s.nodelay
     elif opt == "SO_LINGER":

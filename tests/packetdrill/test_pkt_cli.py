@@ -66,16 +66,25 @@ def test_a_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "cannot read the script" in capsys.readouterr().err
 
 
-def test_stack_is_rfc9293_until_the_personalities_exist(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(SCRIPTS / "closed-port.pkt"), "--stack", "rfc9293"]) == 0
+@pytest.mark.parametrize(("stack", "define"), [("rfc9293", "STANDARD"), ("linux", "Linux"), ("freebsd", "FreeBSD")])
+def test_every_stack_plays_a_script_and_defines_its_name(
+    stack: str, define: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13: --stack selects the personality, which defines its #ifdef name."""
+    assert main(["run", str(SCRIPTS / "closed-port.pkt"), "--stack", stack]) == 0
+    assert f"stack {stack} (defined: {define})" in capsys.readouterr().out
+
+
+def test_an_unknown_stack_is_bad_input_with_the_names(capsys: pytest.CaptureFixture[str]) -> None:
+    for target in (str(SCRIPTS / "closed-port.pkt"), "three-way-handshake"):
+        with pytest.raises(SystemExit) as exc:
+            main(["run", target, "--stack", "linx"])
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "unknown stack 'linx' (did you mean linux?)" in err and "rfc9293, rfc793, linux, freebsd" in err
+    # scenarios take --stack too, but not -D
+    assert main(["run", "three-way-handshake", "--stack", "freebsd", "--format", "jsonl"]) == 0
     capsys.readouterr()
-    assert main(["run", str(SCRIPTS / "closed-port.pkt"), "--stack", "linux"]) == 2
-    err = capsys.readouterr().err
-    assert "--stack linux" in err and "rfc9293 stack only for now" in err
-    # scenarios accept the default stack by name, and refuse the others and -D
-    assert main(["run", "three-way-handshake", "--stack", "rfc9293", "--format", "jsonl"]) == 0
-    capsys.readouterr()
-    assert main(["run", "three-way-handshake", "--stack", "freebsd"]) == 2
     assert main(["run", "three-way-handshake", "-D", "X"]) == 2
     assert "-D/--define applies to packetdrill scripts" in capsys.readouterr().err
 

@@ -1,6 +1,7 @@
 """The suite's own packetdrill scripts (tests/packetdrill/scripts): one per state and event tcpsim's
-rfc9293 stack supports, written in the dialect of google/packetdrill and the FreeBSD tcp-testsuite.
-Each must hold line by line, and each line must have been played (none left unrun)."""
+stacks support, written in the dialect of google/packetdrill and the FreeBSD tcp-testsuite, with
+``#ifdef`` branches where the stacks differ. Each must hold line by line under every stack, and each
+line of the branch played must have been played (none left unrun)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tcpsim.core.personality import PERSONALITIES
 from tcpsim.core.states import State
 from tcpsim.packetdrill.runner import run_script
 
@@ -32,9 +34,10 @@ def test_there_is_a_script_for_each_state() -> None:
         assert f"grep -c {name} | grep 1" in text, f"no script asserts {state}"
 
 
+@pytest.mark.parametrize("stack", PERSONALITIES)
 @pytest.mark.parametrize("path", SCRIPTS, ids=[p.stem for p in SCRIPTS])
-def test_script_holds(path: Path) -> None:
-    result = run_script(path)
+def test_script_holds(path: Path, stack: str) -> None:
+    result = run_script(path, stack)
     assert result.verdict.code == 0, result.verdict.message
     run = result.run
     assert run is not None
@@ -49,5 +52,5 @@ def test_the_freebsd_branch_is_chosen_by_define() -> None:
     path = Path(__file__).parent / "scripts" / "rst-in-time-wait-right-edge.pkt"
     result = run_script(path, defines=("FreeBSD",))
     assert result.verdict.code == 1
-    assert result.verdict.line == 19
+    assert result.verdict.line == 21
     assert "SO_RCVBUF: expected [65700] but the value is [65536]" in result.verdict.message
