@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import __version__, argtext, i18n
+from .core.personality import PERSONALITIES, personality
 from .core.states import State
 from .escape import visible
 from .i18n import N_, _
@@ -103,7 +104,20 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     r.add_argument(
-        "--stack", metavar="NAME", help=_("the TCP stack to be: rfc9293 (the default; the only one for now)")
+        "--stack",
+        type=stack_name,
+        metavar="NAME",
+        help=_("the TCP stack both endpoints behave as: {stacks} (default: the file's, else rfc9293)").format(
+            stacks=", ".join(PERSONALITIES)
+        ),
+    )
+    r.add_argument(
+        "--compare",
+        metavar="NAME|A,B",
+        help=_(
+            "play it twice, as NAME and as the file (or --stack) says, or as A and as B, and print where "
+            "each endpoint's states and segments differ, with the rule behind each difference"
+        ),
     )
     r.add_argument(
         "-D", "--define", action="append", metavar="NAME[=VALUE]", help=_("FILE.pkt: define NAME for #ifdef lines")
@@ -207,8 +221,30 @@ def _opens_app(args: argparse.Namespace) -> bool:
     return (args.command == "load" and args.ui) or (args.command == "import" and args.format is None)
 
 
+def stack_name(text: str) -> str:
+    """``--stack``'s argument: one of the personalities, else argparse's exit 2 with the names."""
+    try:
+        return personality(text).name
+    except ValueError:
+        raise argparse.ArgumentTypeError(unknown_stack(text)) from None
+
+
+def unknown_stack(text: str) -> str:
+    """The error for a stack name that is none of the personalities, with the likely one."""
+    import difflib
+
+    close = difflib.get_close_matches(text.lower(), list(PERSONALITIES), n=1)
+    if close:
+        message = _("unknown stack {name} (did you mean {close}?); the stacks are {stacks}")
+    else:
+        message = _("unknown stack {name}; the stacks are {stacks}")
+    return message.format(name=repr(text), close=close[0] if close else "", stacks=", ".join(PERSONALITIES))
+
+
 def _dispatch(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "run":
+        if args.compare is not None:
+            return _compare(args)
         return _run(args)
     if args.command == "list":
         return _list()
@@ -269,14 +305,16 @@ def _run(args: argparse.Namespace) -> int:
         from .packetdrill.command import run_command
 
         return run_command(args)
-    if args.define or args.stack not in (None, "rfc9293"):
-        from .packetdrill.command import scenario_option_error
-
-        return _error(scenario_option_error(args))
+    if args.define:
+        return _error(_("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios"))
     try:
         scenario = load_file(resolve(args.scenario))
     except ScenarioError as exc:
         return _error(str(exc))
+    if args.stack is not None:
+        from .scenario.runner import with_stack
+
+        scenario = with_stack(scenario, args.stack)
     if args.pcap is not None:
         from .files import WriteError, check_writable
 
@@ -313,6 +351,22 @@ def _run(args: argparse.Namespace) -> int:
         except WriteError as exc:
             return _pcap_error(args.pcap, exc)
     return _emit(EXIT_OK if result.ok else EXIT_FAILED, lambda: _print_run(args, result))
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """``run FILE --compare``: the same file played by two stacks, and where they part."""
+    from .compare import CompareError, check_options, compare_pair, compare_scenario
+
+    try:
+        first, second = compare_pair(args.compare, args.stack)
+        check_options(args)
+        if args.scenario.endswith(".pkt"):
+            from .packetdrill.command import compare_command
+
+            return compare_command(args, first, second)
+        return compare_scenario(args, first, second)
+    except CompareError as exc:
+        return _error(str(exc))
 
 
 def _print_run(args: argparse.Namespace, result: RunResult) -> None:

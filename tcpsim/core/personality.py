@@ -525,11 +525,15 @@ SOCKET_RULES: Final[dict[str, tuple[Rule, ...]]] = {
 
 
 def personality(name: str) -> Personality:
-    """The personality called ``name``; ValueError listing the names for any other."""
+    """The personality called ``name``; ValueError naming the stacks (and the likely one) otherwise."""
     try:
         return PERSONALITIES[name]
     except KeyError:
-        raise ValueError(f"unknown stack {name!r}; the stacks are {', '.join(PERSONALITIES)}") from None
+        import difflib
+
+        close = difflib.get_close_matches(name.lower(), list(PERSONALITIES), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"unknown stack {name!r}{hint}; the stacks are {', '.join(PERSONALITIES)}") from None
 
 
 def all_rules(name: str) -> tuple[Rule, ...]:

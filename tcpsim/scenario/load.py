@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from ..core.names import ENDPOINTS, EndpointName
+from ..core.personality import PERSONALITIES
 from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
 from ..core.states import State, parse_state
 from ..i18n import N_, _
@@ -320,7 +321,7 @@ def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -
 
 
 def _network(top: _Table) -> NetworkSpec:
-    t = top.table("network", ("latency", "msl", "rto", "seed", "retries"), "[network]")
+    t = top.table("network", ("latency", "msl", "rto", "seed", "retries", "stack"), "[network]")
     if t is None:
         return NetworkSpec()
     return NetworkSpec(
@@ -329,11 +330,12 @@ def _network(top: _Table) -> NetworkSpec:
         rto=t.number("rto", 1.0, strict_low=True, duration=True),
         seed=t.integer("seed", 0, low=-(1 << 63), high=(1 << 63) - 1),
         retries=t.optional_integer("retries", low=0, high=100),
+        stack=t.choice("stack", tuple(PERSONALITIES), required=False, default="rfc9293"),
     )
 
 
 def _endpoint(top: _Table, name: str) -> EndpointSpec:
-    t = top.table(name, ("isn", "port", "time_wait", "isn_step", "address"), f"[{name}]")
+    t = top.table(name, ("isn", "port", "time_wait", "isn_step", "address", "stack"), f"[{name}]")
     if t is None:
         return EndpointSpec(port=DEFAULT_PORTS[name])
     return EndpointSpec(
@@ -342,6 +344,7 @@ def _endpoint(top: _Table, name: str) -> EndpointSpec:
         isn_step=t.integer("isn_step", 64000, low=0, high=SEQ_SPACE - 1),
         time_wait=t.boolean("time_wait", True),
         address=_address(t),
+        stack=t.choice("stack", tuple(PERSONALITIES)) if t.has("stack") else None,
     )
 
 

@@ -32,6 +32,8 @@ class NetworkSpec:
     retries: int | None = None
     """Retransmissions of one segment before the connection is given up (RFC 9293 §3.8.3, R2);
     None gives up by time instead: after 100 s for data, 180 s for a SYN."""
+    stack: str = "rfc9293"
+    """The stack personality of both endpoints, unless an endpoint names its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class EndpointSpec:
     """How far each new connection's ISN moves on (4.4BSD's 64,000)."""
     time_wait: bool = True
     address: str | None = None
+    stack: str | None = None
+    """This endpoint's stack personality; None: the ``[network]`` one."""
 
 
 @dataclass(frozen=True, slots=True)

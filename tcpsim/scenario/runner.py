@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core.names import EndpointName
+from ..core.personality import personality
 from ..core.tcb import EndpointConfig
 from ..sim.clock import MAX_EVENTS, advance
 from ..sim.network import FaultRule
@@ -55,7 +56,25 @@ def endpoint_config(spec: EndpointSpec, name: EndpointName, peer: EndpointSpec, 
         msl=net.msl,
         time_wait=spec.time_wait,
         max_retries=net.retries,
+        personality=personality(spec.stack or net.stack),
     )
+
+
+def with_stack(scenario: Scenario, stack: str) -> Scenario:
+    """The scenario played by ``stack`` on both sides (``--stack``), whatever the file says."""
+    personality(stack)  # ValueError for an unknown name
+    return replace(
+        scenario,
+        network=replace(scenario.network, stack=stack),
+        client=replace(scenario.client, stack=None),
+        server=replace(scenario.server, stack=None),
+    )
+
+
+def stacks_of(scenario: Scenario) -> dict[EndpointName, str]:
+    """Each endpoint's stack, as the scenario sets it."""
+    net = scenario.network.stack
+    return {"client": scenario.client.stack or net, "server": scenario.server.stack or net}
 
 
 def build_world(scenario: Scenario) -> World:
