@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 
+from .core.names import EndpointName
 from .core.personality import personality
 from .scenario import ScenarioError, load_file, resolve, run
 from .scenario.runner import stacks_of, with_stack
@@ -76,7 +78,7 @@ def compare_scenario(args: argparse.Namespace, first: str | None, second: str) -
     return 0 if results[0].ok else 1
 
 
-def stacks_label(stacks: dict[str, str]) -> str:
+def stacks_label(stacks: Mapping[EndpointName, str]) -> str:
     """How a scenario's own stacks are named in a comparison (``linux``, ``client linux/server freebsd``)."""
     if stacks["client"] == stacks["server"]:
         return stacks["client"]

@@ -147,7 +147,8 @@ class Personality:
 
     def with_rule(self, hook: str, rule: Rule | None) -> Personality:
         """The same stack with one hook changed (a sysctl, such as FreeBSD's ``insecure_rst``)."""
-        return replace(self, **{hook: rule})
+        changes: dict[str, Any] = {hook: rule}
+        return replace(self, **changes)
 
     def __copy__(self) -> Personality:
         return self
@@ -435,8 +436,8 @@ FREEBSD: Final = Personality(
         "F14",
         "new data after close() is answered with a RST and the connection deleted",
         "sys/netinet/tcp_input.c tcp_do_segment (SS_NOFDREF, t_state > TCPS_CLOSE_WAIT: tcps_rcvafterclose)",
-        "\"If new data are received on a connection after the user processes are gone, then RST the "
-        "other end\" (RFC 1122 §4.2.2.13): in FIN-WAIT-1 or FIN-WAIT-2 after close(), FreeBSD closes the "
+        '"If new data are received on a connection after the user processes are gone, then RST the '
+        'other end" (RFC 1122 §4.2.2.13): in FIN-WAIT-1 or FIN-WAIT-2 after close(), FreeBSD closes the '
         "connection and answers with tcp_dropwithreset. shutdown() does not count: only a closed socket.",
     ),
     syn_resends_syn_ack=Rule(

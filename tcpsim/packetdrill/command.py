@@ -101,8 +101,8 @@ def compare_command(args: argparse.Namespace, first: str | None, second: str) ->
         for record in as_records(diffs, a_name, second):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         for name, result in ((a_name, results[0]), (second, results[1])):
-            verdict = {"type": "verdict", "stack": name, "code": result.verdict.code, "message": result.verdict.message}
-            out.write(json.dumps(verdict, ensure_ascii=False) + "\n")
+            record = {"type": "verdict", "stack": name, "code": result.verdict.code, "message": result.verdict.message}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         name = Path(args.scenario).name
         out.write(f"{name}: {a_name} (a) against {second} (b); the stack under test is the {local}\n")

@@ -183,11 +183,11 @@ class Sockets:
                 self.current.error = "ECONNREFUSED"
             self.current = None
         conn = self.current
-        if self.stack == "freebsd" and conn is not None and conn.rcvbuf is None:
-            # tcp_mss runs when the peer's SYN (and MSS) reaches SYN-SENT, or when the syncache
-            # makes the accepted socket: then the buffer is rounded.
-            if (old == "SYN-SENT" and new == "SYN-RECEIVED") or new == "ESTABLISHED":
-                self._round_rcvbuf(conn)
+        # FreeBSD's tcp_mss runs when the peer's SYN (and MSS) reaches SYN-SENT, or when the
+        # syncache makes the accepted socket: then the buffer is rounded.
+        mss_known = (old == "SYN-SENT" and new == "SYN-RECEIVED") or new == "ESTABLISHED"
+        if self.stack == "freebsd" and conn is not None and conn.rcvbuf is None and mss_known:
+            self._round_rcvbuf(conn)
 
     def _round_rcvbuf(self, conn: Conn) -> None:
         """FreeBSD F1 (tcp_input.c tcp_mss): the receive buffer becomes a whole number of MSS."""

@@ -149,6 +149,7 @@ def _endpoint(spec: EndpointSpec, default_port: int) -> dict[str, Any]:
         "isn_step": spec.isn_step if spec.isn_step != 64000 else None,
         "time_wait": None if spec.time_wait else False,
         "address": spec.address,
+        "stack": spec.stack,
     }
 
 
@@ -186,7 +187,7 @@ def dump(scenario: Scenario) -> str:
         "[network]",
         {
             k: getattr(net, k)
-            for k in ("latency", "msl", "rto", "seed", "retries")
+            for k in ("latency", "msl", "rto", "seed", "retries", "stack")
             if getattr(net, k) != getattr(default, k)
         },
     )

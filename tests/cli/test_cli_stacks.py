@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult, parse_jsonl
+from tcpsim_cli import CliResult
 
 from tcpsim.core.personality import LINUX
 from tcpsim.scenario import load_text
@@ -69,8 +70,8 @@ def test_an_unknown_stack_in_a_file_is_located(write: Callable[..., Path], cli: 
 def test_stack_option_plays_the_file_as_that_stack(jsonl: Callable[..., list[dict[str, Any]]]) -> None:
     """Linux: FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT (L1) is not reached here; the client waits its
     60 s TIME-WAIT (L6) whatever the msl, and the rule is on the timer record."""
-    rfc = jsonl(scenario('[network]\nmsl = 5.0'))
-    linux = jsonl(scenario('[network]\nmsl = 5.0'), "--stack", "linux")
+    rfc = jsonl(scenario("[network]\nmsl = 5.0"))
+    linux = jsonl(scenario("[network]\nmsl = 5.0"), "--stack", "linux")
     end = [r["t"] for r in rfc if r["type"] == "state" and r["from"] == "TIME-WAIT"]
     end_linux = [r["t"] for r in linux if r["type"] == "state" and r["from"] == "TIME-WAIT"]
     assert end_linux[0] - end[0] == pytest.approx(60 - 10)
@@ -94,7 +95,8 @@ def test_compare_lists_each_endpoints_differences_with_their_rules(
     assert "server: 1 difference" in result.out
     assert "linux L5" in result.out  # the server's delayed ACK
     assert "client: 2 differences" in result.out and "linux L6" in result.out
-    records = parse_jsonl(cli("run", path, "--compare", "rfc9293,linux", "--format", "jsonl").out)
+    out = cli("run", path, "--compare", "rfc9293,linux", "--format", "jsonl").out
+    records = [json.loads(line) for line in out.splitlines()]
     assert records[0]["type"] == "compare" and records[0]["a"] == "rfc9293" and records[0]["b"] == "linux"
     assert {r["id"] for d in records[1:] for r in d["rules"]} >= {"L5", "L6"}
 
@@ -119,3 +121,12 @@ def test_bad_compare_options_are_exit_2(
 ) -> None:
     result = cli("run", write(scenario()), *options)
     assert result.code == 2 and message in result.flat_err
+
+
+def test_a_saved_scenario_keeps_its_stacks() -> None:
+    from tcpsim.scenario.dump import dump
+
+    s = load_text(scenario('[network]\nstack = "linux"', '[client]\nstack = "freebsd"'))
+    again = load_text(dump(s))
+    assert stacks_of(again) == {"client": "freebsd", "server": "linux"}
+    assert again.network == s.network and again.client == s.client

@@ -41,6 +41,7 @@ WalkKey = Key
 ENDPOINTS = ("client", "server")
 ROWS: dict[Key, Transition] = {key_of(t): t for t in TRANSITIONS}
 WHATIF: frozenset[Key] = frozenset(key_of(t) for t in TRANSITIONS if t.kind == "whatif")
+STACK: frozenset[Key] = frozenset(key_of(t) for t in TRANSITIONS if t.kind == "stack")
 SCROLLBAR = 1
 """Columns kept for the vertical scrollbar, so that choosing a layout never flips it on and off."""
 
@@ -121,6 +122,7 @@ class DiagramCanvas(ScrollView, can_focus=True):
         self._note_rows: dict[int, NoteLine] = {}
         self._note_marks: dict[int, list[Point]] = {}
         self._show_whatif = False
+        self._show_stack = False
         self._overlay_roles: dict[Point, str] = {}
         self._overlay_chars: dict[Point, str] = {}
         self._strips: dict[int, Strip] = {}
@@ -198,8 +200,13 @@ class DiagramCanvas(ScrollView, can_focus=True):
         self._add_line(width, words("notes_title"), "heading")
         notes = note_lines()  # in the language of the moment
         for note in notes:
-            if not note.whatif:
+            if not note.whatif and not note.stack:
                 self._add_note(width, note)
+        if self._show_stack:
+            self._add_line(width, words("stack_title"), "heading")
+            for note in notes:
+                if note.stack:
+                    self._add_note(width, note)
         if self._show_whatif:
             self._add_line(width, words("whatif_title"), "heading")
             for note in notes:
@@ -228,8 +235,10 @@ class DiagramCanvas(ScrollView, can_focus=True):
         """Restyle the cells that show ``states``, ``last`` and ``walked`` (a no-op if unchanged)."""
         given = (dict(states), dict(last), dict(walked), focus)
         whatif = any(walked.get(k) for k in WHATIF) or any(k in WHATIF for k in last.values())
-        if whatif != self._show_whatif:
+        stack = any(walked.get(k) for k in STACK) or any(k in STACK for k in last.values())
+        if whatif != self._show_whatif or stack != self._show_stack:
             self._show_whatif = whatif
+            self._show_stack = stack
             self._given = given
             if self.layout_in_use is not None:
                 self.rebuild(self.size.width, force=True)

@@ -57,6 +57,7 @@ _WORDS: dict[str, str] = {
     "cite_check": N_("RFC 9293 §{section}, {ordinal} check"),
     "notes_title": N_("Left out of the figure for legibility, as Figure 5 does, and run by the core all the same:"),
     "whatif_title": N_("What-if only (time_wait = false), not RFC behaviour:"),
+    "stack_title": N_("A stack personality's own arrows (Linux, FreeBSD, RFC 793), not RFC 9293's:"),
     "from": N_("from"),
     "legend_title": N_("How to read the diagram"),
     "legend_label": N_(
@@ -137,6 +138,8 @@ class NoteLine:
     keys: frozenset[Key]
     text: str
     whatif: bool
+    stack: bool = False
+    """A stack personality's own arrow (kind ``stack``): listed apart, once walked."""
 
 
 def note_lines() -> list[NoteLine]:
@@ -151,7 +154,12 @@ def note_lines() -> list[NoteLine]:
         cited = ", ".join(f"§{s}" for s in dict.fromkeys(section(t.rule) for t in rows) if s)
         text = f"{full_label(rows[0])} → {target}  {words('from')} {sources}" + (f"  {cited}" if cited else "")
         lines.append(
-            NoteLine(frozenset((t.source.value, t.event, t.target.value) for t in rows), text, kind == "whatif")
+            NoteLine(
+                frozenset((t.source.value, t.event, t.target.value) for t in rows),
+                text,
+                kind == "whatif",
+                kind == "stack",
+            )
         )
     return lines
 
@@ -275,12 +283,16 @@ _FAMILIES: dict[tuple[str, str], str] = {
         "What-if: a stack without TIME-WAIT forgets the connection at once, so a lost last ACK meets no "
         "one who remembers it (not RFC behaviour)."
     ),
+    ("stack", ""): N_(
+        "A stack personality's own arrow, not RFC 9293's: the event log names the stack's rule and the "
+        "kernel function it comes from."
+    ),
 }
 
 
 def _family(t: Transition) -> tuple[str, str] | None:
-    if t.kind == "whatif":
-        return ("whatif", "")
+    if t.kind in ("whatif", "stack"):
+        return (t.kind, "")
     if t.event == _E.RCV_RST and t.target is State.CLOSED:
         return (_E.RCV_RST, "connection reset" if "connection reset" in t.rule else "enter CLOSED")
     if t.event == _E.ABORT:
