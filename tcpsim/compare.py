@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 from .core.names import EndpointName
 from .core.personality import personality
+from .escape import visible
+from .i18n import _, ngettext
 from .scenario import ScenarioError, load_file, resolve, run
 from .scenario.runner import stacks_of, with_stack
 from .sim.compare import as_records, compare, describe
@@ -28,15 +30,21 @@ def compare_pair(compare_text: str, stack: str | None) -> tuple[str | None, str]
     """``--compare B`` (against ``--stack`` or the file) or ``--compare A,B``: (A or None, B)."""
     names = [n.strip() for n in compare_text.split(",")]
     if len(names) > 2 or not all(names):
-        raise CompareError(f"--compare {compare_text}: give one stack, or two separated by a comma (linux,freebsd)")
+        raise CompareError(
+            _("--compare {value}: give one stack, or two separated by a comma (linux,freebsd)").format(
+                value=visible(compare_text)
+            )
+        )
     for name in names:
         try:
             personality(name)
-        except ValueError as exc:
-            raise CompareError(f"--compare: {exc}") from None
+        except ValueError:
+            from .cli import unknown_stack
+
+            raise CompareError(f"--compare: {unknown_stack(name)}") from None
     if len(names) == 2:
         if stack is not None:
-            raise CompareError("--compare A,B names both stacks: leave out --stack, or give --compare one name")
+            raise CompareError(_("--compare A,B names both stacks: leave out --stack, or give --compare one name"))
         return names[0], names[1]
     return stack, names[0]
 
@@ -44,11 +52,11 @@ def compare_pair(compare_text: str, stack: str | None) -> tuple[str | None, str]
 def check_options(args: argparse.Namespace) -> None:
     """What --compare cannot go with."""
     if args.format not in ("text", "jsonl"):
-        raise CompareError("--compare prints a comparison: --format text or jsonl")
+        raise CompareError(_("--compare prints a comparison: --format text or jsonl"))
     if args.pcap is not None:
-        raise CompareError("--pcap writes one run: leave out --compare")
+        raise CompareError(_("--pcap writes one run: leave out --compare"))
     if args.define and not args.scenario.endswith(".pkt"):
-        raise CompareError("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios")
+        raise CompareError(_("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios"))
 
 
 def compare_scenario(args: argparse.Namespace, first: str | None, second: str) -> int:
@@ -61,7 +69,11 @@ def compare_scenario(args: argparse.Namespace, first: str | None, second: str) -
     except ScenarioError as exc:
         raise CompareError(str(exc)) from None
     except RunawayError as exc:
-        raise CompareError(f"{args.scenario}: a run does not go quiet ({exc}). Use --until T.") from None
+        raise CompareError(
+            _("{file}: a run does not go quiet ({problem}). Use --until T.").format(
+                file=visible(args.scenario), problem=exc
+            )
+        ) from None
     label_a = first or stacks_label(stacks_of(scenario))
     diffs = compare(results[0].trace, results[1].trace, ("client", "server"))
     out = sys.stdout
@@ -69,12 +81,17 @@ def compare_scenario(args: argparse.Namespace, first: str | None, second: str) -
         for record in as_records(diffs, label_a, second):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
-        out.write(f"{scenario.name}: {label_a} (a) against {second} (b)\n")
+        title = _("{name}: {a} (a) against {b} (b)").format(name=visible(scenario.name), a=label_a, b=second)
+        out.write(title + "\n")
         for line in describe(diffs, label_a, second):
             out.write(line + "\n")
         for label, result in ((label_a, results[0]), (second, results[1])):
             failed = len(result.failures)
-            out.write(f"{label}: {'every expectation holds' if result.ok else f'{failed} expectation(s) fail'}\n")
+            if result.ok:
+                verdict = _("every expectation holds")
+            else:
+                verdict = ngettext("{n} expectation fails", "{n} expectations fail", failed).format(n=failed)
+            out.write(f"{label}: {verdict}\n")
     return 0 if results[0].ok else 1
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.personality import PERSONALITIES, SOCKET_RULES, Rule
+from ..i18n import _, ngettext
 from .trace import SendEvent, StateEvent, TimerEvent, TraceEvent
 
 _EPS = 1e-6
@@ -73,7 +74,9 @@ def items(trace: Iterable[TraceEvent], endpoint: str) -> list[Item]:
             found.append(Item(e.t, "state", ("state", e.old, e.new), f"{e.old} → {e.new} ({e.event})", e.rule))
         elif isinstance(e, SendEvent) and not e.injected and e.endpoint == endpoint:
             seg = e.segment
-            text = f"sends {seg.flag_text or '-'} seq {seg.seq} ack {seg.ack} len {len(seg.data)} win {seg.wnd}"
+            text = _("sends {flags} seq {seq} ack {ack} len {len} win {wnd}").format(
+                flags=seg.flag_text or "-", seq=seg.seq, ack=seg.ack, len=len(seg.data), wnd=seg.wnd
+            )
             key = ("send", seg.flag_text, seg.seq, seg.ack, len(seg.data), seg.wnd)
             found.append(Item(e.t, "send", key, text, e.rule))
     return found
@@ -146,31 +149,37 @@ def describe(diffs: dict[str, list[Difference]], label_a: str, label_b: str, *, 
     width = max(len(label_a), len(label_b))
     for name, found in diffs.items():
         if not found:
-            lines.append(f"{name}: the same states and segments at the same times")
+            lines.append(_("{endpoint}: the same states and segments at the same times").format(endpoint=name))
             continue
-        lines.append(f"{name}: {len(found)} difference{'s' if len(found) != 1 else ''}")
+        count = ngettext("{endpoint}: {n} difference", "{endpoint}: {n} differences", len(found))
+        lines.append(count.format(endpoint=name, n=len(found)))
         for n, d in enumerate(found, start=1):
-            lines.append(f"  {n}. at t={d.t:g}")
+            lines.append("  " + _("{n}. at t={t}").format(n=n, t=f"{d.t:g}"))
             for label, group in ((label_a, d.only_a), (label_b, d.only_b)):
                 if not group and (d.only_a or d.only_b):
-                    lines.append(f"     {label:<{width}}  (nothing here)")
+                    lines.append(f"     {label:<{width}}  " + _("(nothing here)"))
                 for item in group[:limit]:
                     lines.append(f"     {label:<{width}}  {item.t:9.6f}  {item.text}")
                 if len(group) > limit:
-                    lines.append(f"     {label:<{width}}  … and {len(group) - limit} more")
+                    more = _("… and {n} more").format(n=len(group) - limit)
+                    lines.append(f"     {label:<{width}}  {more}")
             for x, y in d.retimed[:limit]:
-                lines.append(f"     {'':<{width}}  {x.text}: at {x.t:g} ({label_a}), {y.t:g} ({label_b})")
+                moved = _("{what}: at {t_a} ({a}), {t_b} ({b})").format(
+                    what=x.text, t_a=f"{x.t:g}", a=label_a, t_b=f"{y.t:g}", b=label_b
+                )
+                lines.append(f"     {'':<{width}}  {moved}")
             if len(d.retimed) > limit:
-                lines.append(f"     … and {len(d.retimed) - limit} more, each at another time")
+                lines.append("     " + _("… and {n} more, each at another time").format(n=len(d.retimed) - limit))
             earlier = _earlier(diffs, name, d)
             if earlier is not None:
-                lines.append(f"     after the {earlier[0]}'s difference {earlier[1]}, at t={earlier[2]:g}")
+                after = _("after the {endpoint}'s difference {n}, at t={t}")
+                lines.append("     " + after.format(endpoint=earlier[0], n=earlier[1], t=f"{earlier[2]:g}"))
             if d.rules:
-                lines.append("     rules that fired here:")
+                lines.append("     " + _("rules that fired here:"))
                 for who, rule in d.rules:
                     lines.append(f"       {who + ': ' if who else ''}{rule.cite}")
             elif earlier is None:
-                lines.append("     no stack rule fired here")
+                lines.append("     " + _("no stack rule fired here"))
     return lines
 
 
