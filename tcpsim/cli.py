@@ -226,19 +226,9 @@ def stack_name(text: str) -> str:
     try:
         return personality(text).name
     except ValueError:
+        from .compare import unknown_stack
+
         raise argparse.ArgumentTypeError(unknown_stack(text)) from None
-
-
-def unknown_stack(text: str) -> str:
-    """The error for a stack name that is none of the personalities, with the likely one."""
-    import difflib
-
-    close = difflib.get_close_matches(text.lower(), list(PERSONALITIES), n=1)
-    if close:
-        message = _("unknown stack {name} (did you mean {close}?); the stacks are {stacks}")
-    else:
-        message = _("unknown stack {name}; the stacks are {stacks}")
-    return message.format(name=repr(text), close=close[0] if close else "", stacks=", ".join(PERSONALITIES))
 
 
 def _dispatch(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -8,12 +8,13 @@ as B. The exit code is the first run's, as without ``--compare``: the comparison
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections.abc import Mapping
 
 from .core.names import EndpointName
-from .core.personality import personality
+from .core.personality import PERSONALITIES, personality
 from .escape import visible
 from .i18n import _, ngettext
 from .scenario import ScenarioError, load_file, resolve, run
@@ -24,6 +25,16 @@ from .sim.world import RunawayError
 
 class CompareError(ValueError):
     """Bad ``--compare`` input: ``str()`` is the message (exit 2)."""
+
+
+def unknown_stack(text: str) -> str:
+    """The error for a stack name that is none of the personalities, with the likely one."""
+    close = difflib.get_close_matches(text.lower(), list(PERSONALITIES), n=1)
+    if close:
+        message = _("unknown stack {name} (did you mean {close}?); the stacks are {stacks}")
+    else:
+        message = _("unknown stack {name}; the stacks are {stacks}")
+    return message.format(name=repr(text), close=close[0] if close else "", stacks=", ".join(PERSONALITIES))
 
 
 def compare_pair(compare_text: str, stack: str | None) -> tuple[str | None, str]:
@@ -39,8 +50,6 @@ def compare_pair(compare_text: str, stack: str | None) -> tuple[str | None, str]
         try:
             personality(name)
         except ValueError:
-            from .cli import unknown_stack
-
             raise CompareError(f"--compare: {unknown_stack(name)}") from None
     if len(names) == 2:
         if stack is not None:
