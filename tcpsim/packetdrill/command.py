@@ -85,7 +85,7 @@ def compare_command(args: argparse.Namespace, first: str | None, second: str) ->
     from ..sim.compare import as_records, compare, describe
 
     if args.until is not None:
-        print_error("--until applies to scenarios: a packetdrill script runs to its last line")
+        print_error(_("--until applies to scenarios: a packetdrill script runs to its last line"))
         return 2
     a_name = first or "rfc9293"
     defines = tuple(args.define or ())
@@ -104,15 +104,18 @@ def compare_command(args: argparse.Namespace, first: str | None, second: str) ->
             record = {"type": "verdict", "stack": name, "code": result.verdict.code, "message": result.verdict.message}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
-        name = Path(args.scenario).name
-        out.write(f"{name}: {a_name} (a) against {second} (b); the stack under test is the {local}\n")
+        title = _("{name}: {a} (a) against {b} (b); the stack under test is the {local}")
+        out.write(title.format(name=Path(args.scenario).name, a=a_name, b=second, local=_(LOCAL[local])) + "\n")
         for line in describe(diffs, a_name, second):
             out.write(line + "\n")
         for name, result in ((a_name, results[0]), (second, results[1])):
             verdict = result.verdict
-            said = "pass — every line holds" if verdict.code == 0 else f"FAIL at line {verdict.line}"
-            if verdict.code == 2:
-                said = "cannot be played"
+            if verdict.code == 0:
+                said = _("pass — every line holds")
+            elif verdict.code == 1:
+                said = _("FAIL at line {line}").format(line=verdict.line)
+            else:
+                said = _("cannot be played")
             detail = verdict.message.split("\n")[0] if verdict.code else ""
             out.write(f"{name}: {said}" + (f": {detail}" if detail else "") + "\n")
     out.flush()
