@@ -1,4 +1,5 @@
-"""argparse's own words in the user's language: "usage:", "options", "error:", its messages.
+"""argparse's own words in the user's language ("usage:", "options", "error:", its messages), and
+its help wrapped for Chinese.
 
 argparse asks gettext for every word it prints (``_('usage: ')``, ``_('%(prog)s: error:
 %(message)s\\n')``), through the module-level functions ``argparse._`` and ``argparse.ngettext``.
@@ -11,9 +12,11 @@ Python's argparse). A message argparse words differently in another Python versi
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from . import i18n
 from .i18n import N_
+from .wrapping import wrap
 
 MESSAGES = (
     N_("usage: "),
@@ -54,4 +57,24 @@ def speak() -> None:
     argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 
 
-__all__ = ["MESSAGES", "VERSION_HELP", "speak"]
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped by terminal cells and CJK-aware (:mod:`tcpsim.wrapping`): argparse
+    counts characters, so a Chinese help text would run past the terminal's edge."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap(" ".join(text.split()), width - len(indent)))
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser whose help wraps Chinese as well as English (its subcommands' parsers are
+    of this class too: argparse makes them of the parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+__all__ = ["MESSAGES", "VERSION_HELP", "ArgumentParser", "HelpFormatter", "speak"]

@@ -60,7 +60,7 @@ def _add_language(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = argtext.ArgumentParser(
         prog="tcpsim",
         description=_("Two TCP endpoints on one RFC 9293 state machine: play scenarios, watch every transition."),
         epilog=_(
@@ -162,7 +162,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def ui_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tcpsim", description=_("Open the interactive simulator."))
+    p = argtext.ArgumentParser(prog="tcpsim", description=_("Open the interactive simulator."))
     p.add_argument("scenario", nargs="?", metavar="FILE|NAME", help=_("open this scenario, paused at t = 0"))
     return _add_language(p)
 

@@ -75,12 +75,14 @@ def _units(text: str) -> list[tuple[int, int]]:
 
 def line_breaks(text: str, width: int) -> list[int]:
     """Offsets in a one-line ``text`` where new lines start, so that each line fits ``width`` cells
-    (its trailing spaces aside, which :func:`wrap` drops). Lines are filled greedily; a unit wider
-    than a whole line (a very long Latin word) is cut by cells."""
+    (its trailing spaces aside, which :func:`wrap` drops). Lines are filled greedily, except that
+    a single character is not left alone on the last line (the unit before it joins it); a unit
+    wider than a whole line (a very long Latin word) is cut by cells."""
     width = max(1, width)
     breaks: list[int] = []
     used = 0  # cells on the current line, the spaces after its last unit included
-    for start, end in _units(text):
+    units = _units(text)
+    for start, end in units:
         unit = text[start:end]
         content = cell_width(unit.rstrip())
         if used and used + content > width:
@@ -95,6 +97,10 @@ def line_breaks(text: str, width: int) -> list[int]:
                 breaks.append(i)
                 used = 0
             used += w
+    if breaks and cell_width(text[breaks[-1] :].strip()) <= 2:  # no orphan: one character alone on the last line
+        before = [a for a, _ in units if (breaks[-2] if len(breaks) > 1 else 0) < a < breaks[-1]]
+        if before and cell_width(text[before[-1] :].strip()) <= width:
+            breaks[-1] = before[-1]
     return breaks
 
 

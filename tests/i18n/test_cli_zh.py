@@ -121,3 +121,12 @@ def test_a_bad_scenario_is_explained_in_chinese_with_the_same_location(cli) -> N
     )
     assert "（你是不是想写 'network'？）" in chinese.flat_err
     assert "没有这个文件，也没有这个名字的内置场景" in cli("--lang", "zh", "run", "no-such-scenario").flat_err
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_chinese_help_fits_the_terminal(cli, monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    """argparse wraps by characters; tcpsim's formatter wraps by cells, so Chinese help stays inside."""
+    monkeypatch.setenv("COLUMNS", str(width))
+    for argv in (["--help"], ["run", "--help"], ["load", "--help"], ["import", "--help"]):
+        out = cli("--lang", "zh", *argv).out
+        assert all(cell_len(line) <= width for line in out.splitlines()), (argv, out)

@@ -81,11 +81,16 @@ def test_wrapping_properties(pieces: list[tuple[str, str]], width: int) -> None:
         assert line and cell_width(line) <= width, line
         assert i == 0 or line[0] not in NO_LINE_START, line
         assert i == len(lines) - 1 or line[-1] not in NO_LINE_END or line + " " in text, line
-        if i + 1 < len(lines):  # greedy: the next line's first unit did not fit on this one
+        if i + 2 < len(lines):  # greedy: the next line's first unit did not fit on this one
             a, b = _units(lines[i + 1])[0]
             first = lines[i + 1][a:b].rstrip()
             gap = 1 if line + " " + first in text else 0
             assert cell_width(line) + gap + cell_width(first) > width, (line, first)
+
+
+def test_no_character_is_left_alone_on_the_last_line() -> None:
+    lines = wrap("TIME-WAIT 实验：大量短连接，不打开界面，随时间统计各状态的数量", 60)
+    assert lines == ["TIME-WAIT 实验：大量短连接，不打开界面，随时间统计各状态的", "数量"]
 
 
 def test_paragraphs_undo_hard_line_breaks_and_keep_list_items() -> None:
