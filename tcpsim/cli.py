@@ -490,7 +490,9 @@ def _import(args: argparse.Namespace) -> int:
         return _error(_("import: no capture given (the FILE argument is empty)"))
     try:
         streaming = args.format is not None  # printed as observed, in bounded memory; the app keeps it all
-        result = import_capture(args.capture, args.stream, args.msl, frames=not streaming, streaming=streaming)
+        result = import_capture(
+            args.capture, args.stream, args.msl, frames=not streaming, streaming=streaming, stack=args.stack
+        )
     except CaptureError as exc:
         return _error(str(exc))
     if len(result.conversations) > 1 and args.stream is None:

@@ -37,6 +37,7 @@ from .explain import (
     Inferred,
     Prediction,
     covered,
+    exact_rst,
     expire_now,
     is_retransmission,
     predictions,
@@ -351,7 +352,7 @@ class Arrivals:
                 if isinstance(a, act.Send)
             ]
             sends += [a.segment for a in ep.segment_arrives(seg, self.now) if isinstance(a, act.Send)]
-            if any(same(s, upcoming) for s in sends):
+            if any(same(s, upcoming, exact_rst(ep)) for s in sends):
                 return True
         return False
 

@@ -95,14 +95,17 @@ class Account:
         return True
 
 
-def same(pred: Segment, seg: Segment) -> bool:
+def same(pred: Segment, seg: Segment, exact: bool = False) -> bool:
     """Whether a seen segment is the predicted one: flags (PSH aside), numbers and payload.
 
     A RST matches on its sequence number (and ACK field when both carry one): Linux sets ACK on
-    the RST of an abort, which RFC 9293's ``<SEQ=SND.NXT><CTL=RST>`` leaves out.
+    the RST of an abort, which RFC 9293's ``<SEQ=SND.NXT><CTL=RST>`` leaves out. ``exact``, for a
+    model whose stack personality says what its RSTs carry (:func:`exact_rst`), allows nothing.
     """
     if pred.flags & RST or seg.flags & RST:
         if not (pred.flags & RST and seg.flags & RST) or pred.seq != seg.seq:
+            return False
+        if exact and (pred.flags & ACK) != (seg.flags & ACK):
             return False
         return not (pred.flags & ACK and seg.flags & ACK) or pred.ack == seg.ack
     if (pred.flags & ~PSH) != (seg.flags & ~PSH) or pred.seq != seg.seq:
@@ -112,11 +115,17 @@ def same(pred: Segment, seg: Segment) -> bool:
     return pred.data == seg.data
 
 
-def take_prediction(preds: list[Prediction], seg: Segment) -> Prediction | None:
+def exact_rst(ep: Endpoint) -> bool:
+    """Whether ``ep``'s stack says what its RSTs carry (Linux L2, FreeBSD F8): then a seen RST must
+    be the predicted one flag for flag, with no allowance for the RFC's ACK-less form."""
+    return ep.stack.reset_carries_ack is not None
+
+
+def take_prediction(preds: list[Prediction], seg: Segment, exact: bool = False) -> Prediction | None:
     """Remove and return the prediction(s) the seen segment fulfils: one, or a run of them that
     the sender put in one segment (data and FIN together, or data the model would split)."""
     for i, p in enumerate(preds):
-        if same(p.segment, seg):
+        if same(p.segment, seg, exact):
             return preds.pop(i)
     if seg.flags & RST or not seg.seg_len:
         return None
@@ -205,7 +214,8 @@ def account(
     calls' sends are added to ``preds`` (and the one seen taken out again).
     """
     acc = Account()
-    if acc.explained(take_prediction(preds, seg)):
+    exact = exact_rst(ep)
+    if acc.explained(take_prediction(preds, seg, exact)):
         return acc
     if is_retransmission(ep, seg):
         acc.ok, acc.rule, acc.retransmission = True, RULE_RETRANSMISSION, True
@@ -227,7 +237,7 @@ def account(
         return acc
     new = [p for inferred in acc.calls if inferred.predicts for p in predictions(inferred.actions, now)]
     preds.extend(new)
-    if not acc.explained(take_prediction(preds, seg)):
+    if not acc.explained(take_prediction(preds, seg, exact)):
         # the model's own version of this very segment differs: it was seen, not to wait for
         mine = {
             id(p) for p in new if p.segment.seg_len and sq.le(seg.seq, p.segment.seq) and sq.lt(p.segment.seq, seg.end)
@@ -357,7 +367,9 @@ def _closed_reply(ep: Endpoint, seg: Segment, last: Segment | None, now: float) 
     if last is None or last.flags & RST or ep.state is State.CLOSED:
         return False
     closed = Endpoint(copy.copy(ep.config))
-    return any(same(a.segment, seg) for a in closed.segment_arrives(last, now) if isinstance(a, act.Send))
+    return any(
+        same(a.segment, seg, exact_rst(ep)) for a in closed.segment_arrives(last, now) if isinstance(a, act.Send)
+    )
 
 
 # ---------------------------------------------------------------------------------------- what it says

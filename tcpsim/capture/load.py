@@ -76,10 +76,12 @@ def import_capture(
     *,
     frames: bool = True,
     streaming: bool = False,
+    stack: str = "rfc9293",
 ) -> ImportResult:
     """Read ``path`` and observe its conversation number ``stream`` (0-based; None: the first);
     ``frames``: keep both sides after every packet, for stepping through it in the app;
-    ``streaming``: keep nothing, and observe as :meth:`ImportResult.records` is read.
+    ``streaming``: keep nothing, and observe as :meth:`ImportResult.records` is read; ``stack``:
+    the stack personality the observers behave as (``tcpsim import --stack``).
 
     Raises :class:`CaptureError` for a file that cannot be read, holds no TCP connection, or has no
     such stream (streaming, all before any record).
@@ -101,15 +103,17 @@ def import_capture(
             )
         conv = convs[index]
         if not streaming:
-            observation = Observer(conv, msl, merged(conv.packets, capture.notes), capture.unnoted, frames=frames).run()
+            items = merged(conv.packets, capture.notes)
+            observation = Observer(conv, msl, items, capture.unnoted, frames=frames, stack=stack).run()
             calls = [e for e in observation.trace if isinstance(e, CallEvent)]
-            scenario = import_scenario(capture.path, index, observation.roles, msl, calls, observation)
+            scenario = import_scenario(capture.path, index, observation.roles, msl, calls, observation, stack)
             return ImportResult(capture, convs, index, scenario, observation)
-        observer = Observer(conv, msl, reader.items(index), capture.unnoted, frames=False)
+        observer = Observer(conv, msl, reader.items(index), capture.unnoted, frames=False, stack=stack)
     except BaseException:
         reader.close()
         raise
-    result = ImportResult(capture, convs, index, import_scenario(capture.path, index, observer.roles, msl, (), None))
+    scenario = import_scenario(capture.path, index, observer.roles, msl, (), None, stack)
+    result = ImportResult(capture, convs, index, scenario)
     result._pending = _observing(result, observer, reader)
     return result
 
@@ -129,6 +133,7 @@ def import_scenario(
     msl: float,
     calls: Iterable[CallEvent],
     observation: Observation | None,
+    stack: str = "rfc9293",
 ) -> Scenario:
     """The scenario an import stands for: its endpoints, and the calls inferred, as steps (the
     observation, when there is one yet, for its figures)."""
@@ -151,7 +156,7 @@ def import_scenario(
     return Scenario(
         name=f"{path.name}, stream {stream}",
         path=None,
-        network=NetworkSpec(latency=0.0, msl=msl),
+        network=NetworkSpec(latency=0.0, msl=msl, stack=stack),
         client=EndpointSpec(port=roles["client"][1], address=roles["client"][0]),
         server=EndpointSpec(port=roles["server"][1], address=roles["server"][0]),
         steps=steps,

@@ -9,7 +9,10 @@ sequence number already seen is a retransmission, never a new call. When each se
 receiver is inferred (:mod:`.arrival`): a capture has one vantage point.
 
 The observers' retransmission timers never fire (real time in a capture is not the model's); the
-2·MSL timer does, and where it outlasts the capture its end is projected after it, with a note.
+2·MSL timer does, and where it outlasts the capture its end is projected after it, with a note. A
+stack personality's own timers fire too (Linux's delayed ACK of a FIN, its FIN-WAIT-2 limit): with
+``--stack linux`` the observers are Linux's TCP, whose TIME-WAIT lasts 60 s whatever ``--msl``, whose
+abort RSTs carry an ACK, and whose ACK of a FIN may ride on the FIN,ACK that follows it.
 Everything the state machine cannot explain (a segment the inferred state does not allow, bytes
 missing from the capture, a capture that starts mid-connection) becomes a :class:`CaptureNote`:
 the observer says so rather than guessing silently.
@@ -29,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from ..core import actions as act
 from ..core import seq as sq
 from ..core.names import EndpointName, peer_of
+from ..core.personality import personality
 from ..core.segment import Segment
 from ..core.seq import Seq
 from ..core.states import State
@@ -65,11 +69,14 @@ class Observer(Arrivals):
         unnoted: int = 0,
         *,
         frames: bool = True,
+        stack: str = "rfc9293",
     ) -> None:
         """``items``: the conversation's packets and the reader's notes, in file order (default:
-        the conversation's packets); ``unnoted``: how many notes the reader counted beyond those."""
+        the conversation's packets); ``unnoted``: how many notes the reader counted beyond those;
+        ``stack``: the personality both observers behave as (ValueError for an unknown one)."""
         if not msl > 0:
             raise ValueError("msl must be > 0")
+        self.personality = personality(stack)
         first, _, stream = PacketWindow.peek(conversation.packets if items is None else items)
         if first is None:
             raise ValueError("a conversation without packets")
@@ -106,7 +113,9 @@ class Observer(Arrivals):
 
     # ------------------------------------------------------------------ set-up
     def _config(self, port: int, peer: int) -> EndpointConfig:
-        return EndpointConfig(port=port, peer_port=peer, isn=0, msl=self.msl, mss=UNLIMITED, rcv_wnd=65535)
+        return EndpointConfig(
+            port=port, peer_port=peer, isn=0, msl=self.msl, mss=UNLIMITED, rcv_wnd=65535, personality=self.personality
+        )
 
     @staticmethod
     def _roles(first: TcpPacket) -> tuple[dict[str, tuple[str, int]], str | None]:
@@ -217,7 +226,7 @@ class Observer(Arrivals):
                 if predict:
                     self.preds[name].append(Prediction(a.segment, a.rule, a.retransmission, now))
                 continue
-            if isinstance(a, act.TimerChanged) and a.name != "2msl":
+            if isinstance(a, act.TimerChanged) and a.name == "rto":
                 continue  # the retransmission timer is the real stack's, not the model's
             trace.append(trace_record(now, name, a, arriving, rule))
             if isinstance(a, act.StateChanged) and a.new is State.CLOSED:
@@ -394,14 +403,20 @@ class Observer(Arrivals):
         )
 
     def _advance(self, t: float) -> None:
-        """Move the clock to ``t``, firing every 2·MSL timer due by then, at its deadline."""
+        """Move the clock to ``t``, firing every timer due by then (2·MSL, and a stack's own delayed
+        ACK and FIN-WAIT-2 limit), at its deadline; never the retransmission timer."""
         while True:
-            due = sorted((ep.timers["2msl"], n) for n, ep in self.eps.items() if "2msl" in ep.timers)
+            due = sorted(
+                (deadline, n, timer)
+                for n, ep in self.eps.items()
+                for timer, deadline in ep.timers.items()
+                if timer != "rto"
+            )
             if not due or due[0][0] > t + 1e-9:
                 break
-            deadline, name = due[0]
+            deadline, name, timer = due[0]
             self.now = round_time(max(self.now, deadline))
-            self._record(name, self.eps[name].timer_expired("2msl", deadline))
+            self._record(name, self.eps[name].timer_expired(timer, deadline))  # type: ignore[arg-type]
             self._frame()
         self.now = max(self.now, t)
 
@@ -413,11 +428,24 @@ class Observer(Arrivals):
             if deadline is None:
                 continue
             last = max(last, deadline)
-            self._note(
-                _(
+            if ep.stack.time_wait_length is not None:  # linux L6: 60 s, whatever --msl
+                text = _(
+                    "The capture ends at {end_time} s with the {name} in TIME-WAIT: {length} s after the wait began, "
+                    "at {deadline} s, it would delete the TCB ({rule})."
+                ).format(
+                    end_time=f"{end_time:.6f}",
+                    name=name,
+                    length=f"{ep.stack.time_wait:g}",
+                    deadline=f"{deadline:.6f}",
+                    rule=ep.stack.time_wait_length.cite,
+                )
+            else:
+                text = _(
                     "The capture ends at {end_time} s with the {name} in TIME-WAIT: 2·MSL after the wait began, at "
                     "{deadline} s, it would delete the TCB (MSL = {msl} s, --msl; Linux always waits 60 s)."
-                ).format(end_time=f"{end_time:.6f}", name=name, deadline=f"{deadline:.6f}", msl=f"{self.msl:g}"),
+                ).format(end_time=f"{end_time:.6f}", name=name, deadline=f"{deadline:.6f}", msl=f"{self.msl:g}")
+            self._note(
+                text,
                 "projection",
                 name,
                 t=end_time,
@@ -488,7 +516,10 @@ class Observer(Arrivals):
                 "gap",
                 name,
             )
-        if seg.flags & ACK:  # the pure ACKs the model wanted are covered by any later acknowledgment
+        if seg.flags & ACK and self.personality.delayed_fin_ack is None:
+            # The pure ACKs the model wanted are covered by any later acknowledgment: the real stack
+            # may have delayed one. A model that delays ACKs as its stack does (Linux L5) needs no
+            # such allowance.
             self.preds[name] = [p for p in self.preds[name] if not (p.pure_ack and sq.le(p.segment.ack, seg.ack))]
         ep.rcv_wnd = seg.wnd  # RCV.WND is what this side advertises
 
@@ -509,8 +540,11 @@ def observe(
     unnoted: int = 0,
     *,
     frames: bool = True,
+    stack: str = "rfc9293",
 ) -> Observation:
     """Run the two observers over a conversation (``frame_notes``: the reader's notes on the file's
     frames, which go into the trace among the packets, in file order; ``unnoted``: how many more
-    there were; ``frames``: keep a snapshot of both sides after every packet, for the app)."""
-    return Observer(conversation, msl, merged(conversation.packets, frame_notes), unnoted, frames=frames).run()
+    there were; ``frames``: keep a snapshot of both sides after every packet, for the app;
+    ``stack``: the personality both observers behave as)."""
+    items = merged(conversation.packets, frame_notes)
+    return Observer(conversation, msl, items, unnoted, frames=frames, stack=stack).run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from ..core.personality import PERSONALITIES
 from ..i18n import _
 from ..sim.trace import FORMATS
 from .notes import DEFAULT_MSL  # not the observer's module: every start of `tcpsim` imports this one
@@ -63,6 +64,16 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help=_(
             "maximum segment lifetime for the TIME-WAIT countdown, 2·MSL (default {msl} s, which makes Linux's 60 s)"
         ).format(msl=f"{DEFAULT_MSL:g}"),
+    )
+    p.add_argument(
+        "--stack",
+        choices=tuple(PERSONALITIES),
+        default="rfc9293",
+        metavar="NAME",
+        help=_(
+            "infer the states as this stack would: {stacks} (default rfc9293; linux: TIME-WAIT 60 s whatever "
+            "--msl, its abort RSTs and delayed ACKs)"
+        ).format(stacks=", ".join(PERSONALITIES)),
     )
     p.add_argument("--no-rules", action="store_true", help=_("text format: leave out the RFC rule under each line"))
     return p
