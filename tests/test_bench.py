@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -42,7 +43,8 @@ def test_quick_bench_reports_every_figure_as_json() -> None:
     for key, figure in data["figures"].items():
         value = figure["value"]
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
-        assert value >= 0, (key, value)
+        # a growth figure (load_memory, in %) may be below zero: memory can shrink over a run
+        assert math.isfinite(value) and (value >= 0 or key.endswith("_memory")), (key, value)
         assert figure["target"], key
         if key == "engine":  # issue 12 withdrew its target: reported, not judged
             assert (figure["target"], figure["verdict"]) == ("reported, not a target", "REPORTED")
