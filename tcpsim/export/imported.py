@@ -17,6 +17,7 @@ from typing import IO
 from ..capture.load import ImportResult
 from ..capture.notes import CaptureNote
 from ..capture.reader import endpoint_text
+from ..escape import visible
 from ..sim.trace import DropEvent, SendEvent, StateEvent, TraceEvent
 from .mermaid import escape, mermaid_lines
 from .tcpdump import tcpdump_lines
@@ -46,7 +47,7 @@ def _date(origin_ns: int) -> str:
 
 def _note_line(note: CaptureNote) -> str:
     who = f" {note.endpoint}" if note.endpoint else ""
-    return f"# {note.t:.6f} note{who} ({note.kind}): {note.text}"
+    return f"# {note.t:.6f} note{who} ({note.kind}): {visible(note.text)}"
 
 
 def tcpdump_import_lines(result: ImportResult) -> Iterator[str]:
@@ -54,8 +55,9 @@ def tcpdump_import_lines(result: ImportResult) -> Iterator[str]:
     (as the records come: an import read with ``streaming=True`` is written as it is observed)."""
     roles = result.roles
     start = _date(result.conversation.first_ns)
+    name = visible(str(result.capture.path))  # a file name may hold ESC or a newline: shown, never interpreted
     yield (
-        f"# tcpsim import: {result.capture.path}, stream {result.stream}: client {endpoint_text(roles['client'])}, "
+        f"# tcpsim import: {name}, stream {result.stream}: client {endpoint_text(roles['client'])}, "
         f"server {endpoint_text(roles['server'])}; times are seconds since the first packet ({start})"
     )
     notes: deque[CaptureNote] = deque()

@@ -467,3 +467,17 @@ def test_conversations_and_interfaces_remembered_are_bounded(
     path.write_bytes(data[:idb_at] + idb * 3 + data[idb_at + idb_length :])
     result = cli("import", path, "--format", "jsonl")
     assert result.code == 2 and "describes more than 2 interfaces in one section" in result.err
+
+
+@pytest.mark.parametrize("fmt", ["tcpdump", "mermaid", "text"])
+def test_a_file_name_with_control_characters_is_shown_escaped_in_every_format(tmp_path: Path, cli, fmt: str) -> None:
+    """Issue 16 finding 7 for imports: the capture's own name reaches the output's header line; an ESC
+    there would be interpreted by the terminal, a newline would forge a line of tcpdump output."""
+    name = "evil\x1b]0;pwned\x07\n10.0.0.1.1 > 10.0.0.2.2: Flags [R].pcap"
+    path = write(tmp_path, pcap([*scenario_packets()], 101), name)
+    result = cli("import", str(path), "--format", fmt)
+    assert result.code == 0, result.err
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    if fmt == "tcpdump":
+        assert all(line.startswith("#") or " IP " in line for line in result.out.splitlines()), result.out
+        assert not any(line.startswith("10.0.0.1.1 >") for line in result.out.splitlines())
