@@ -158,6 +158,17 @@ def parser() -> argparse.ArgumentParser:
             )
         )
     )
+    from .serve import add_arguments as add_serve_arguments  # its options only: no web server imported
+
+    add_serve_arguments(
+        sub.add_parser(
+            "serve",
+            parents=[ui_parser()],  # the app's own options (a scenario, --lang), passed to every session
+            conflict_handler="resolve",  # the parent's -h gives way to serve's own
+            help='serve the app to browsers, one process per tab (a classroom: README, "Teach with it")',
+            description="Serve the app to web browsers: every tab is its own tcpsim.",
+        )
+    )
     return p
 
 
@@ -190,7 +201,7 @@ def take_language(args: list[str]) -> tuple[str | None, list[str]]:
     return language, rest
 
 
-SUBCOMMANDS = ("run", "list", "states", "load", "bench", "import")
+SUBCOMMANDS = ("run", "list", "states", "load", "bench", "import", "serve")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,7 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _opens_app(args: argparse.Namespace) -> bool:
-    return (args.command == "load" and args.ui) or (args.command == "import" and args.format is None)
+    """Commands that hold the terminal (the app, the server) run outside the guarded output."""
+    return (
+        (args.command == "load" and args.ui)
+        or (args.command == "import" and args.format is None)
+        or (args.command == "serve")
+    )
 
 
 def stack_name(text: str) -> str:
@@ -246,6 +262,10 @@ def _dispatch(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _bench(args)
     if args.command == "import":
         return _import(args)
+    if args.command == "serve":
+        from .serve import main_from_args
+
+        return main_from_args(args, ui_parser())
     p.print_help()
     return EXIT_BAD_INPUT
 
