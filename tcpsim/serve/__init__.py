@@ -23,8 +23,10 @@ DEFAULT_MAX_SESSIONS = 40
 hundreds; the two cores decide: 40 sessions idle or stepping cost little, and the few that play at
 once share the cores (the figure and the reasoning are there)."""
 
-SERVE_OPTIONS = ("host", "port", "max_sessions", "files")
-"""The destinations of serve's own options; every other one is the app's, passed to each session."""
+SERVE_OPTIONS = ("host", "port", "max_sessions", "files", "lang")
+"""The destinations of serve's own options; every other one is the app's, passed to each session.
+(``--lang`` is the app's too, but the command line takes it first, for every command: it is passed
+on as the language tcpsim chose, from ``--lang`` or the environment.)"""
 
 
 def _port(text: str) -> int:
@@ -73,8 +75,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def app_argv(args: argparse.Namespace, app_parser: argparse.ArgumentParser, scenario: str | None) -> list[str]:
     """The app's options from ``args`` as ``tcpsim`` takes them, with the scenario replaced by
-    ``scenario`` (an absolute path, or a bundled NAME)."""
-    argv: list[str] = []
+    ``scenario`` (an absolute path, or a bundled NAME), in the language tcpsim speaks now."""
+    from ..i18n import language
+
+    argv: list[str] = ["--lang", language()]
     for action in app_parser._actions:  # argparse's list of the options it was given
         if action.dest in ("help", *SERVE_OPTIONS) or not hasattr(args, action.dest):
             continue
@@ -103,6 +107,7 @@ def is_loopback(host: str) -> bool:
 
 def main_from_args(args: argparse.Namespace, app_parser: argparse.ArgumentParser) -> int:
     """``tcpsim serve``: check everything, then serve until Ctrl+C. Exit 2 with a message for bad input."""
+    from ..i18n import language
     from ..render import print_error
 
     try:
@@ -128,7 +133,7 @@ def main_from_args(args: argparse.Namespace, app_parser: argparse.ArgumentParser
         port=args.port,
         max_sessions=args.max_sessions,
         title=title,
-        language=getattr(args, "lang", "en") or "en",
+        language=language(),
         announce=lambda url: _announce(args, url, files),
     )
     try:
@@ -145,12 +150,12 @@ def _scenario(args: argparse.Namespace) -> tuple[str | None, str | None, str | N
     """(the page's title, the scenario as the sessions get it, the file they may read), or a
     title of None after printing why the scenario cannot be served."""
     from ..escape import visible
-    from ..i18n import translation
+    from ..i18n import language, translation
     from ..render import print_error
     from ..scenario import ScenarioError, load_file, resolve
     from ..scenario.library import scenarios_dir
 
-    gettext = translation(getattr(args, "lang", "en") or "en").gettext
+    gettext = translation(language()).gettext
     if getattr(args, "scenario", None) is None:
         return f"tcpsim — {gettext('Sandbox')}", None, None
     try:

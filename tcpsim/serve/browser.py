@@ -101,6 +101,7 @@ class ServeProcess:
             text=True,
             env=env,
             cwd=cwd,
+            preexec_fn=_die_with_parent,  # a test run killed outright leaves no server behind
         )
         assert self.process.stdout is not None
         self.banner = [self.process.stdout.readline()]
@@ -165,6 +166,12 @@ class ServeProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    from .session import die_with_parent
+
+    die_with_parent()
 
 
 def marked(mark: str) -> list[int]:

@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 from ..scenario import bundled
+from .opening import user_path
 
 LOADABLE_SUFFIXES = (".toml", ".pcap", ".pcapng", ".cap")
 """What the load dialog lists from a ``--files`` folder."""
@@ -28,16 +29,6 @@ LOADABLE_SUFFIXES = (".toml", ".pcap", ".pcapng", ".cap")
 
 class AccessError(Exception):
     """A path the policy refuses. ``str()`` is the whole message, for a notification."""
-
-
-def user_path(text: str) -> Path:
-    """The path a user typed, with ``~`` expanded when it can be (``~nobody`` is left as typed:
-    :meth:`Path.expanduser` raises for an unknown user, and a typo must not end the app)."""
-    path = Path(text)
-    try:
-        return path.expanduser()
-    except RuntimeError:
-        return path
 
 
 class Local:
@@ -94,7 +85,7 @@ class Confined(Local):
             found = sorted(p for p in self.root.iterdir() if p.suffix.lower() in LOADABLE_SUFFIXES and p.is_file())
         except OSError:
             found = []
-        return [*bundled(), *found]
+        return [*found, *bundled()]  # the teacher's files first
 
     def load_path(self, text: str) -> Path:
         return self._inside(text)

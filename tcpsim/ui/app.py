@@ -27,6 +27,8 @@ from ..core.states import State
 from ..scenario import Scenario
 from ..scenario.session import Session
 from ..scenario.view import Outcome, SessionProtocol, View, WalkKey
+from . import access
+from .access import Local
 from .commands import COMMANDS, bindings
 from .files import FileActions
 from .i18n import tr
@@ -79,9 +81,13 @@ class TcpsimApp(FileActions, App[None]):
         clock: bool = True,
         session: SessionProtocol | None = None,
         lab: LoadLabScreen | None = None,
+        files: Local | None = None,
     ) -> None:
-        """``lab``: open on this TIME-WAIT lab screen (``tcpsim load --ui``); leaving it ends the app."""
+        """``lab``: open on this TIME-WAIT lab screen (``tcpsim load --ui``); leaving it ends the app.
+        ``files``: where the load and save commands may reach (tcpsim.ui.access; by default the
+        policy the process was started with: any path in a terminal, confined when served)."""
         super().__init__()
+        self.files = files if files is not None else access.current()
         self._lab_only = lab
         self.session: SessionProtocol = session if session is not None else Session(scenario)
         self._announced = 0

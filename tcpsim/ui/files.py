@@ -2,6 +2,9 @@
 a pcap (``p``). A mixin of :class:`~tcpsim.ui.app.TcpsimApp`, kept apart so that the app stays a
 dispatcher.
 
+Every path comes from the app's file policy (``self.files``, tcpsim.ui.access): what the load
+dialog lists, what a typed name means, and whether a save is a file or a download in the browser.
+
 Every problem is a notification that names the file and says what is wrong, and the session is
 left exactly as it was. Messages are shown without markup: they quote file names and content.
 """
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from ..scenario.view import SessionProtocol
+    from .access import Local
 
     _Base = App[None]
 else:
@@ -33,6 +37,7 @@ class FileActions(_Base):
 
     session: SessionProtocol
     playing: bool
+    files: Local
     _packets = 0
 
     def publish(self) -> None:  # pragma: no cover - the app's
@@ -41,11 +46,19 @@ class FileActions(_Base):
     def action_load(self) -> None:
         from .screens.load import LoadScenario
 
-        def done(path: Path | None) -> None:
-            if path is not None:
-                self.load_path(path)
+        def done(chosen: Path | str | None) -> None:
+            if isinstance(chosen, str):  # a name typed in the dialog: the policy says which file, if any
+                from .access import AccessError
 
-        self.push_screen(LoadScenario(), done)
+                try:
+                    chosen = self.files.load_path(chosen)
+                except AccessError as exc:
+                    self.notify(str(exc), title="Cannot load", severity="error", timeout=10, markup=False)
+                    return
+            if chosen is not None:
+                self.load_path(chosen)
+
+        self.push_screen(LoadScenario(self.files), done)
 
     def load_path(self, path: Path) -> bool:
         """Open a scenario or a capture (told apart by its first bytes) in place of the current session.
@@ -90,29 +103,58 @@ class FileActions(_Base):
         return True
 
     def action_save(self) -> None:
-        from .screens.dialogs import Prompt
+        name = f"{_stem(self.session.scenario.name)}-saved.toml"
+        if self.files.downloads:
+            self._download(name, lambda: self.session.to_toml(), "Cannot save")
+            return
 
-        def done(text: str | None) -> None:
-            if text:
-                from .opening import user_path  # ~nosuchuser must not end the app
+        def done(path: Path) -> None:
+            self._write(path, lambda: self.session.to_toml(), "Cannot save", tr("saved", path=str(path)))
 
-                path = user_path(text)
-                self._write(path, lambda: self.session.to_toml(), "Cannot save", tr("saved", path=str(path)))
-
-        self.push_screen(Prompt(tr("save_prompt"), f"{_stem(self.session.scenario.name)}-saved.toml"), done)
+        self._ask_path(tr("save_prompt"), name, "Cannot save", done)
 
     def action_export_pcap(self) -> None:
+        name = f"{_stem(self.session.scenario.name)}.pcap"
+        if self.files.downloads:
+            self._download(name, self._pcap_bytes, "Cannot export")
+            return
+        self._ask_path(
+            "Export the segments so far as a pcap file",
+            name,
+            "Cannot export",
+            lambda path: self._write(path, self._pcap_bytes, "Cannot export", None),
+        )
+
+    def _ask_path(self, question: str, default: str, title: str, then: Callable[[Path], None]) -> None:
+        """Ask for a file name (where the policy keeps files, if it says) and hand ``then`` the path
+        the policy makes of it; a name it refuses is a notification."""
+        from .access import AccessError
         from .screens.dialogs import Prompt
 
         def done(text: str | None) -> None:
             if text:
-                from .opening import user_path  # ~nosuchuser must not end the app
+                try:
+                    path = self.files.save_path(text)
+                except AccessError as exc:
+                    self.notify(str(exc), title=title, severity="error", timeout=10, markup=False)
+                    return
+                then(path)
 
-                self._write(user_path(text), self._pcap_bytes, "Cannot export", None)
+        where = self.files.where()
+        self.push_screen(Prompt(f"{question} ({where})" if where else question, default), done)
 
-        self.push_screen(
-            Prompt("Export the segments so far as a pcap file", f"{_stem(self.session.scenario.name)}.pcap"), done
-        )
+    def _download(self, name: str, make: Callable[[], str | bytes], title: str) -> None:
+        """Hand the file to the browser as a download (a served session: nothing is written here)."""
+        import io
+
+        try:
+            data = make()
+        except (OSError, ValueError) as exc:  # PcapError: a segment no IPv4 packet can carry
+            self._cannot_write(Path(name), exc, title)
+            return
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self.deliver_binary(io.BytesIO(payload), save_filename=name, open_method="download")
+        self.notify(f"{name}: sent to your browser as a download.", markup=False)
 
     def _pcap_bytes(self) -> bytes:
         """The session's segments so far as a pcap (raises PcapError for a segment no packet can carry)."""

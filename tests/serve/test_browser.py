@@ -93,6 +93,29 @@ def test_a_second_tab_is_a_session_of_its_own(browser: Any, server: ServeProcess
     assert len(server.wait_sessions(1)) == 1
 
 
+def test_without_files_loading_offers_the_bundled_scenarios_and_takes_no_path(tab: Tab) -> None:
+    tab.press("l")
+    try:
+        screen = tab.wait_for("Load a scenario or a capture", "Lost final ACK")
+        assert "type the path" not in screen
+    finally:
+        tab.press("Escape")
+    tab.wait_gone("Load a scenario or a capture")
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "start"),
+    [("w", "sandbox-saved.toml", b'name = "Sandbox'), ("p", "sandbox.pcap", b"\xd4\xc3\xb2\xa1")],
+)
+def test_without_files_saving_and_exporting_are_downloads(tab: Tab, key: str, name: str, start: bytes) -> None:
+    with tab.page.expect_download() as download:
+        tab.press(key)
+    assert download.value.suggested_filename == name
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read().startswith(start)
+    tab.wait_for(f"{name}: sent to your browser as a download.")
+
+
 def test_resizing_the_window_resizes_the_app(tab: Tab) -> None:
     wide = tab.geometry()
     assert wide["cols"] >= 110
@@ -102,7 +125,7 @@ def test_resizing_the_window_resizes_the_app(tab: Tab) -> None:
     narrow = tab.geometry()
     assert narrow["cols"] < 100 and narrow["rows"] < wide["rows"]
     # The app lays itself out again for the new width: the two panes side by side above the timeline.
-    screen = tab.wait_for("╭─ server", "palette")
+    screen = tab.wait_for("╭─ server", "╭─ Timeline")
     assert any("╭─ client" in line and "╭─ server" in line for line in screen.splitlines()), screen
     assert all(len(line.rstrip()) <= narrow["cols"] for line in screen.splitlines())
     tab.page.set_viewport_size({"width": 1280, "height": 800})

@@ -131,7 +131,7 @@ def test_served_with_files_every_name_stays_inside_the_folder(tmp_path: Path) ->
     (tmp_path / "notes.txt").write_text("")
     (tmp_path / "out").symlink_to("/etc")
     policy = Confined(tmp_path)
-    assert policy.load_choices() == [*bundled(), tmp_path / "a.toml", tmp_path / "c.pcap"]
+    assert policy.load_choices() == [tmp_path / "a.toml", tmp_path / "c.pcap", *bundled()]
     assert policy.load_path("a.toml") == tmp_path / "a.toml"
     assert policy.save_path("sub/../b.toml") == tmp_path / "b.toml"
     for escape in ("../x.toml", "/etc/passwd", "out/passwd", str(tmp_path.parent / "x.toml")):

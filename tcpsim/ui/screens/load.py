@@ -1,4 +1,6 @@
-"""Pick a scenario, one of the bundled ones, or any file by path: a scenario or a capture (pcap, pcapng)."""
+"""Pick a scenario from the list the app's file policy offers (the bundled ones, and a served session's
+``--files`` folder), or type the name of a file, where the policy takes typed names: a scenario or a
+capture (pcap, pcapng)."""
 
 from __future__ import annotations
 
@@ -12,32 +14,41 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...escape import visible
-from ...scenario import ScenarioError, bundled, load_file
-from ..opening import user_path
+from ...scenario import ScenarioError, load_file
+from ..access import Local
 from .modal import Dialog
 
 
-class LoadScenario(Dialog[Path | None]):
-    """Returns the chosen path; the caller opens it (scenario or capture) and reports any error."""
+class LoadScenario(Dialog[Path | str | None]):
+    """Returns the path chosen from the list, or the text typed (which the caller hands the policy);
+    the caller opens it (scenario or capture) and reports any error."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, files: Local | None = None) -> None:
+        super().__init__()
+        self.files = files if files is not None else Local()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
             yield Label("Load a scenario or a capture", classes="dialog-title")
             options = []
-            for path in bundled():
+            for path in self.files.load_choices():
                 try:
                     s = load_file(path)
                     prompt = Text.assemble((visible(s.name), "bold"), "  ", (visible(s.summary), "dim"))
                 except ScenarioError:
-                    prompt = Text.assemble(path.stem, " ", ("(invalid)", "bold"))
+                    prompt = Text.assemble(visible(path.name), " ", ("(invalid)", "bold"))
                 options.append(Option(prompt, id=str(path)))
             yield OptionList(*options, id="scenario-list")
-            yield Input(
-                placeholder="…or type the path of a scenario or capture file (pcap, pcapng) and press enter",
-                id="scenario-path",
-            )
+            if self.files.typed_paths:
+                where = self.files.where()
+                yield Input(
+                    placeholder="…or type the path of a scenario or capture file (pcap, pcapng)"
+                    + (f" {where}" if where else "")
+                    + " and press enter",
+                    id="scenario-path",
+                )
             yield Label("enter to load · escape to cancel", classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -47,7 +58,7 @@ class LoadScenario(Dialog[Path | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
-            self.dismiss(user_path(event.value.strip()))
+            self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)

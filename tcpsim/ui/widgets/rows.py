@@ -218,7 +218,10 @@ class Rows(ScrollView, can_focus=True):
             self.post_message(self.Activated(self.positions[self.selected], self.record(self.selected)))
 
     def on_click(self, event: Click) -> None:
-        row = event.y + self.scroll_offset.y
+        offset = event.get_content_offset(self)  # event.y counts the border row above the rows
+        if offset is None:
+            return
+        row = offset.y + self.scroll_offset.y
         if not 0 <= row < len(self.positions):
             return
         self._select(row)

@@ -1,0 +1,87 @@
+"""``tcpsim serve --files DIR --lang zh SCENARIO``: the dialogs confined to DIR, the app in Chinese
+in the browser's font."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tcpsim.i18n import translation
+from tcpsim.scenario import resolve
+from tcpsim.serve.browser import ServeProcess, Tab
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("serve")
+    files = root / "class"
+    files.mkdir()
+    lesson = resolve("three-way-handshake").read_text().replace('name = "', 'name = "Lesson one: ', 1)
+    (files / "lesson.toml").write_text(lesson)
+    (root / "outside.toml").write_text(lesson.replace("Lesson one", "Outside"))
+    return files
+
+
+@pytest.fixture(scope="module")
+def tab(browser: Any, folder: Path) -> Iterator[Tab]:
+    with ServeProcess(["--files", str(folder), "--lang", "zh", "lost-final-ack"]) as server:
+        assert f"files: in {folder}" in server.banner[1]
+        t = Tab(browser)
+        t.open(server.url, wait_for="q")
+        yield t
+        t.close()
+        assert server.wait_sessions(0) == []
+
+
+def test_the_title_and_the_screen_are_in_chinese(tab: Tab) -> None:
+    name = translation("zh").gettext("Lost final ACK")
+    assert name != "Lost final ACK"
+    assert tab.page.title() == f"tcpsim — {name}"
+    screen = tab.wait_for("已暂停")  # "paused", in the status line
+    assert sum(unicodedata.east_asian_width(c) == "W" for c in screen) > 20
+
+
+def test_the_load_dialog_offers_the_folder_and_refuses_a_name_outside_it(tab: Tab, folder: Path) -> None:
+    tab.press("l")
+    tab.wait_for("Lesson one", "…or type the path")
+    tab.click(*tab.find("…or type the path"))
+    tab.type("../outside.toml")
+    tab.press("Enter")
+    tab.wait_for("outside the folder this session may use")
+    tab.wait_gone("enter to load")
+    assert "Outside" not in tab.screen()
+    tab.press("l")
+    tab.wait_for("Lesson one", "…or type the path")
+    tab.click(*tab.find("…or type the path"))
+    tab.type("lesson.toml")
+    tab.press("Enter")
+    tab.wait_gone("enter to load")
+    deadline = time.monotonic() + 15
+    while not tab.screen().startswith(" Lesson one: ") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert tab.screen().startswith(" Lesson one: Three-way handshake"), tab.screen()
+
+
+def test_saving_writes_inside_the_folder_and_nowhere_else(tab: Tab, folder: Path) -> None:
+    tab.press("w")
+    tab.wait_for("(in /", "enter to confirm")
+    tab.press("Control+u")  # clear the proposed name
+    tab.type("../escaped.toml")
+    tab.press("Enter")
+    tab.wait_for("outside the folder this session may use")
+    tab.wait_gone("enter to confirm")
+    assert not (folder.parent / "escaped.toml").exists()
+    tab.press("w")
+    tab.wait_for("(in /", "enter to confirm")
+    tab.press("Enter")
+    saved = folder / "lesson-one--three-way-handshake-saved.toml"
+    deadline = time.monotonic() + 15
+    while not saved.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert saved.read_text().startswith('name = "Lesson one: Three-way handshake (edited)"')
+    assert sorted(p.name for p in folder.iterdir()) == ["lesson-one--three-way-handshake-saved.toml", "lesson.toml"]
