@@ -10,7 +10,7 @@ import argparse
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -163,7 +163,7 @@ def parser() -> argparse.ArgumentParser:
     add_serve_arguments(
         sub.add_parser(
             "serve",
-            parents=[ui_parser()],  # the app's own options (a scenario, --lang), passed to every session
+            parents=[cast(argtext.ArgumentParser, ui_parser())],  # the app's own options, for every session
             conflict_handler="resolve",  # the parent's -h gives way to serve's own
             help='serve the app to browsers, one process per tab (a classroom: README, "Teach with it")',
             description="Serve the app to web browsers: every tab is its own tcpsim.",
