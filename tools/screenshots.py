@@ -1,8 +1,12 @@
-"""Make the SVG screenshots in ``screenshots/``: ``python tools/screenshots.py [FOLDER]``.
+"""Make the screenshots in ``screenshots/``: ``python tools/screenshots.py [FOLDER]``.
 
-Each shot loads a bundled scenario, steps it to a moment worth seeing and saves the screen. The
+Each SVG shot loads a bundled scenario, steps it to a moment worth seeing and saves the screen. The
 app runs headless with its clock stopped, so the same code makes the same pictures every time.
 The snapshot tests (tests/ui/test_snapshots.py) take the same shots.
+
+The PNG shots are of ``tcpsim serve`` in a real browser (Debian's headless Chromium, through
+tcpsim.serve.browser): what a student sees in a tab, in English and in Chinese. Where no browser can
+be driven here they are left as they are, with the reason printed.
 """
 
 from __future__ import annotations
@@ -69,12 +73,47 @@ async def take(shot: Shot, folder: Path) -> Path:
     return path
 
 
+BROWSER_SHOTS = (
+    # file, tcpsim serve's options, keys pressed, the text that shows they took effect
+    ("served-in-browser.png", ["lost-final-ack"], ("n",) * 14, "TIME-WAIT"),
+    ("served-in-browser-zh.png", ["--lang", "zh", "three-way-handshake"], ("n", "n", "n"), "SYN-SENT"),
+)
+
+
+def take_in_browser(folder: Path) -> list[Path]:
+    """The browser shots: a tab of ``tcpsim serve`` after a few keys, as a PNG of the page."""
+    from tcpsim.serve.browser import ServeProcess, Tab, chromium, unavailable
+
+    reason = unavailable()
+    if reason is not None:
+        print(f"browser shots not taken: {reason}", file=sys.stderr)
+        return []
+    taken = []
+    with chromium() as browser:
+        for file, options, keys, shown in BROWSER_SHOTS:
+            with ServeProcess(options, cwd="/") as server:
+                tab = Tab(browser, width=1282, height=758)  # 16 px cells: 142 × 36
+                try:
+                    tab.open(server.url, wait_for="q ")
+                    tab.press(*keys)
+                    tab.wait_for(shown)
+                    tab.page.wait_for_timeout(600)  # the last frame drawn, the fade-in over
+                    path = folder / file
+                    tab.page.screenshot(path=str(path))
+                    taken.append(path)
+                finally:
+                    tab.close()
+    return taken
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     for shot in SHOTS:
         print(asyncio.run(take(shot, folder)))
+    for path in take_in_browser(folder):
+        print(path)
     return 0
 
 

@@ -91,9 +91,11 @@ def unavailable() -> str | None:
 class ServeProcess:
     """``tcpsim serve --port 0 ARGS`` in a process of its own, on a free loopback port."""
 
-    def __init__(self, args: Sequence[str] = (), *, cwd: str | Path | None = None, timeout: float = 30) -> None:
+    def __init__(
+        self, args: Sequence[str] = (), *, cwd: str | Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.mark = uuid.uuid4().hex
-        env = dict(os.environ, **{MARK: self.mark})
+        env = dict(os.environ if env is None else env, **{MARK: self.mark})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tcpsim.cli", "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
