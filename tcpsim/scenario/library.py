@@ -50,6 +50,7 @@ COURSE = (
     "rst-closed-port",
     "abort",
     "rst-challenge-ack",
+    "reconnect-same-ports",
     "syn-in-time-wait",
     "old-duplicate-time-wait",
     # the what-ifs: stacks that skip TIME-WAIT
