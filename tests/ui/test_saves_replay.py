@@ -29,6 +29,8 @@ CAPTURES = sorted((Path(__file__).resolve().parents[1] / "capture" / "data").glo
 UNREPLAYABLE = {
     "lost-final-ack-no-time-wait": "a stack that skips TIME-WAIT: a capture cannot tell tcpsim so",
     "old-duplicate-time-wait": "segments the scenario delayed from an older connection: no call sends them",
+    "reconnect-same-ports": "the client's TIME-WAIT ends after the scenario's 2·MSL of 10 s, shorter than the import's "
+    "default MSL (30 s) allows; a capture does not carry the MSL, so the inferred reconnect is refused on replay",
     "rst-challenge-ack": "RSTs the scenario injected: no call sends them",
 }
 """Exports whose capture shows what no inferred call can make happen again, and why."""
