@@ -26,19 +26,20 @@ from ..core.names import EndpointName, peer_of
 from ..core.states import State
 from ..scenario import Scenario
 from ..scenario.session import Session
-from ..scenario.view import Outcome, SessionProtocol, View, WalkKey
+from ..scenario.view import SessionProtocol, View, WalkKey
 from . import access
 from .access import Local
 from .commands import COMMANDS, bindings
 from .files import FileActions
 from .i18n import tr
+from .intents import EndpointActions
 from .layout import MIN_HEIGHT, MIN_WIDTH, Layout, layout_for
 from .widgets.endpoint import EndpointPane
 from .widgets.eventlog import EventLog
 from .widgets.footer import KeyBar
 from .widgets.rows import Rows
 from .widgets.timeline import Timeline
-from .words import dead_end, expectation_words, fault_badge, pane_hint, progress_text, safe
+from .words import dead_end, expectation_words, fault_badge, pane_hint, safe, status_line
 
 if TYPE_CHECKING:
     from ..lab.engine import LoadConfig
@@ -53,14 +54,13 @@ DEFAULT_SPEED = 3  # 0.2×: a 0.1 s hop takes half a second, slow enough to watc
 IDLE_FACTOR = 20.0
 """While nothing is in flight, play runs this much faster: waiting out an RTO or 2·MSL is dull."""
 FRAME = 1 / 30
-FAULT_DELAY = 0.5
 FIRST_VIEW = "timeline"
 """The centre view the app opens on."""
 FIRST_ENDPOINT: EndpointName = "client"
 """The endpoint user commands go to when the app opens."""
 
 
-class TcpsimApp(FileActions, App[None]):
+class TcpsimApp(FileActions, EndpointActions, App[None]):
     """Interactive simulator of two TCP endpoints."""
 
     CSS_PATH = "tcpsim.tcss"
@@ -123,7 +123,7 @@ class TcpsimApp(FileActions, App[None]):
     def compose(self) -> ComposeResult:
         # The panes are born focused or not and in their first state, so that mounting styles them once.
         states = {name: ep.state for name, ep in self.session.view.endpoints.items()}
-        self._status_line = self._status_text(self.session.view)
+        self._status_line = status_line(self.session.view, False, SPEEDS[DEFAULT_SPEED], FIRST_ENDPOINT)
         yield Static(self._status_line, id="status", markup=False)
         with Horizontal(id="main"):
             yield EndpointPane("client", focused=FIRST_ENDPOINT == "client", state=states["client"])
@@ -245,26 +245,10 @@ class TcpsimApp(FileActions, App[None]):
         self._status(view)
 
     def _status(self, view: View | None = None) -> None:
-        line = self._status_text(view or self.session.view)
+        line = status_line(view or self.session.view, self.playing, SPEEDS[self.speed_index], self.focused_endpoint)
         if line != self._status_line:
             self._status_line = line
             self.query_one("#status", Static).update(line, layout=False)  # one line, whatever it says
-
-    def _status_text(self, view: View) -> str:
-        """The status line: the session's name, the time, how far back, play, focus, checks."""
-        mode = f"▶ {tr('playing')}" if self.playing else f"‖ {tr('paused')}"
-        parts = [safe(view.name), f"t = {view.t:8.3f} s"]
-        where = progress_text(view)  # in the past, and how far: said early, where a narrow line still shows it
-        if where:
-            parts.append(where)
-        parts += [f"{mode} ×{SPEEDS[self.speed_index]:g}", f"→ {tr(self.focused_endpoint)}"]
-        checks = view.checks
-        if checks.total:
-            verdict = "✓" if not checks.failed else "✗"
-            parts.append(f"{tr('expectations')} {checks.passed}/{checks.total} {verdict}")
-        if not where and view.finished and not self.playing:
-            parts.append(tr("finished"))
-        return " · ".join(parts)
 
     def _paint_diagram(self) -> None:
         """Bring the state diagram up to date, once it exists (_show_diagram paints it when it does)."""
@@ -380,82 +364,6 @@ class TcpsimApp(FileActions, App[None]):
         if self._screen_ready:
             self._arrange_panes()
             self.publish()  # the hint moves to the focused pane; the diagram's caption follows it
-
-    def _report(self, outcome: Outcome) -> None:
-        if outcome.error:
-            self.notify(outcome.error, title=tr(self.focused_endpoint), severity="error", markup=False)
-        self.publish()
-
-    def action_open(self) -> None:
-        self._report(self.session.open(self.focused_endpoint))
-
-    def action_close(self) -> None:
-        self._report(self.session.act(self.focused_endpoint, "close"))
-
-    def action_abort(self) -> None:
-        self._report(self.session.act(self.focused_endpoint, "abort"))
-
-    def action_retransmit(self) -> None:
-        self._report(self.session.act(self.focused_endpoint, "retransmit"))
-
-    def action_send(self) -> None:
-        from .screens.dialogs import Prompt
-
-        endpoint = self.focused_endpoint
-
-        def done(text: str | None) -> None:
-            if text:
-                self._report(self.session.act(endpoint, "send", text.encode("utf-8")))
-
-        default = "hello" if endpoint == "client" else "world"
-        self.push_screen(Prompt(tr("send_prompt", endpoint=tr(endpoint)), default), done)
-
-    def action_drop_next(self) -> None:
-        """Arm "drop the next segment" for the focused endpoint, or disarm it when it is armed."""
-        endpoint = self.focused_endpoint
-        armed = [f for f in self.session.view.faults if f.user and f.sender == endpoint and f.any_segment]
-        if armed:
-            outcome = self.session.cancel_fault(armed[-1].id)
-            if not outcome.error:
-                self.notify(tr("drop_cancelled", endpoint=tr(endpoint)))
-        else:
-            outcome = self.session.drop_next(endpoint)
-            if not outcome.error:
-                self.notify(tr("drop_armed", endpoint=tr(endpoint)))
-        self._report(outcome)
-
-    def action_fault(self) -> None:
-        """Drop, duplicate or delay a segment in flight; or cancel an armed fault rule."""
-        from .screens.dialogs import FaultMenu
-
-        view = self.session.view
-        target = self._fault_target(view)
-        if target is None and not view.faults:
-            self.notify(tr("no_flight"), severity="warning")
-            return
-        self.playing = False
-
-        def done(choice: str | None) -> None:
-            if not choice:
-                return
-            if choice.startswith("cancel:"):
-                self._report(self.session.cancel_fault(int(choice.removeprefix("cancel:"))))
-            elif target is not None:
-                self._report(self.session.alter(target, choice, FAULT_DELAY))
-
-        label = None
-        if target is not None:
-            flight = view.flights[target]
-            label = self.query_one("#timeline", Timeline).label_of(flight.segment, target, flight.sender)
-        self.push_screen(FaultMenu(target, label, FAULT_DELAY, view.faults), done)
-
-    def _fault_target(self, view: View) -> int | None:
-        """The selected segment if it is still in flight, else the one in flight sent last."""
-        selected = self.query_one("#timeline", Timeline).selected_event()
-        sid = getattr(selected, "id", None)
-        if getattr(selected, "type", "") in ("send", "inject") and sid in view.flights:
-            return cast(int, sid)
-        return max(view.flights, default=None)
 
     # ------------------------------------------------------------------ views
     def action_switch_view(self) -> None:

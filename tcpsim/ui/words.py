@@ -107,6 +107,23 @@ def fault_mark(fault: FaultView) -> str:
 
 
 # ------------------------------------------------------------------ the status line
+def status_line(view: View, playing: bool, speed: float, focus: EndpointName) -> str:
+    """The status line: the session's name, the time, how far back, play, focus, checks."""
+    mode = f"▶ {tr('playing')}" if playing else f"‖ {tr('paused')}"
+    parts = [safe(view.name), f"t = {view.t:8.3f} s"]
+    where = progress_text(view)  # in the past, and how far: said early, where a narrow line still shows it
+    if where:
+        parts.append(where)
+    parts += [f"{mode} ×{speed:g}", f"→ {tr(focus)}"]
+    checks = view.checks
+    if checks.total:
+        verdict = "✓" if not checks.failed else "✗"
+        parts.append(f"{tr('expectations')} {checks.passed}/{checks.total} {verdict}")
+    if not where and view.finished and not playing:
+        parts.append(tr("finished"))
+    return " · ".join(parts)
+
+
 def progress_text(view: View) -> str:
     """Where the view is in the history: rewound (and how far), or the frame of a capture."""
     p = view.progress
