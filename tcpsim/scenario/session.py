@@ -47,7 +47,11 @@ HISTORY_LIMIT = 20_000
 """Snapshots kept for stepping back; the oldest are forgotten first (the acts themselves are kept,
 so a save still writes the whole branch)."""
 
-__all__ = ["Act", "Outcome", "Session", "sandbox"]
+BRANCH_END = "where the saved branch ends"
+"""The note of a saved session's last expectation: the end of the branch the user was on, which
+after a rewind lies ahead of where they were when they saved."""
+
+__all__ = ["BRANCH_END", "Act", "Outcome", "Session", "sandbox"]
 
 
 def sandbox() -> Scenario:
@@ -459,7 +463,7 @@ class Session:
             at=end,
             states=states,
             received=received,
-            note="where the session was when it was saved",
+            note=BRANCH_END,
         )
         name = self.scenario.name if self.scenario.name.endswith("(edited)") else f"{self.scenario.name} (edited)"
         return replace(self.scenario, name=name, steps=tuple(steps), expectations=(*expectations, final))

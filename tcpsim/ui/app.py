@@ -99,6 +99,8 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         self._layout = Layout.WIDE
         self._status_line = ""
         self._too_small: Static | None = None
+        self._welcome_toast = ("", "")
+        """The welcome toast's (message, title) as shown."""
         self._screen_ready = False
         """The screen is composed, so the watchers can reach the widgets."""
 
@@ -154,12 +156,17 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
     def _welcome(self) -> None:
         """The scenario's summary and the first keys, as a toast once the screen is first drawn."""
         scenario = self.session.scenario
-        self.notify(
-            f"{scenario.summary}\nn step · space play · i the story · ? help",
-            title=scenario.name,
-            timeout=8,
-            markup=False,  # the summary comes from a file: show it as written
+        self._welcome_toast = (
+            safe(f"{scenario.summary}\nn step · space play · i the story · ? help"),
+            safe(scenario.name),
         )
+        self.notify(self._welcome_toast[0], title=self._welcome_toast[1], timeout=8)
+
+    def _unwelcome(self) -> None:
+        """The help and the story answer the welcome toast's keys: it steps aside rather than cover them."""
+        for shown in list(self._notifications):
+            if (shown.message, shown.title) == self._welcome_toast:
+                self._unnotify(shown)
 
     def on_resize(self, event: events.Resize | None = None) -> None:
         """Lay the two-endpoint screen out for the terminal's size (even while a dialog or the lab
@@ -389,11 +396,13 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
     def action_help(self) -> None:
         from .screens.help import Help
 
+        self._unwelcome()
         self.push_screen(Help())
 
     def action_info(self) -> None:
         from .screens.dialogs import ScenarioInfo
 
+        self._unwelcome()
         self.push_screen(ScenarioInfo(self.session.scenario))
 
     # ------------------------------------------------------------------ selection and details
@@ -403,11 +412,18 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
             if rows is not message._sender:
                 rows.select_position(message.index)
 
+    def on_rows_followed(self, message: Rows.Followed) -> None:
+        """``end`` in one list brings the other back to the present too."""
+        for rows in self.query(Rows):
+            if rows is not message._sender:
+                rows.follow_present()
+
     def on_rows_activated(self, message: Rows.Activated) -> None:
         from .screens.dialogs import Details
 
         timeline = self.query_one("#timeline", Timeline)
-        self.push_screen(Details(message.event, timeline.relative_numbers(message.index, message.event)))
+        index, event = message.index, message.event
+        self.push_screen(Details(event, timeline.relative_numbers(index, event), timeline.segment_label(index, event)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, and ours on the two-endpoint screen only (over the lab or a

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..i18n import ngettext
 from .i18n import tr
 
 if TYPE_CHECKING:
@@ -111,7 +112,15 @@ class FileActions(_Base):
         def done(path: Path) -> None:
             self._write(path, lambda: self.session.to_toml(), "Cannot save", tr("saved", path=str(path)))
 
-        self._ask_path(tr("save_prompt"), name, "Cannot save", done)
+        rewound = self.session.view.progress.rewound
+        note = ""
+        if rewound:  # in the past: what lies ahead on this branch is saved too, as redo would replay it
+            note = ngettext(
+                "You are {n} event back: the whole branch is saved, that event ahead included.",
+                "You are {n} events back: the whole branch is saved, those events ahead included.",
+                rewound,
+            ).format(n=rewound)
+        self._ask_path(tr("save_prompt"), name, "Cannot save", done, note)
 
     def action_export_pcap(self) -> None:
         name = f"{_stem(self.session.scenario.name)}.pcap"
@@ -125,9 +134,9 @@ class FileActions(_Base):
             lambda path: self._write(path, self._pcap_bytes, "Cannot export", None),
         )
 
-    def _ask_path(self, question: str, default: str, title: str, then: Callable[[Path], None]) -> None:
+    def _ask_path(self, question: str, default: str, title: str, then: Callable[[Path], None], note: str = "") -> None:
         """Ask for a file name (where the policy keeps files, if it says) and hand ``then`` the path
-        the policy makes of it; a name it refuses is a notification."""
+        the policy makes of it; a name it refuses is a notification. ``note``: said under the question."""
         from .access import AccessError
         from .screens.dialogs import Prompt
 
@@ -141,7 +150,7 @@ class FileActions(_Base):
                 then(path)
 
         where = self.files.where()
-        self.push_screen(Prompt(f"{question} ({where})" if where else question, default), done)
+        self.push_screen(Prompt(f"{question} ({where})" if where else question, default, note), done)
 
     def _download(self, name: str, make: Callable[[], str | bytes], title: str) -> None:
         """Hand the file to the browser as a download (a served session: nothing is written here)."""

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from ..core.names import EndpointName, peer_of
 from ..core.states import State
 from ..escape import visible, visible_bytes
+from ..i18n import _, ngettext
 from ..render import expect_verdict
+from ..render import who as named
 from ..scenario.expect import ExpectEvent
 from ..scenario.view import FaultView, View
 from ..sim.trace import (
@@ -67,7 +69,8 @@ def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
         return tr("hint_fw2_peer", peer=tr(peer_of(name)))
     text = state_hint(state, name)
     if any(f.user and f.sender == name and f.kind == "drop" and f.any_segment for f in view.faults):
-        text = text.replace(tr("hint_drop_next"), "").rstrip(" ·") + " · " + tr("hint_drop_cancel")
+        # "d drop next" would arm a second drop: it cancels instead, as the badge above the hint says
+        text = " · ".join(part for part in text.split(" · ") if part != tr("hint_drop_next"))
     return text
 
 
@@ -130,7 +133,9 @@ def progress_text(view: View) -> str:
     if p.kind == "frames":
         return tr("status_frame", n=p.done, total=p.total)
     if p.rewound:
-        return tr("status_rewound", n=p.rewound, total=p.total)
+        return ngettext(
+            "↶ rewound {n} of {total} event: n replays it", "↶ rewound {n} of {total} events: n replays them", p.total
+        ).format(n=p.rewound, total=p.total)
     return ""
 
 
@@ -144,12 +149,13 @@ def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
         return f"{what} {label(e)}", "" if e.injected else e.rule
     if isinstance(e, ArriveEvent):
         return f"#{e.id} arrives" + (" (the duplicate copy)" if e.copy else ""), ""
+    # The network's records: the log's column already names the network, so they say what befell the segment.
     if isinstance(e, DropEvent):
-        return f"the network loses #{e.id}", ""
+        return _("#{id} lost").format(id=e.id), ""
     if isinstance(e, DuplicateEvent):
-        return f"the network duplicates #{e.id}", ""
+        return _("#{id} duplicated").format(id=e.id), ""
     if isinstance(e, DelayEvent):
-        return f"the network delays #{e.id} by {e.by:g} s", ""
+        return _("#{id} delayed by {by} s").format(id=e.id, by=f"{e.by:g}"), ""
     if isinstance(e, DeliverEvent):
         return f"application receives {data_text(e.data)}", "3.10.7.4 seventh: text delivered in order"
     if isinstance(e, CallEvent):
@@ -168,7 +174,7 @@ def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
     if isinstance(e, NoteEvent):
         return safe(network_note(e.text)), ""
     if isinstance(e, ExpectEvent):
-        return expect_verdict(e).plain, safe(e.note)
+        return expect_text(e), safe(e.note)
     return e.type, ""
 
 
@@ -183,12 +189,55 @@ def is_network(e: TraceEvent) -> bool:
     )
 
 
-def expectation_words(e: ExpectEvent, value: object) -> str:
-    """An expected or actual value of a check, in words (a state, bytes, or a segment's fields)."""
+def expect_text(e: ExpectEvent) -> str:
+    """One check of an expectation, in words (a segment's fields as a sentence, not the file's keys)."""
+    if e.check != "last_sent":
+        return expect_verdict(e).plain
+    expected = expectation_words(e, e.expected, sender=not e.endpoint)  # the sentence names the sender
+    if e.ok:
+        if e.endpoint:
+            return _("✓ expect #{index}: the {endpoint}'s last segment is {fields}").format(
+                index=e.index, endpoint=named(e.endpoint), fields=expected
+            )
+        return _("✓ expect #{index}: the last segment sent is {fields}").format(index=e.index, fields=expected)
+    actual = expectation_words(e, e.actual, sender=not e.endpoint)
+    if e.endpoint:
+        return _("✗ expect #{index}: the {endpoint}'s last segment should be {fields}, but it is {actual}").format(
+            index=e.index, endpoint=named(e.endpoint), fields=expected, actual=actual
+        )
+    return _("✗ expect #{index}: the last segment sent should be {fields}, but it is {actual}").format(
+        index=e.index, fields=expected, actual=actual
+    )
+
+
+def expectation_words(e: ExpectEvent, value: object, *, sender: bool = True) -> str:
+    """An expected or actual value of a check, in words (a state, bytes, or a segment's fields).
+
+    A segment reads as its fields in words ("from the client, ACK, seq 1002, ack 5002"; its
+    sender left out when not ``sender``), the one seen with its number first; no data and no
+    length are left out unless the check asked for them."""
     if e.check == "last_sent":
         if not isinstance(value, dict) or not value:
-            return "no segment"
-        return ", ".join(f"{k} {v!r}" if k == "data" else f"{k} {v}" for k, v in value.items())
+            return _("no segment")
+        asked = e.expected if isinstance(e.expected, dict) else {}
+        words = []
+        for key, v in value.items():
+            if key == "id" or (key in ("len", "data") and not v and key not in asked) or (key == "from" and not sender):
+                continue
+            if key == "from":
+                words.append(_("from the {endpoint}").format(endpoint=named(v)))
+            elif key == "has":
+                words.append(_("with {flags}").format(flags=v))
+            elif key == "data":
+                words.append(_("data {data}").format(data=data_text(v.encode("utf-8") if isinstance(v, str) else v)))
+            elif key == "len":
+                words.append(_("length {n}").format(n=v))
+            elif key == "flags":  # the flags alone, as the timeline writes them: "FIN,ACK"
+                words.append(str(v))
+            else:  # seq, ack: as the RFC and the timeline write them
+                words.append(f"{key} {v}")
+        text = ", ".join(words)
+        return f"#{value['id']}: {text}" if "id" in value else text
     if e.check == "received":
         return repr(value)
     return str(value)

@@ -381,3 +381,152 @@ def test_10_a_scenarios_client_pane_does_not_hint_o_connect() -> None:
         assert "▸ n step: the scenario connects at" in text
 
     drive(script, scenario="active-close-client")
+
+
+# ---------------------------------------------------------------------------------- seen again in tmux
+# What a new user still met after the fixes above, driving the app in tmux; each failed before its fix.
+def test_2_details_of_a_segment_say_its_label_as_t_asks() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await handshake(app, pilot)
+        await pilot.press("t")
+        await pilot.press("home")
+        while not isinstance(app.query_one("#timeline").selected_event(), SendEvent):  # type: ignore[attr-defined]
+            await pilot.press("down")
+        await pilot.press("down", "down")  # the SYN,ACK
+        await pilot.press("enter")
+        assert isinstance(app.screen, Details)
+        text = screen_text(app)
+        assert "sends #2 SYN,ACK 0 ack 1" in text, text  # the "what" line, relative like every other view
+        assert "5000 ack 1001" not in text
+
+    drive(script)
+
+
+def test_10_the_log_says_network_once_when_a_segment_is_lost() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.press("d", "o", "n")
+        await pilot.pause()
+        log = widget_text(app, "#log")
+        assert "network" in log and "#1" in log, log
+        assert "network the network" not in " ".join(log.split()), log
+
+    drive(script)
+
+
+def test_7_end_in_the_timeline_brings_the_log_back_to_the_present() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await handshake(app, pilot)
+        await pilot.press("home")  # select the first line: the log selects it too, and stays there
+        await pilot.press("end")  # back to the present, in the timeline…
+        await send(pilot, "hello")
+        await pilot.press("n", "n")
+        await pilot.pause()
+        last = app.session.trace[-1]
+        assert f"{last.t:8.3f}" in widget_text(app, "#log").splitlines()[-2], "…and in the log"
+
+    drive(script)
+
+
+def test_7_a_restart_that_takes_the_selection_away_follows_the_present_again() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await handshake(app, pilot)
+        await pilot.press("up")  # a selection near the end, in the timeline and the log
+        await pilot.press("r")  # the history goes, and the selected line with it
+        await handshake(app, pilot)
+        await pilot.pause()
+        for selector in ("#timeline", "#log"):
+            rows = app.query_one(selector)
+            assert rows.follow, selector  # type: ignore[attr-defined]
+        log = widget_text(app, "#log").splitlines()
+        assert "ESTABLISHED" in log[-2], log
+
+    drive(script)
+
+
+def test_5_the_log_view_at_60x20_keeps_the_panes_bottom_border() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await handshake(app, pilot)
+        await pilot.press("v", "v")  # the log, in place of the timeline
+        assert app.view == "log"
+        await pilot.pause()
+        pane = widget_text(app, "#client").splitlines()
+        assert pane[0].startswith("╭") and pane[-1].startswith("╰"), "\n".join(pane)
+        assert app.query_one("#log").region.height >= 5
+
+    drive(script, size=(60, 20))
+
+
+def test_10_hints_wrap_between_phrases_never_inside_one() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await handshake(app, pilot)
+        await pilot.pause()
+        lines = [line.strip("│ ") for line in widget_text(app, "#client").splitlines()]
+        start = next(i for i, line in enumerate(lines) if line.startswith("▸"))
+        hint = lines[start : start + 2]
+        assert not any(line.endswith((" d", " s", " c", " a", "·")) for line in hint), hint
+
+    for size in ((120, 36), (160, 48)):
+        drive(script, size=size)
+
+
+def test_7_details_of_a_segment_expectation_are_in_words() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        while not app.session.finished:
+            await pilot.press("n")
+        check = next(e for e in app.session.trace if isinstance(e, ExpectEvent) and e.check == "last_sent")
+        app.push_screen(Details(check))
+        await pilot.pause()
+        text = widget_text(app, ".dialog-box")
+        assert "flags=" not in text and "seq=" not in text, text  # the TOML's keys are not words
+        assert "data ''" not in text and "id " not in text, text
+
+    drive(script, scenario="lost-final-ack")
+
+
+def test_4_w_in_the_past_says_it_saves_the_whole_branch(tmp_path: Path) -> None:
+    target = tmp_path / "saved.toml"
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await handshake(app, pilot)
+        await pilot.press("b", "b")
+        await pilot.press("w")
+        assert isinstance(app.screen, Prompt)
+        await pilot.pause()
+        said = widget_text(app, ".dialog-box")
+        assert "whole branch" in " ".join(said.split()), said
+        await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")
+
+    drive(script)
+    note = load_text(target.read_text()).expectations[-1].note
+    assert "when it was saved" not in note, note  # it was saved two events before that end
+
+
+def test_4_the_status_line_counts_one_event_as_one() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.press("o", "b")
+        await pilot.pause()
+        status = screen_text(app).splitlines()[0]
+        assert "rewound 1 of 1 event:" in status, status
+
+    drive(script)
+
+
+def test_10_help_is_not_covered_by_the_welcome_toast() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.pause()
+        assert toasts(app), "the welcome toast is up"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not toasts(app), toasts(app)
+
+    drive(script)
+
+
+def test_1_an_armed_drop_says_d_cancels_once() -> None:
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.press("d")
+        await pilot.pause()
+        pane = " ".join(" ".join(line.strip("│ ") for line in widget_text(app, "#client").splitlines()).split())
+        assert pane.count("d cancels") == 1, pane
+
+    drive(script)

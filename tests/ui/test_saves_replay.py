@@ -21,7 +21,7 @@ from tcpsim.capture import import_capture
 from tcpsim.capture.session import ImportSession
 from tcpsim.export.pcap import write_pcap
 from tcpsim.scenario import bundled, load_file, load_text, run
-from tcpsim.scenario.session import Session
+from tcpsim.scenario.session import BRANCH_END, Session
 from tcpsim.sim.trace import StateEvent, TraceEvent
 
 SCENARIOS = bundled()
@@ -36,7 +36,7 @@ UNREPLAYABLE = {
 """Exports whose capture shows what no inferred call can make happen again, and why."""
 
 
-SAVED = "where the session was when it was saved"
+SAVED = BRANCH_END
 
 
 def comparable(trace: list[TraceEvent]) -> list[dict[str, object]]:
@@ -45,7 +45,7 @@ def comparable(trace: list[TraceEvent]) -> list[dict[str, object]]:
 
 
 def ends_where_saved(result) -> bool:  # type: ignore[no-untyped-def]
-    """The save's last expectation (where the session was) holds in the replay."""
+    """The save's last expectation (where the branch ends) holds in the replay."""
     final = [c for c in result.checks if c.note == SAVED]
     return bool(final) and all(c.ok for c in final)
 

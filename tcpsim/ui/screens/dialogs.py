@@ -29,14 +29,18 @@ class Prompt(Dialog[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, default: str = "") -> None:
+    def __init__(self, title: str, default: str = "", note: str = "") -> None:
+        """``note``: a sentence under the title, on what answering will do."""
         super().__init__(classes="dialog")
         self.title_text = title
         self.default = default
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(self.title_text, classes="dialog-title")
+            if self.note:
+                yield Static(self.note, classes="dialog-note", markup=False)
             yield Input(value=self.default, id="prompt-input")
             yield Label("enter to confirm · escape to cancel", classes="dialog-hint")
 
@@ -124,14 +128,15 @@ class FaultMenu(Dialog[str | None]):
         self.dismiss(None)
 
 
-def details_of(e: TraceEvent, relative: tuple[int, int] | None = None) -> Table:
+def details_of(e: TraceEvent, relative: tuple[int, int] | None = None, label: str | None = None) -> Table:
     """Every field of a trace record, with the explanation a learner needs.
 
     Cells that can quote data, notes or file content are :class:`Text`, not strings: a Rich table
     reads a string cell as markup, and ``send "[/x]"`` must show as typed, not end the app.
-    ``relative``: a segment's (seq, ack) relative to the ISNs, shown beside the absolute ones.
+    ``relative``: a segment's (seq, ack) relative to the ISNs, shown beside the absolute ones;
+    ``label``: the segment's label as the timeline shows it (relative numbers when ``t`` says so).
     """
-    what, why = describe(e, lambda s: segment_text(s.segment, s.id, s.endpoint, 0, None))
+    what, why = describe(e, lambda s: label or segment_text(s.segment, s.id, s.endpoint, 0, None))
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -170,15 +175,17 @@ class Details(Dialog[None]):
 
     BINDINGS = [Binding("escape,enter,q", "close", "Close")]
 
-    def __init__(self, event: TraceEvent, relative: tuple[int, int] | None = None) -> None:
+    def __init__(self, event: TraceEvent, relative: tuple[int, int] | None = None, label: str | None = None) -> None:
+        """``relative`` and ``label``: a segment's relative numbers and its label as ``t`` asks."""
         super().__init__(classes="dialog")
         self.event = event
         self.relative = relative
+        self.label = label
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(f"{self.event.type} at t = {self.event.t:g} s", classes="dialog-title", markup=False)
-            yield Static(details_of(self.event, self.relative))
+            yield Static(details_of(self.event, self.relative, self.label))
             yield Label("escape to close", classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -53,6 +53,10 @@ class Dialog(ModalScreen[ResultType]):
         margin: 0 0 1 0;
     }
 
+    .dialog-note {
+        margin: 0 0 1 0;
+    }
+
     .dialog-hint {
         color: $text-muted;
         margin: 1 0 0 0;

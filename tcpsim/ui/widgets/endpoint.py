@@ -23,6 +23,7 @@ from textual.widgets import Static
 from ...core.segment import Flags, format_flags
 from ...core.states import State
 from ...scenario.view import EndpointView
+from ...wrapping import cell_width, wrap
 from ..i18n import describe_state, tr
 from ..numbers import relative as rel
 from ..words import data_text
@@ -74,6 +75,34 @@ class TcbTable:
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, self._table(options.max_width >= WIDE_TCB))
+
+
+class Hint:
+    """The focused pane's hint, "▸ s send · c close · a abort · d drop next", wrapped at its width
+    between its phrases and never inside one that fits a line (a learner reads "d" at the end of a
+    line and "drop next" under it as two things)."""
+
+    def __init__(self, text: str, style: Style) -> None:
+        self.text, self.style = text, style
+
+    def lines(self, width: int) -> list[str]:
+        lines: list[str] = []
+        line = ""
+        for phrase in self.text.split(" · "):
+            candidate = f"{line} · {phrase}" if line else f"▸ {phrase}"
+            if not line or cell_width(candidate) <= width:
+                line = candidate
+            else:
+                lines.append(line)
+                line = f"  · {phrase}"
+        lines.append(line)
+        return [part for line in lines for part in (wrap(line, width) if cell_width(line) > width else [line])]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("\n".join(self.lines(options.max_width)), style=self.style)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, options.max_width)
 
 
 PHASE_CLASSES = ("-opening", "-established", "-closing", "-closed", "-time-wait")
@@ -156,7 +185,7 @@ class EndpointPane(VerticalScroll, can_focus=False):
         if badge:
             parts.append(Text(badge, style=style("endpoint--bad") + LABEL))
         if hint:
-            parts.append(Text(f"▸ {hint}", style=style("endpoint--hint")))
+            parts.append(Hint(hint, style("endpoint--hint")))
         if not compact:
             parts.append(Text(describe_state(state), style=style("endpoint--muted")))
         gap = [] if compact else [Text()]

@@ -4,9 +4,10 @@ Only the rows on screen are drawn (``render_line``), each once per width and set
 cache; rows are added as the trace grows and cut where a rewind cut it (the view's trace version
 says which), so a history of 100,000 records costs no more per frame than one of ten.
 
-The keyboard moves a selection (``↑``/``↓``, page keys, ``home``/``end``), ``enter`` asks for
-its details; the widget posts :class:`Rows.Selected` and :class:`Rows.Activated` and changes
-nothing else. Colours are component classes, styled in TCSS from the theme's variables.
+The keyboard moves a selection (``↑``/``↓``, page keys, ``home``), ``end`` goes back to following
+the present, ``enter`` asks for its details; the widget posts :class:`Rows.Selected`,
+:class:`Rows.Followed` and :class:`Rows.Activated` and changes nothing else. Colours are component
+classes, styled in TCSS from the theme's variables.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class Rows(ScrollView, can_focus=True):
         def __init__(self, index: int, event: TraceEvent) -> None:
             super().__init__()
             self.index, self.event = index, event
+
+    class Followed(Message):
+        """The user left the selection for the present (``end``): the rows follow what happens."""
 
     class Activated(Message):
         """The user asked for the details of a row (enter or a double click)."""
@@ -113,7 +117,8 @@ class Rows(ScrollView, can_focus=True):
             self.bases.truncate(kept)
             self.forget(kept)
             if self.selected is not None and self.selected >= cut:
-                self.selected = None
+                self.selected = None  # the selected record is gone (a rewind, a restart): back to the present
+                self.follow = True
             for row in [r for r in self._cache if r >= cut]:
                 del self._cache[row]
         if relative != self.relative:
@@ -205,6 +210,11 @@ class Rows(ScrollView, can_focus=True):
 
     def action_follow(self) -> None:
         """Back to the present: no selection, and the rows scroll with what happens."""
+        self.follow_present()
+        self.post_message(self.Followed())
+
+    def follow_present(self) -> None:
+        """Drop the selection and follow the present, quietly (the other list follows ``end`` so)."""
         if self.selected is not None:
             self._cache.pop(self.selected, None)
         self.selected = None

@@ -16,7 +16,6 @@ from rich.text import Text
 from ...capture.notes import CaptureNote  # not capture.observer, which start-up need not load
 from ...core.segment import Flags, Segment
 from ...core.states import parse_state
-from ...render import expect_verdict
 from ...scenario.expect import ExpectEvent
 from ...scenario.view import FaultView, FlightView, View
 from ...sim.trace import (
@@ -32,8 +31,8 @@ from ...sim.trace import (
     TimerEvent,
     TraceEvent,
 )
-from ..numbers import label_forms, numbers
-from ..words import data_text, fault_mark, safe
+from ..numbers import label_forms, numbers, segment_text
+from ..words import data_text, expect_text, fault_mark, safe
 from .rows import Rows
 
 TIME_COLUMN = 8
@@ -151,6 +150,12 @@ class Timeline(Rows):
         seq, ack = numbers(segment, sender, position, self.bases if self.relative else None)
         return label_forms(segment, sid, seq, ack)[0]
 
+    def segment_label(self, position: int, record: TraceEvent) -> str | None:
+        """A segment record's full label with its numbers as ``t`` asks (None for other records)."""
+        if not isinstance(record, SendEvent):
+            return None
+        return segment_text(record.segment, record.id, record.endpoint, position, self.bases if self.relative else None)
+
     def relative_numbers(self, position: int, record: TraceEvent) -> tuple[int, int] | None:
         """A segment record's (seq, ack) relative to the ISNs in force where it was sent, for its
         details (None for other records, or before any ISN is known)."""
@@ -236,7 +241,7 @@ class Timeline(Rows):
             name = "2MSL" if e.name == "2msl" else "RTO"
             return self._lane(e.t, e.endpoint, Text(f"◔ {name} {e.action}", lane("timeline--timer")), width)
         if isinstance(e, ExpectEvent):
-            text = Text(" " + safe(expect_verdict(e).plain), lane("timeline--pass" if e.ok else "timeline--fail"))
+            text = Text(" " + safe(expect_text(e)), lane("timeline--pass" if e.ok else "timeline--fail"))
             if e.note:
                 text.append(f"  ({safe(e.note)})", lane("timeline--note"))
             return self._rails(e.t, text, width)
