@@ -10,7 +10,7 @@ when the answer is yes. Everything here is about one side; when segments arrive 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..core import actions as act
@@ -41,6 +41,11 @@ RULE_EXTRA_ACK = (
 RULE_KEEPALIVE = "a keep-alive probe, SEG.SEQ = SND.NXT - 1 (RFC 9293 3.8.4; not modelled)"
 RULE_UNEXPLAINED = "not explained by the state machine (see the note)"
 RULE_CLOSED_REPLY = "3.10.7.1: the RST a CLOSED endpoint sends (it had no connection any more)"
+
+
+Later = Callable[[int, int], "bytes | None"]
+"""``later(start, length)``: the octets from ``start`` on that a side sends later in the capture,
+if the packets in sight carry them all (None otherwise)."""
 
 
 @dataclass(slots=True)
@@ -205,13 +210,16 @@ def account(
     abort_ok: bool,
     last: Segment | None,
     gap_budget: int,
+    later: Later | None = None,
 ) -> Account:
     """Explain a segment ``ep`` sent: a prediction, a retransmission, or an inferred user call.
 
     ``abort_ok``: an ABORT may explain a RST (its sender behaves as aborted afterwards); ``last``:
     the last segment that reached ``ep`` (a RST may be a CLOSED endpoint's reply to it);
-    ``gap_budget``: how many octets missing from the capture the model may still make up. The
-    calls' sends are added to ``preds`` (and the one seen taken out again).
+    ``gap_budget``: how many octets missing from the capture the model may still make up;
+    ``later``: the octets the same side sends later in the capture, if they are in sight (for
+    data seen before the data in front of it). The calls' sends are added to ``preds`` (and the
+    one seen taken out again).
     """
     acc = Account()
     exact = exact_rst(ep)
@@ -230,7 +238,7 @@ def account(
         if _rst(acc, name, seg, ep, preds, now, abort_ok, last):
             return acc
     elif seg.data or flags & FIN:
-        if _data(acc, name, seg, ep, now, gap_budget):
+        if _data(acc, name, seg, ep, now, gap_budget, later):
             return acc
     else:
         _ack(acc, name, seg, ep)
@@ -307,11 +315,24 @@ def _rst(
     return True
 
 
-def _data(acc: Account, name: str, seg: Segment, ep: Endpoint, now: float, gap_budget: int) -> bool:
-    """Data or a FIN: a SEND, a CLOSE, bytes the capture is missing before them. True when complete."""
+def _data(
+    acc: Account, name: str, seg: Segment, ep: Endpoint, now: float, gap_budget: int, later: Later | None
+) -> bool:
+    """Data or a FIN: a SEND, a CLOSE, bytes seen later or missing from the capture before them.
+    True when complete."""
     state = ep.state
     if sq.gt(seg.seq, ep.snd_nxt) and state in (State.ESTABLISHED, State.CLOSE_WAIT):
         missing = sq.diff(seg.seq, ep.snd_nxt)
+        room = ep.snd_wnd - sq.diff(ep.snd_nxt, ep.snd_una)
+        earlier = later(ep.snd_nxt, missing) if later is not None and missing <= room else None
+        if earlier is not None:
+            # Out of order at the capture point: the bytes in front of this segment come later in
+            # the capture. They were sent first (a sender sends in order), with their real bytes,
+            # and arrive when the capture shows them: the receiver holds this segment until then
+            # (3.10.7.4 seventh, SHLD-31).
+            note = f"inferred: the {name} sent data (seen later in the capture, out of order)"
+            acc.calls.append(Inferred("send", earlier, note, ep.send(earlier, now)))
+            return _data(acc, name, seg, ep, now, gap_budget, None)
         refused = unfillable(ep, missing, gap_budget)
         gap = f"{missing} octets the {name} sent before this ({ep.snd_nxt} to {seg.seq}) are not in the capture"
         if refused is None:

@@ -42,7 +42,7 @@ from ..sim.recording import trace_record
 from ..sim.trace import CallEvent, SendEvent, TraceEvent, round_time
 from .arrival import FORCED, NAMES, SCAN_PER_PACKET, SCAN_START, Arrivals, Flying, Lost
 from .clone import clone, snapshot
-from .explain import ACK, GAP_BUDGET, RST, SYN, Account, Prediction, account, mismatch_text
+from .explain import ACK, GAP_BUDGET, RST, SYN, Account, Later, Prediction, account, mismatch_text
 from .notes import DEFAULT_MSL, CaptureNote
 from .observation import Frame, Observation, merged
 from .reader import Conversation, FrameNote, TcpPacket, endpoint_text
@@ -245,6 +245,7 @@ class Observer(Arrivals):
         preds: list[Prediction],
         abort_ok: bool,
         last: Segment | None = None,
+        later: Later | None = None,
     ) -> Account:
         return account(
             name,
@@ -255,6 +256,7 @@ class Observer(Arrivals):
             abort_ok=abort_ok,
             last=self.last_arrival[name] if last is None else last,
             gap_budget=self.gap_budget,
+            later=later,
         )
 
     def _insert(self, index: int, events: list[TraceEvent]) -> None:
@@ -476,7 +478,11 @@ class Observer(Arrivals):
         ep = self.eps[name]
         abort_ok = self._behaves_aborted(i)
         twin, preds = clone(ep), [copy.copy(p) for p in self.preds[name]]
-        explained = self._account(name, seg, twin, preds, abort_ok)
+
+        def later(start: int, length: int) -> bytes | None:
+            return self.window.sent_later(name, i, start, length)
+
+        explained = self._account(name, seg, twin, preds, abort_ok, later=later)
         if explained.ok:  # the dry run explains it: it becomes the real one (the calls deliver nothing)
             twin.received = ep.received
             self.eps[name] = ep = twin
@@ -484,7 +490,7 @@ class Observer(Arrivals):
         else:
             if not self._try_late_arrival(name, seg, abort_ok):
                 self._fill_from_ack(name, seg)
-            explained = self._account(name, seg, ep, self.preds[name], abort_ok)
+            explained = self._account(name, seg, ep, self.preds[name], abort_ok, later=later)
         self.gap_budget -= len(explained.gap)
         for inferred in explained.calls:
             if inferred.user:

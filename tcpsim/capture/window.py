@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 
+from ..core import seq as sq
 from ..core.names import EndpointName
 from ..core.segment import Segment
+from ..core.seq import Seq
 from .reader import FrameNote, TcpPacket
 
 Item = TcpPacket | FrameNote
@@ -117,6 +119,25 @@ class PacketWindow:
             pass
         return any(k > i for k in self._by_seq.get((name, seq), ()))
 
+    def sent_later(self, name: EndpointName, i: int, start: int, length: int) -> bytes | None:
+        """The ``length`` octets from sequence number ``start`` on, if ``name``'s packets after ``i``
+        in sight carry every one of them: bytes that arrive out of order, after later ones."""
+        pieces: list[tuple[int, bytes]] = []
+        seen = 0
+        while True:
+            for k in list(self._of[name])[seen:]:
+                seen += 1
+                if k <= i:
+                    continue
+                seg = self._held[k - self.base].segment
+                offset = sq.diff(seg.seq, Seq(start))  # where its payload starts in the range
+                data = seg.data[max(0, -offset) : max(0, length - offset)]
+                if data:
+                    pieces.append((max(offset, 0), data))
+            found = _assemble(pieces, length)
+            if found is not None or not self._more():
+                return found
+
     def _more(self) -> bool:
         """Read one packet more, if the horizon allows and there is one."""
         if len(self._held) > HORIZON or (self._bytes > HORIZON_BYTES and len(self._held) > 1) or self.done:
@@ -151,6 +172,21 @@ class PacketWindow:
         while self.notes and (before_frame is None or self.notes[0].frame < before_frame):
             out.append(self.notes.popleft())
         return out
+
+
+def _assemble(pieces: list[tuple[int, bytes]], length: int) -> bytes | None:
+    """``length`` octets from (offset, data) pieces, if they cover every one (the first copy of an
+    octet counts: a retransmission carries the same bytes)."""
+    out = bytearray(length)
+    covered = 0
+    for offset, data in sorted(pieces, key=lambda piece: piece[0]):
+        if offset > covered:
+            return None
+        end = offset + len(data)
+        if end > covered:
+            out[covered:end] = data[covered - offset :]
+            covered = end
+    return bytes(out) if covered >= length else None
 
 
 def _chain(
