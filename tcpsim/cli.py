@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, argtext, i18n
+from . import __version__, argtext, i18n, why
 from .core.personality import PERSONALITIES, personality
 from .core.states import State
 from .escape import visible
@@ -429,7 +429,12 @@ def _states() -> int:
     table.add_column(_("meaning"))
     for state in State:
         table.add_row(state.value, _(PHASES[state.phase]), Wrapped(_(state.description)))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for title, text in why.SECTIONS:  # the "why" the help screen tells, for a reader without the app
+        console.print()
+        console.print(Text(_(title), style="bold"))
+        console.print(Wrapped(_(text)))
     return EXIT_OK
 
 

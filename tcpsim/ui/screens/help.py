@@ -9,7 +9,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
 
+from ... import why
 from ...core.states import State
+from ...i18n import _
+from ...richtext import Wrapped
 from ..commands import COMMANDS
 from ..i18n import describe_command, describe_state, tr
 from ..widgets import diagram_text
@@ -43,6 +46,9 @@ class Help(Dialog[None]):
             yield Static(Text("\n\n".join(diagram_text.legend())))
             yield Label(tr("time_wait_title"), classes="help-heading")
             yield Static(Text(tr("time_wait_text")))
+            for title, text in why.SECTIONS:
+                yield Label(_(title), classes="help-heading")
+                yield Static(Wrapped(_(text)))
             yield Label("escape to close", classes="dialog-hint")
 
     def action_close(self) -> None:
