@@ -31,7 +31,7 @@ from .stdio import OutputClosed, OutputFailed, Progress, abandon_stdout, guarded
 
 if TYPE_CHECKING:
     from .files import WriteError
-    from .lab.engine import Sample
+    from .lab.model import Sample
     from .scenario import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

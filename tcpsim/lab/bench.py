@@ -15,7 +15,8 @@ import sys
 import time
 
 from . import engine
-from .engine import LoadConfig, LoadLab
+from .engine import LoadLab
+from .model import LoadConfig
 from .report import max_rss_mb
 
 TARGET_SECONDS = 10.0

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 from ..i18n import N_, _
 
 if TYPE_CHECKING:
-    from .engine import LoadConfig
+    from .model import LoadConfig
 
 # `tcpsim` builds every subcommand's parser on each start, the app's included, so this module does
-# not import the engine (and the core's dataclasses with it): the two values the options need are
-# repeated here, and tests/lab/test_lab_cli.py checks that they match the engine's.
+# not import the lab's model (and the core's states with it): the two values the options need are
+# repeated here, and tests/lab/test_lab_cli.py checks that they match the model's.
 CLOSERS = ("client", "server")
-"""Which side may close first: :data:`tcpsim.lab.engine.CLOSERS`."""
+"""Which side may close first: :data:`tcpsim.lab.model.CLOSERS`."""
 DEFAULT_PORTS = (32768, 60999)
-"""Linux's default ``net.ipv4.ip_local_port_range``: :data:`tcpsim.lab.engine.DEFAULT_PORTS`."""
+"""Linux's default ``net.ipv4.ip_local_port_range``: :data:`tcpsim.lab.model.DEFAULT_PORTS`."""
 FORMATS = ("text", "jsonl")
 RESOLUTION = 1e-9
 """The clock's step, :data:`tcpsim.sim.trace.RESOLUTION` (repeated for the same reason)."""
@@ -121,7 +121,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace, preset: LoadConfig | None = None) -> LoadConfig:
     """The lab's configuration; raises ValueError when the options do not fit together, or when
     ``--rate`` or ``--duration`` is missing and there is no ``preset`` to take them from."""
-    from .engine import LoadConfig
+    from .model import LoadConfig
 
     missing = [f"--{name}" for name in REQUIRED if getattr(args, name) is None]
     if missing and preset is None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..core.states import State
 from ..i18n import _, number
-from .engine import EADDRNOTAVAIL, STATE_NAMES, Sample, Summary
+from .model import EADDRNOTAVAIL, STATE_NAMES, Sample, Summary
 
 SHORT = {
     State.LISTEN.value: "LIS",

@@ -2,7 +2,7 @@
 
 A live view of the lab (the app's lab screen) lets the user change one setting at a time and
 restarts the lab with it. :func:`parse_settings` takes the text typed and parses it with ``tcpsim
-load``'s own parser and :class:`~tcpsim.lab.engine.LoadConfig`, so that the two can never disagree
+load``'s own parser and :class:`~tcpsim.lab.model.LoadConfig`, so that the two can never disagree
 about what is valid; a refusal is a :class:`SettingsError` that says which setting is to blame.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from ..i18n import N_
-from .engine import LoadConfig
+from .model import LoadConfig
 from .options import add_arguments, config_from_args
 
 FIELDS = {

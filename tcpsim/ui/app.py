@@ -42,7 +42,7 @@ from .widgets.timeline import Timeline
 from .words import dead_end, expectation_words, fault_badge, pane_hint, safe, status_line
 
 if TYPE_CHECKING:
-    from ..lab.engine import LoadConfig
+    from ..lab.model import LoadConfig
     from .screens.lab import LoadLabScreen
     from .widgets.diagram import StateDiagram
 

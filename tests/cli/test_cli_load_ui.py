@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tcpsim.lab.engine import LoadConfig
+from tcpsim.lab.model import LoadConfig
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.screens.lab import LoadLabScreen
 

@@ -94,10 +94,10 @@ def test_the_lab_loads_no_ui_library() -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
-def test_the_options_repeat_the_engines_values() -> None:
-    """``tcpsim.lab.options`` does not import the engine (every start builds this parser), so it
-    repeats the two values its options need; they must stay the engine's."""
-    from tcpsim.lab import engine, options
+def test_the_options_repeat_the_models_values() -> None:
+    """``tcpsim.lab.options`` does not import the lab's model (every start builds this parser), so it
+    repeats the two values its options need; they must stay the model's."""
+    from tcpsim.lab import model, options
 
-    assert options.CLOSERS == engine.CLOSERS
-    assert options.DEFAULT_PORTS == engine.DEFAULT_PORTS
+    assert options.CLOSERS == model.CLOSERS
+    assert options.DEFAULT_PORTS == model.DEFAULT_PORTS

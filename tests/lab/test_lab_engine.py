@@ -11,7 +11,7 @@ from tcpsim.core.seq import Seq
 from tcpsim.core.states import State
 from tcpsim.core.tcb import Endpoint
 from tcpsim.lab import LoadConfig, LoadLab, theory
-from tcpsim.lab.engine import CLIENT_ADDR, SERVER_ADDR, SERVER_PORT
+from tcpsim.lab.model import CLIENT_ADDR, SERVER_ADDR, SERVER_PORT
 
 TW = State.TIME_WAIT.value
 

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from tcpsim.cli import parser
 from tcpsim.core.states import State
-from tcpsim.lab.engine import LoadConfig
+from tcpsim.lab.model import LoadConfig
 from tcpsim.lab.settings import PRESETS, default_config, parse_settings
 from tcpsim.ui import lab_app
 from tcpsim.ui.app import TcpsimApp

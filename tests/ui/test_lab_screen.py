@@ -18,7 +18,7 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tcpsim.lab.engine import LoadConfig
+from tcpsim.lab.model import LoadConfig
 from tcpsim.lab.options import add_arguments
 from tcpsim.lab.settings import parse_settings
 from tcpsim.ui.app import TcpsimApp

@@ -36,7 +36,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from ...i18n import N_, _
-from ...lab.engine import LoadConfig, LoadLab, Sample, nice_interval, theory
+from ...lab.engine import LoadLab
+from ...lab.model import LoadConfig, Sample, nice_interval, theory
 from ...lab.options import config_from_args
 from ...lab.settings import FIELDS, PRESET_NAMES, PRESETS, SettingsError, default_config, parse_settings, settings_of
 from ...render import who

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from ...core.states import State
 from ...i18n import _
-from ...lab.engine import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, Sample, Theory
+from ...lab.model import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, Sample, Theory
 from ...lab.settings import PRESET_NAMES
 from ...render import who
 from ...richtext import Wrapped
