@@ -2,9 +2,10 @@
 
 from .expect import ExpectEvent, check
 from .library import COURSE, bundled, course, resolve, scenarios_dir
-from .load import ScenarioError, load_bytes, load_file, load_text
+from .load import load_bytes, load_file, load_text
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
 from .runner import RunResult, build_world, run, schedule_step
+from .table import ScenarioError
 
 __all__ = [
     "COURSE",

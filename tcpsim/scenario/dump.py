@@ -15,8 +15,9 @@ from typing import Any
 
 from ..core.segment import format_flags
 from ..sim.network import Match
-from .load import MAX_SECONDS, ScenarioError, load_text, number_text
+from .load import load_text
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, SentSpec, Step
+from .table import MAX_SECONDS, ScenarioError, number_text
 
 _ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..i18n import _
-from .load import ScenarioError, suggest
+from .table import ScenarioError, suggest
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 

@@ -6,22 +6,18 @@ The format is a public contract (README, "Scenario files"); this module is its o
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
-import math
-import re
 import stat
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 from ..core.names import ENDPOINTS, EndpointName
 from ..core.personality import PERSONALITIES
-from ..core.segment import FLAG_NAMES, NO_FLAGS, Flags, parse_flags
+from ..core.segment import NO_FLAGS
 from ..core.states import State, parse_state
-from ..i18n import N_, _
+from ..i18n import _
 from ..sim.network import Match
-from ..sim.trace import RESOLUTION, round_time
+from ..sim.trace import round_time
 from ..sim.world import Inject
 from .model import (
     ENDPOINT_ACTIONS,
@@ -34,10 +30,9 @@ from .model import (
     SentSpec,
     Step,
 )
+from .table import ScenarioError, Table, number_text, suggest, type_name
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
-MAX_SECONDS = 1e6
-"""No time in a scenario goes beyond about eleven days: it keeps every sum of times finite."""
 MAX_SEGMENT_DATA = 65_535 - 20 - 20
 """The most data one segment can carry: an IPv4 packet's total length is 16 bits, and tcpsim's
 IP and TCP headers (no options) take 20 bytes each."""
@@ -47,187 +42,6 @@ SEQ_SPACE = 1 << 32
 ENDPOINT_NAMES = ENDPOINTS
 STATE_NAMES = [s.value for s in State]
 DEFAULT_PORTS = {"client": 49152, "server": 80}
-
-
-_Choice = TypeVar("_Choice", bound=str)
-
-
-def number_text(value: float) -> str:
-    """A number as short as ``:g`` writes it, unless that would hide a difference: then every
-    digit needed to tell it apart (``1000000.0000000001``, not ``1e+06``)."""
-    exact = repr(float(value))  # the shortest text that reads back as the same float
-    short = f"{value:g}"
-    return short if float(short) == value and len(short) <= len(exact) else exact
-
-
-class ScenarioError(Exception):
-    """Bad input in a scenario file. ``str()`` is the whole message a user sees."""
-
-    def __init__(self, source: str, where: str, message: str) -> None:
-        self.source, self.where, self.message = source, where, message
-        super().__init__(f"{source}: {where}: {message}" if where else f"{source}: {message}")
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'close'?)`` when something is close enough, else ``""``."""
-    match = difflib.get_close_matches(str(word).lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
-    if not match:
-        return ""
-    original = next(c for c in choices if c.lower() == match[0])
-    return _(" (did you mean {word}?)").format(word=repr(original))
-
-
-_TYPE_NAMES = {
-    bool: N_("a boolean"),
-    int: N_("an integer"),
-    float: N_("a number"),
-    str: N_("a string"),
-    dict: N_("a table"),
-    list: N_("an array"),
-}
-
-
-def _type_name(value: object) -> str:
-    known = _TYPE_NAMES.get(type(value))
-    return _(known) if known else _("a {type}").format(type=type(value).__name__)
-
-
-class _Table:
-    """A TOML table being read: typed getters that raise located errors, and a check for leftovers."""
-
-    def __init__(self, source: str, where: str, raw: object, allowed: Iterable[str]) -> None:
-        self.source, self.where = source, where
-        if not isinstance(raw, dict):
-            self.fail(_("expected a table, got {type}").format(type=_type_name(raw)))
-        self.raw: dict[str, Any] = raw
-        allowed = tuple(allowed)
-        for key in raw:
-            if key not in allowed:
-                self.fail(
-                    _("unknown key {key}{hint}; allowed keys: {keys}").format(
-                        key=repr(key), hint=suggest(key, allowed), keys=", ".join(allowed)
-                    )
-                )
-
-    def fail(self, message: str, key: str | None = None) -> NoReturn:
-        where = _("{where}, key {key}").format(where=self.where, key=repr(key)) if key else self.where
-        raise ScenarioError(self.source, where, message)
-
-    def has(self, key: str) -> bool:
-        return key in self.raw
-
-    def string(self, key: str, default: str | None = None, *, required: bool = False) -> str:
-        value = self._get(key, default, required)
-        if not isinstance(value, str):
-            self.fail(_("expected a string, got {type}").format(type=_type_name(value)), key)
-        return value
-
-    def number(
-        self,
-        key: str,
-        default: float,
-        *,
-        low: float = 0.0,
-        strict_low: bool = False,
-        high: float = MAX_SECONDS,
-        duration: bool = False,
-    ) -> float:
-        """A number of seconds in range; a ``duration`` that is not 0 must also be at least the
-        clock's :data:`RESOLUTION`."""
-        value = self._get(key, default, False)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(_("expected a number, got {type}").format(type=_type_name(value)), key)
-        if not math.isfinite(value):
-            self.fail(_("expected a finite number, got {value}").format(value=value), key)
-        if (value <= low) if strict_low else (value < low):
-            message = _("must be > {low}, got {value}") if strict_low else _("must be ≥ {low}, got {value}")
-            self.fail(message.format(low=number_text(low), value=number_text(value)), key)
-        if value > high:
-            message = _("must be at most {high} seconds, got {value}")
-            self.fail(message.format(high=number_text(high), value=number_text(value)), key)
-        if duration and 0 < value < RESOLUTION:
-            message = _(
-                "must be at least {resolution} seconds (the simulated clock's resolution, 1 ns; a shorter "
-                "time would round to 0), got {value}"
-            )
-            self.fail(message.format(resolution=f"{RESOLUTION:g}", value=number_text(value)), key)
-        return float(value)
-
-    def integer(self, key: str, default: int | None, *, low: int, high: int, required: bool = False) -> int:
-        value = self._get(key, default, required)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(_("expected an integer, got {type}").format(type=_type_name(value)), key)
-        if not low <= value <= high:
-            self.fail(_("must be between {low} and {high}, got {value}").format(low=low, high=high, value=value), key)
-        return value
-
-    def optional_integer(self, key: str, *, low: int, high: int) -> int | None:
-        return self.integer(key, None, low=low, high=high) if key in self.raw else None
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self._get(key, default, False)
-        if not isinstance(value, bool):
-            self.fail(_("expected true or false, got {type}").format(type=_type_name(value)), key)
-        return value
-
-    def choice(self, key: str, choices: Iterable[_Choice], *, required: bool = True, default: str = "") -> _Choice:
-        choices = tuple(choices)
-        value = self.string(key, default, required=required)
-        for choice in choices:
-            if value == choice:
-                return choice
-        message = _("{value} is not one of {choices}{hint}")
-        self.fail(message.format(value=repr(value), choices=", ".join(choices), hint=suggest(value, choices)), key)
-
-    def flags(self, key: str) -> Flags | None:
-        if key not in self.raw:
-            return None
-        text = self.string(key)
-        try:
-            return parse_flags(text)
-        except ValueError as exc:
-            words = [w for w in re.split(r"[^A-Za-z]+", text) if w]
-            if len(words) > 1 and all(w.upper() in FLAG_NAMES for w in words):
-                hint = _(" (flags are separated by commas: did you mean {flags}?)").format(
-                    flags=repr(",".join(w.upper() for w in words))
-                )
-            else:
-                name = str(exc).split("'")[1] if "'" in str(exc) else text
-                hint = suggest(name, list(FLAG_NAMES))
-            self.fail(f"{exc}{hint}", key)
-
-    def data(self, key: str) -> bytes | None:
-        """Bytes: a string (written as UTF-8), or ``{ hex = "..." }`` for any bytes at all."""
-        if key not in self.raw:
-            return None
-        value = self.raw[key]
-        if isinstance(value, dict):
-            t = _Table(self.source, _("{where}, key {key}").format(where=self.where, key=repr(key)), value, ("hex",))
-            text = t.string("hex", required=True)
-            try:
-                return bytes.fromhex(text)
-            except ValueError:
-                t.fail(
-                    _('expected pairs of hexadecimal digits such as "48690a", got {text}').format(text=repr(text)),
-                    "hex",
-                )
-        if not isinstance(value, str):
-            message = _('expected a string, got {type} (bytes that are not text: {{ hex = "..." }})')
-            self.fail(message.format(type=_type_name(value)), key)
-        return value.encode("utf-8")
-
-    def table(self, key: str, allowed: Iterable[str], where: str | None = None) -> _Table | None:
-        if key not in self.raw:
-            return None
-        where = where or _("{where}, key {key}").format(where=self.where, key=repr(key))
-        return _Table(self.source, where, self.raw[key], allowed)
-
-    def _get(self, key: str, default: object, required: bool) -> Any:
-        if key in self.raw:
-            return self.raw[key]
-        if required or default is None:
-            self.fail(_("is required"), key)
-        return default
 
 
 def load_file(path: str | Path) -> Scenario:
@@ -296,7 +110,7 @@ def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -
         raise ScenarioError(source, "", _("invalid TOML: {problem}").format(problem=exc)) from None
     except RecursionError:
         raise ScenarioError(source, "", _("invalid TOML: arrays or tables nested too deeply")) from None
-    top = _Table(
+    top = Table(
         source, _("top level"), doc, ("name", "summary", "description", "network", "client", "server", "step", "expect")
     )
     name = top.string("name", required=True)
@@ -320,7 +134,7 @@ def load_text(text: str, source: str = "<scenario>", path: Path | None = None) -
     )
 
 
-def _network(top: _Table) -> NetworkSpec:
+def _network(top: Table) -> NetworkSpec:
     t = top.table("network", ("latency", "msl", "rto", "seed", "retries", "stack"), "[network]")
     if t is None:
         return NetworkSpec()
@@ -334,7 +148,7 @@ def _network(top: _Table) -> NetworkSpec:
     )
 
 
-def _endpoint(top: _Table, name: str) -> EndpointSpec:
+def _endpoint(top: Table, name: str) -> EndpointSpec:
     t = top.table(name, ("isn", "port", "time_wait", "isn_step", "address", "stack"), f"[{name}]")
     if t is None:
         return EndpointSpec(port=DEFAULT_PORTS[name])
@@ -348,7 +162,7 @@ def _endpoint(top: _Table, name: str) -> EndpointSpec:
     )
 
 
-def _address(t: _Table) -> str | None:
+def _address(t: Table) -> str | None:
     if not t.has("address"):
         return None
     text = t.string("address")
@@ -358,11 +172,11 @@ def _address(t: _Table) -> str | None:
         t.fail(_("expected an IPv4 address such as 10.0.0.1, got {text}").format(text=repr(text)), "address")
 
 
-def _array_of_tables(top: _Table, key: str, label: str) -> list[Any]:
+def _array_of_tables(top: Table, key: str, label: str) -> list[Any]:
     raw = top.raw.get(key, [])
     if not isinstance(raw, list):
         message = _("expected an array of tables written [[{key}]], got {type}")
-        top.fail(message.format(key=key, type=_type_name(raw)), key)
+        top.fail(message.format(key=key, type=type_name(raw)), key)
     return raw
 
 
@@ -377,7 +191,7 @@ _KEYS_FOR = {
 }
 
 
-def _steps(top: _Table) -> tuple[Step, ...]:
+def _steps(top: Table) -> tuple[Step, ...]:
     raw_steps = _array_of_tables(top, "step", "step")
     if not raw_steps:
         top.fail(_("a scenario needs at least one [[step]]"))
@@ -390,7 +204,7 @@ def _step(source: str, index: int, raw: object) -> Step:
     where = f"[[step]] #{index}"
     if isinstance(raw, dict) and isinstance(raw.get("at"), int | float) and not isinstance(raw.get("at"), bool):
         where += f" (at = {number_text(raw['at'])})"
-    t = _Table(source, where, raw, _STEP_KEYS)
+    t = Table(source, where, raw, _STEP_KEYS)
     at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail(_("is required"), "at")
     on = t.choice("on", PLACES)
     actions = NETWORK_ACTIONS if on == "network" else ENDPOINT_ACTIONS
@@ -451,7 +265,7 @@ def _step(source: str, index: int, raw: object) -> Step:
     )
 
 
-def _match(t: _Table | None) -> Match:
+def _match(t: Table | None) -> Match:
     if t is None:
         return Match()
     sender = t.choice("from", ENDPOINT_NAMES) if t.has("from") else None
@@ -459,7 +273,7 @@ def _match(t: _Table | None) -> Match:
     return Match(sender=sender, flags=t.flags("flags"), has=t.flags("has"), data=data)
 
 
-def _segment(t: _Table) -> Inject:
+def _segment(t: Table) -> Inject:
     sender = t.choice("from", ENDPOINT_NAMES)
     if not t.has("flags"):
         t.fail(_('is required, e.g. flags = "RST" or flags = "SYN"'), "flags")
@@ -480,12 +294,12 @@ def _segment(t: _Table) -> Inject:
     )
 
 
-def _expectations(top: _Table) -> tuple[Expectation, ...]:
+def _expectations(top: Table) -> tuple[Expectation, ...]:
     raw_list = _array_of_tables(top, "expect", "expect")
     result = []
     for index, raw in enumerate(raw_list, start=1):
         where = f"[[expect]] #{index}"
-        t = _Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
+        t = Table(top.source, where, raw, ("at", "client", "server", "received", "last_sent", "note"))
         at = round_time(t.number("at", 0.0)) if t.has("at") else t.fail(_("is required"), "at")
         t.where = f"{where} (at = {number_text(at)})"
         states: dict[EndpointName, State] = {}
