@@ -166,76 +166,8 @@ class LoadLabScreen(Dialog[None]):
     CONSUMED_KEYS: ClassVar[frozenset[str]] = frozenset({"space", "tab"})
     """Keys the app binds with priority (play, switch endpoint) that mean something else here."""
 
-    # Here rather than in tcpsim.tcss: parsed when the lab is first opened, not on every start of the
-    # app. Wide: the per-state table on the left, the ports and the chart on the right, the
-    # explanation below; -narrow stacks them all. The ID rules outrank the widgets' own defaults as
-    # they did from the app's stylesheet, and this screen's rules outrank ModalScreen's; ":ansi" is
-    # restated because ModalScreen's would make the background see-through on ANSI themes.
-    DEFAULT_CSS = """
-    LoadLabScreen {
-        layout: vertical;
-        background: $background;
-        overflow: hidden;
-        &:ansi {
-            background: $background;
-        }
-    }
-    #lab-status {
-        height: auto;
-        max-height: 2;
-        padding: 0 1;
-        background: $panel;
-        color: $text;
-    }
-    #lab-body {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    .lab-panel {
-        border: round $panel-lighten-2;
-        padding: 0 1;
-    }
-    #lab-top {
-        height: 1fr;
-        min-height: 18;
-    }
-    #lab-states-box {
-        width: 44;
-        height: auto;
-    }
-    #lab-ss {
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    #lab-side {
-        width: 1fr;
-        height: 1fr;
-    }
-    #lab-ports-box {
-        height: auto;
-    }
-    #lab-chart {
-        height: 1fr;
-        min-height: 9;
-    }
-    LoadLabScreen.-narrow #lab-status {
-        height: auto;
-        max-height: 3;
-    }
-    LoadLabScreen.-narrow #lab-top {
-        layout: vertical;
-        height: auto;
-    }
-    LoadLabScreen.-narrow #lab-states-box {
-        width: 1fr;
-    }
-    LoadLabScreen.-narrow #lab-side {
-        height: auto;
-    }
-    LoadLabScreen.-narrow #lab-chart {
-        height: 14;
-    }
-    """
+    # Parsed when the lab is first opened, not on every start of the app (see the file).
+    CSS_PATH = "../lab.tcss"
 
     def __init__(self, config: LoadConfig, *, clock: bool = True, speed: float | None = None) -> None:
         """``config``: the lab to run, e.g. from :func:`lab_screen_from_args`. ``clock=False``
