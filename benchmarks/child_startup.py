@@ -24,7 +24,7 @@ def base_app(which: str) -> type[Any]:
         tcpsim.cli.parser()
         tcpsim.cli.ui_parser().parse_args([])
         import tcpsim.ui.app as ui_app
-        from tcpsim.ui.i18n import set_language
+        from tcpsim.i18n import set_language
 
         set_language("en")
         from tcpsim.ui import settle_imports

@@ -20,7 +20,7 @@ from .core.segment import Flags
 from .core.segment import segment_label as segment_label  # the one formatter; the views import it from here
 from .core.states import parse_state
 from .escape import json_visible, visible
-from .i18n import N_, _, ngettext
+from .i18n import _, ngettext
 from .richtext import Wrapped
 from .scenario.expect import ExpectEvent
 from .scenario.runner import RunResult
@@ -40,6 +40,7 @@ from .sim.trace import (
     TimerEvent,
     TraceEvent,
 )
+from .sim.wording import note_text, rule_text, who
 from .stdio import unicode_ok
 from .wrapping import wrap
 
@@ -48,20 +49,6 @@ if TYPE_CHECKING:
 
 PHASE_STYLE = {"opening": "yellow", "established": "green", "closing": "magenta", "closed": "bright_black"}
 LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
-ENDPOINT_NAMES = {"client": N_("client"), "server": N_("server")}
-"""An endpoint's name (a key) as the output calls it."""
-
-
-def who(endpoint: str | None) -> str:
-    """``client`` or ``server`` in the user's language."""
-    return _(ENDPOINT_NAMES[endpoint]) if endpoint in ENDPOINT_NAMES else str(endpoint)
-
-
-def note_text(text: str) -> str:
-    """A trace note in the user's language: a scenario's own note (after " — ") is a message of
-    the bundled scenarios' catalogue; what the simulation wrote before it stays as written."""
-    head, sep, note = text.partition(" — ")
-    return f"{head}{sep}{_(note)}" if sep else _(text)
 
 
 TIME_WIDTH = 9
@@ -225,7 +212,7 @@ class Ladder:
             return
         self._last_rule = (t, endpoint, rule)
         room = self.width - TIME_WIDTH - 2
-        for i, part in enumerate(_wrapped(rule, room)):
+        for i, part in enumerate(_wrapped(rule_text(rule), room)):
             text = Text(("↳ " if i == 0 else "  ") + part, style="dim")
             if endpoint == "server":
                 column = max(0, min(self.lane + self.middle, self.width - TIME_WIDTH - cell_len(text.plain)))
@@ -262,25 +249,27 @@ class Ladder:
         elif isinstance(e, DelayEvent):
             self.middle_line(e.t, Text(_("⏱ #{id} delayed +{by}s").format(id=e.id, by=f"{e.by:g}"), style="yellow"))
         elif isinstance(e, DeliverEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"app ← {e.data.decode('utf-8', 'replace')!r}", style="green"))
+            data = repr(e.data.decode("utf-8", "replace"))
+            self.lane_line(e.t, e.endpoint, Text(_("app ← {data}").format(data=data), style="green"))
         elif isinstance(e, CallEvent):
             arg = f" {e.data.decode('utf-8', 'replace')!r}" if e.data else ""
             self.lane_line(e.t, e.endpoint, Text(f"▸ {e.call}{arg}", style=f"bold {LANE_STYLE[e.endpoint]}"))
             if e.note:
                 self.note(e.endpoint, e.note)
         elif isinstance(e, ErrorEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"✗ {e.call}: {visible(e.message)}", style="red"))
+            self.lane_line(e.t, e.endpoint, Text(f"✗ {e.call}: {visible(rule_text(e.message))}", style="red"))
         elif isinstance(e, SignalEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"⚑ {visible(e.message)}", style="yellow"))
+            self.lane_line(e.t, e.endpoint, Text(f"⚑ {visible(rule_text(e.message))}", style="yellow"))
             if e.message != "connection closing":
                 self.detail(e.t, e.endpoint, e.rule)
         elif isinstance(e, DiscardEvent):
-            self.lane_line(e.t, e.endpoint, Text(f"#{e.id} discarded: {visible(e.reason)}", style="dim red"))
+            discarded = _("#{id} discarded: {reason}").format(id=e.id, reason=visible(rule_text(e.reason)))
+            self.lane_line(e.t, e.endpoint, Text(discarded, style="dim red"))
             self.detail(e.t, e.endpoint, e.rule)
         elif isinstance(e, TimerEvent):
             self._timer(e)
         elif isinstance(e, NoteEvent):
-            self.wide(e.t, Text(f"⚙ {visible(note_text(e.text))}", style="yellow"))
+            self.wide(e.t, Text(f"⚙ {visible(note_text(e))}", style="yellow"))
         elif isinstance(e, ExpectEvent):
             self.wide(e.t, expect_line(e))
 

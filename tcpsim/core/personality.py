@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Final
 
+from ..i18n import N_
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -31,7 +33,8 @@ class Rule:
     id: str
     """Short and stable (``L7``): the README's table, tests and the trace use it."""
     title: str
-    """What the stack does, in a few words: the trace's ``rule`` starts with it."""
+    """What the stack does, in a few words: the trace's ``rule`` starts with it (in English, marked
+    for translation: :func:`tcpsim.sim.wording.rule_text` shows it in the user's language)."""
     source: str
     """Where it comes from: the RFC section, or the kernel file and function."""
     text: str
@@ -175,7 +178,7 @@ RFC793: Final = Personality(
     rst_in_window=Rule(
         _R,
         "R1",
-        "a RST anywhere in the window resets",
+        N_("a RST anywhere in the window resets"),
         "RFC 793 §3.9 SEGMENT ARRIVES, second check the RST bit",
         "RFC 793 resets the connection for any RST whose sequence number is in the receive window; "
         "RFC 5961 §3.2 (and RFC 9293) reset only for one exactly at RCV.NXT and answer the others "
@@ -184,7 +187,7 @@ RFC793: Final = Personality(
     syn_in_window=Rule(
         _R,
         "R2",
-        "a SYN in the window is an error: send a RST and close",
+        N_("a SYN in the window is an error: send a RST and close"),
         "RFC 793 §3.9 SEGMENT ARRIVES, fourth check the SYN bit",
         "RFC 793 answers a SYN inside the window of a synchronized connection with a RST "
         "<SEQ=SND.NXT><CTL=RST> and closes the connection; RFC 5961 §4 sends a challenge ACK instead "
@@ -193,7 +196,7 @@ RFC793: Final = Personality(
     old_ack=Rule(
         _R,
         "R3",
-        "an ACK below the window is a duplicate and is ignored",
+        N_("an ACK below the window is a duplicate and is ignored"),
         "RFC 793 §3.9 SEGMENT ARRIVES, fifth check the ACK field",
         "RFC 793 ignores an ACK that acknowledges something already acknowledged, however old; "
         "RFC 5961 §5 drops one older than SND.UNA − MAX.SND.WND and answers it with an ACK.",
@@ -210,7 +213,7 @@ LINUX: Final = Personality(
     fin_ack_via_fin_wait_2=Rule(
         _L,
         "L1",
-        "the ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 before the FIN is processed",
+        N_("the ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 before the FIN is processed"),
         "net/ipv4/tcp_input.c tcp_rcv_state_process (TCP_FIN_WAIT1), then tcp_fin",
         "A FIN,ACK that acknowledges our FIN is processed in two steps: its ACK first (FIN-WAIT-1 to "
         "FIN-WAIT-2), then its FIN (FIN-WAIT-2 to TIME-WAIT). RFC 9293 goes straight from FIN-WAIT-1 "
@@ -219,7 +222,7 @@ LINUX: Final = Personality(
     reset_carries_ack=Rule(
         _L,
         "L2",
-        "the RST of an abort carries ACK=RCV.NXT",
+        N_("the RST of an abort carries ACK=RCV.NXT"),
         "net/ipv4/tcp_output.c tcp_send_active_reset",
         "When Linux drops a connection itself (close with SO_LINGER 0, close with unread data), its "
         "RST is <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>; RFC 9293 §3.10.5 sends <SEQ=SND.NXT><CTL=RST>.",
@@ -227,7 +230,7 @@ LINUX: Final = Personality(
     close_unread=Rule(
         _L,
         "L3",
-        "close() with unread data sends a RST instead of a FIN",
+        N_("close() with unread data sends a RST instead of a FIN"),
         "net/ipv4/tcp.c __tcp_close (data_was_unread)",
         "If the application closes a socket with received bytes it has not read, Linux resets the "
         "connection (RFC 2525 §2.17): the data is lost, and the peer must know. Only a host that "
@@ -237,7 +240,7 @@ LINUX: Final = Personality(
     ack_crossed_syn_ack=Rule(
         _L,
         "L4",
-        "the crossing SYN,ACK of a simultaneous open is acknowledged",
+        N_("the crossing SYN,ACK of a simultaneous open is acknowledged"),
         "net/ipv4/tcp_input.c tcp_validate_incoming (SYN_RECV), tcp_data_queue",
         "In a simultaneous open the peer's SYN,ACK repeats a SYN already received; Linux treats it "
         "as a duplicate and sends an immediate ACK. RFC 9293's Figure 7 sends nothing more.",
@@ -245,7 +248,7 @@ LINUX: Final = Personality(
     delayed_fin_ack=Rule(
         _L,
         "L5",
-        "the ACK of the peer's FIN is delayed (the connection turns interactive)",
+        N_("the ACK of the peer's FIN is delayed (the connection turns interactive)"),
         "net/ipv4/tcp_input.c tcp_fin (inet_csk_enter_pingpong_mode), tcp_output.c tcp_send_delayed_ack",
         "A FIN in ESTABLISHED is acknowledged by the delayed-ACK timer (40 ms, TCP_ATO_MIN, once the "
         "connection has received data; at once before that). A close within that time sends one "
@@ -254,7 +257,7 @@ LINUX: Final = Personality(
     time_wait_length=Rule(
         _L,
         "L6",
-        "TIME-WAIT lasts 60 s, whatever the MSL",
+        N_("TIME-WAIT lasts 60 s, whatever the MSL"),
         "include/net/tcp.h TCP_TIMEWAIT_LEN, net/ipv4/tcp_minisocks.c tcp_time_wait",
         "Linux has no MSL: TIME-WAIT is the constant TCP_TIMEWAIT_LEN, 60 seconds, and a retransmitted "
         "FIN restarts it. The scenario's msl does not change it.",
@@ -262,7 +265,7 @@ LINUX: Final = Personality(
     time_wait_syn=Rule(
         _L,
         "L7",
-        "a SYN above RCV.NXT in TIME-WAIT starts a new connection (ISS = SND.NXT + 65537)",
+        N_("a SYN above RCV.NXT in TIME-WAIT starts a new connection (ISS = SND.NXT + 65537)"),
         "net/ipv4/tcp_minisocks.c tcp_timewait_state_process (TCP_TW_SYN), tcp_ipv4.c tcp_v4_rcv",
         "RFC 9293 §3.6.1 MAY-2 (from RFC 1122): a SYN whose sequence number is above the old "
         "connection's RCV.NXT, without ACK or RST, ends TIME-WAIT if a socket listens on the port, and "
@@ -272,7 +275,7 @@ LINUX: Final = Personality(
     rtt=Rule(
         _L,
         "L8",
-        "RTO from measured RTT: SRTT + max(4·RTTVAR, 200 ms), initial 1 s, at most 120 s",
+        N_("RTO from measured RTT: SRTT + max(4·RTTVAR, 200 ms), initial 1 s, at most 120 s"),
         "net/ipv4/tcp_input.c tcp_rtt_estimator, tcp_set_rto; include/net/tcp.h TCP_TIMEOUT_INIT, "
         "TCP_RTO_MIN, TCP_RTO_MAX",
         "Linux measures the round trip (not on retransmitted segments: Karn) and sets RTO = SRTT + "
@@ -284,7 +287,7 @@ LINUX: Final = Personality(
     give_up=Rule(
         _L,
         "L9",
-        "gives up by tcp_syn_retries, tcp_synack_retries, tcp_retries2 and tcp_orphan_retries",
+        N_("gives up by tcp_syn_retries, tcp_synack_retries, tcp_retries2 and tcp_orphan_retries"),
         "net/ipv4/tcp_timer.c tcp_write_timeout, retransmits_timed_out, tcp_model_timeout, "
         "tcp_retransmit_timer; inet_connection_sock.c reqsk_timer_handler",
         "A SYN is sent 1 + 6 + 4 times (tcp_syn_retries 6 plus tcp_syn_linear_timeouts 4, whose "
@@ -297,7 +300,7 @@ LINUX: Final = Personality(
     orphan_fin_wait_2=Rule(
         _L,
         "L10",
-        "after close(), FIN-WAIT-2 ends after tcp_fin_timeout (60 s)",
+        N_("after close(), FIN-WAIT-2 ends after tcp_fin_timeout (60 s)"),
         "net/ipv4/tcp.c __tcp_close, tcp_input.c tcp_rcv_state_process (TCP_FIN_WAIT1), tcp_fin_time",
         "A connection the application has closed cannot wait in FIN-WAIT-2 for ever: after "
         "tcp_fin_timeout (60 s, or 3.5 RTO if more) it is deleted without a segment. A socket only "
@@ -306,7 +309,7 @@ LINUX: Final = Personality(
     time_wait_check=Rule(
         _L,
         "L11",
-        "TIME-WAIT processing: a bare ACK restarts the 60 s, a RST off RCV.NXT is ignored, anything else is ACKed",
+        N_("TIME-WAIT processing: a bare ACK restarts the 60 s, a RST off RCV.NXT is ignored, anything else is ACKed"),
         "net/ipv4/tcp_minisocks.c tcp_timewait_state_process",
         "TIME-WAIT is a small timewait socket with its own checks: a RST exactly at RCV.NXT ends it "
         "(tcp_rfc1337 = 0); a bare ACK at RCV.NXT restarts the 60 s silently; any other RST is dropped "
@@ -316,7 +319,7 @@ LINUX: Final = Personality(
     reply_rst_window_0=Rule(
         _L,
         "L12",
-        "a RST in reply to a segment without a connection carries window 0",
+        N_("a RST in reply to a segment without a connection carries window 0"),
         "net/ipv4/tcp_ipv4.c tcp_v4_send_reset",
         "The RSTs Linux sends for segments that match no connection (a closed port, an ACK to a "
         "listener, data after close) are built without a socket and advertise window 0; RFC 9293 "
@@ -325,7 +328,7 @@ LINUX: Final = Personality(
     rst_after_fin=Rule(
         _L,
         "L14",
-        "a RST at RCV.NXT − 1 resets in CLOSE-WAIT, CLOSING and LAST-ACK",
+        N_("a RST at RCV.NXT − 1 resets in CLOSE-WAIT, CLOSING and LAST-ACK"),
         "net/ipv4/tcp_input.c tcp_reset_check",
         "After the peer's FIN, Linux also accepts a RST whose sequence number is RCV.NXT − 1 (the "
         "FIN's own), which some stacks send; RFC 5961 §3.2 accepts only RCV.NXT.",
@@ -333,7 +336,7 @@ LINUX: Final = Personality(
     syn_resends_syn_ack=Rule(
         _L,
         "L15",
-        "a retransmitted SYN in SYN-RECEIVED is answered with the SYN,ACK again",
+        N_("a retransmitted SYN in SYN-RECEIVED is answered with the SYN,ACK again"),
         "net/ipv4/tcp_minisocks.c tcp_check_req (inet_rtx_syn_ack)",
         "When the client's SYN comes again (its SYN,ACK was lost), the embryonic connection resends "
         "its SYN,ACK (at most one per 0.5 s). RFC 9293 finds the SYN left of the window and sends an ACK.",
@@ -341,7 +344,7 @@ LINUX: Final = Personality(
     embryonic_reset=Rule(
         _L,
         "L16",
-        "SYN-RECEIVED (passive): any RST in the window drops it, a SYN in the window gets a RST",
+        N_("SYN-RECEIVED (passive): any RST in the window drops it, a SYN in the window gets a RST"),
         "net/ipv4/tcp_minisocks.c tcp_check_req (embryonic_reset)",
         "A passive SYN-RECEIVED is a request socket, checked as RFC 793 would: a RST anywhere in "
         "the window drops it (back to LISTEN) without RFC 5961's challenge ACK, and a SYN in the "
@@ -350,7 +353,7 @@ LINUX: Final = Personality(
     data_after_close=Rule(
         _L,
         "L17",
-        "new data after close() is answered with a RST and the connection deleted",
+        N_("new data after close() is answered with a RST and the connection deleted"),
         "net/ipv4/tcp_input.c tcp_rcv_state_process (RCV_SHUTDOWN, TCP_FIN_WAIT1/2), tcp_ipv4.c tcp_v4_do_rcv",
         "In FIN-WAIT-1 or FIN-WAIT-2, once the application can read no more (close(), or shutdown "
         "SHUT_RD), new data cannot be delivered: Linux deletes the connection and sends a RST "
@@ -374,7 +377,7 @@ _F = "freebsd"
 _FREEBSD_RST_WINDOW: Final = Rule(
     _F,
     "F7",
-    "every RST carries window 0",
+    N_("every RST carries window 0"),
     "sys/netinet/tcp_subr.c tcp_respond, tcp_output.c (a RST advertises a window of zero)",
     "FreeBSD computes no window for a RST, whether it answers a segment without a connection "
     "(tcp_respond) or drops its own (tcp_output); RFC 9293 does not say, and tcpsim's rfc9293 "
@@ -388,7 +391,7 @@ FREEBSD: Final = Personality(
     accept_to_buffer=Rule(
         _F,
         "F2",
-        "segments are accepted up to the receive buffer's free space",
+        N_("segments are accepted up to the receive buffer's free space"),
         "sys/netinet/tcp_input.c tcp_do_segment (rcv_wnd = max(sbspace, rcv_adv - rcv_nxt))",
         "FreeBSD's RCV.WND for the acceptability test is the free space in the receive buffer, which "
         "may exceed the 65535 it can advertise without window scaling (its buffer is rounded up to "
@@ -397,7 +400,7 @@ FREEBSD: Final = Personality(
     fin_ack_via_fin_wait_2=Rule(
         _F,
         "F3",
-        "the ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 before the FIN is processed",
+        N_("the ACK of our FIN moves FIN-WAIT-1 to FIN-WAIT-2 before the FIN is processed"),
         "sys/netinet/tcp_input.c tcp_do_segment (TCPS_FIN_WAIT_1: ourfinisacked), then tcp_twstart",
         "As in BSD since 4.4: the ACK is processed before the FIN, so FIN-WAIT-1 goes to FIN-WAIT-2 "
         "and then TIME-WAIT; RFC 9293 goes straight to TIME-WAIT (note 2 of Figure 5).",
@@ -405,7 +408,7 @@ FREEBSD: Final = Personality(
     reset_carries_ack=Rule(
         _F,
         "F8",
-        "the RST of a dropped connection carries ACK=RCV.NXT",
+        N_("the RST of a dropped connection carries ACK=RCV.NXT"),
         "sys/netinet/tcp_subr.c tcp_drop, tcp_output.c (tcp_outflags[TCPS_CLOSED] = RST|ACK)",
         "When FreeBSD drops a connection (tcpdrop, SO_LINGER 0, a SYN with insecure_syn), tcp_output "
         "sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>; RFC 9293 §3.10.5 sends <SEQ=SND.NXT><CTL=RST>.",
@@ -415,7 +418,7 @@ FREEBSD: Final = Personality(
     ack_repeats_fin=Rule(
         _F,
         "F12",
-        "while our FIN is unacknowledged, every ACK repeats the FIN",
+        N_("while our FIN is unacknowledged, every ACK repeats the FIN"),
         "sys/netinet/tcp_output.c tcp_default_output (tcp_outflags[FIN_WAIT_1, CLOSING, LAST_ACK] "
         "include FIN; a resent FIN keeps its sequence number)",
         "BSD's tcp_output takes its flags from the state: in FIN-WAIT-1, CLOSING and LAST-ACK they "
@@ -426,7 +429,7 @@ FREEBSD: Final = Personality(
     listen_drops_syn_ack=Rule(
         _F,
         "F13",
-        "a SYN,ACK to a listening socket is dropped without a RST",
+        N_("a SYN,ACK to a listening socket is dropped without a RST"),
         'sys/netinet/tcp_input.c tcp_input_with_port (LISTEN: "SYN|ACK is bogus on a listen socket")',
         "RFC 9293 §3.10.7.2 answers any ACK in LISTEN with <SEQ=SEG.ACK><CTL=RST>; current FreeBSD "
         "drops a SYN,ACK there silently (an ACK without SYN still gets the RST).",
@@ -434,7 +437,7 @@ FREEBSD: Final = Personality(
     data_after_close=Rule(
         _F,
         "F14",
-        "new data after close() is answered with a RST and the connection deleted",
+        N_("new data after close() is answered with a RST and the connection deleted"),
         "sys/netinet/tcp_input.c tcp_do_segment (SS_NOFDREF, t_state > TCPS_CLOSE_WAIT: tcps_rcvafterclose)",
         '"If new data are received on a connection after the user processes are gone, then RST the '
         'other end" (RFC 1122 §4.2.2.13): in FIN-WAIT-1 or FIN-WAIT-2 after close(), FreeBSD closes the '
@@ -443,7 +446,7 @@ FREEBSD: Final = Personality(
     syn_resends_syn_ack=Rule(
         _F,
         "F10",
-        "a retransmitted SYN in SYN-RECEIVED is answered with the SYN,ACK again",
+        N_("a retransmitted SYN in SYN-RECEIVED is answered with the SYN,ACK again"),
         "sys/netinet/tcp_syncache.c syncache_add (an entry exists: syncache_respond)",
         "A SYN for a connection already in the syncache (its SYN,ACK was lost) makes FreeBSD resend "
         "the SYN,ACK. RFC 9293 finds the SYN left of the window and sends an ACK.",
@@ -451,7 +454,7 @@ FREEBSD: Final = Personality(
     time_wait_check=Rule(
         _F,
         "F9",
-        "TIME-WAIT processing: every RST is dropped, a segment without ACK is dropped, others are ACKed",
+        N_("TIME-WAIT processing: every RST is dropped, a segment without ACK is dropped, others are ACKed"),
         "sys/netinet/tcp_timewait.c tcp_twcheck",
         "FreeBSD's TIME-WAIT drops every RST (RFC 1337), and every segment without ACK; it ACKs "
         "anything else except a duplicate bare ACK, and restarts 2·MSL on a retransmitted FIN. RFC 9293 "
@@ -460,7 +463,7 @@ FREEBSD: Final = Personality(
     time_wait_syn=Rule(
         _F,
         "F11",
-        "a SYN above RCV.NXT in TIME-WAIT starts a new connection",
+        N_("a SYN above RCV.NXT in TIME-WAIT starts a new connection"),
         "sys/netinet/tcp_timewait.c tcp_twcheck (returns 1), tcp_input.c tcp_input_with_port",
         "RFC 9293 §3.6.1 MAY-2: a SYN without ACK whose sequence number is above RCV.NXT closes the "
         "TIME-WAIT connection, and a listening socket on the port takes the SYN. RFC 5961 §4, which "
@@ -471,7 +474,7 @@ FREEBSD: Final = Personality(
 FREEBSD_INSECURE_RST: Final = Rule(
     _F,
     "F4",
-    "net.inet.tcp.insecure_rst=1: a RST anywhere in the window resets",
+    N_("net.inet.tcp.insecure_rst=1: a RST anywhere in the window resets"),
     "sys/netinet/tcp_input.c tcp_do_segment (V_tcp_insecure_rst), tcp_syncache.c syncache_chkrst",
     "With the sysctl net.inet.tcp.insecure_rst set to 1, FreeBSD turns RFC 5961 §3.2 off: any RST in "
     "the window resets, as RFC 793 says. The default, 0, is RFC 9293's behaviour.",
@@ -479,7 +482,7 @@ FREEBSD_INSECURE_RST: Final = Rule(
 FREEBSD_INSECURE_SYN: Final = Rule(
     _F,
     "F5",
-    "net.inet.tcp.insecure_syn=1: a SYN in the window drops the connection with a RST",
+    N_("net.inet.tcp.insecure_syn=1: a SYN in the window drops the connection with a RST"),
     "sys/netinet/tcp_input.c tcp_do_segment (V_tcp_insecure_syn: tcp_drop)",
     "With the sysctl net.inet.tcp.insecure_syn set to 1, FreeBSD turns RFC 5961 §4 off: a SYN in the "
     "window of a synchronized connection drops it (tcp_drop sends RST,ACK). The default, 0, sends a "
@@ -488,7 +491,7 @@ FREEBSD_INSECURE_SYN: Final = Rule(
 FREEBSD_DROP_SYNFIN: Final = Rule(
     _F,
     "F6",
-    "net.inet.tcp.drop_synfin=1: a segment with SYN and FIN is dropped",
+    N_("net.inet.tcp.drop_synfin=1: a segment with SYN and FIN is dropped"),
     "sys/netinet/tcp_input.c tcp_input_with_port (V_drop_synfin)",
     "With the sysctl net.inet.tcp.drop_synfin set to 1, FreeBSD drops every segment that has both SYN "
     "and FIN, in every state, before looking for its connection (the default, 0, processes it).",
@@ -496,7 +499,7 @@ FREEBSD_DROP_SYNFIN: Final = Rule(
 FREEBSD_RCVBUF: Final = Rule(
     _F,
     "F1",
-    "the receive buffer is rounded up to a multiple of the MSS",
+    N_("the receive buffer is rounded up to a multiple of the MSS"),
     "sys/netinet/tcp_input.c tcp_mss (roundup(so_rcv.sb_hiwat, mss))",
     "When the MSS is known (the SYN,ACK arrives, or the connection is accepted) FreeBSD makes the "
     "receive buffer a whole number of segments: 65536 becomes 65700 with an MSS of 1460, 66240 with "
@@ -506,7 +509,7 @@ FREEBSD_RCVBUF: Final = Rule(
 LINUX_RCVBUF: Final = Rule(
     _L,
     "L13",
-    "setsockopt(SO_RCVBUF) doubles the value (getsockopt returns twice the size asked for)",
+    N_("setsockopt(SO_RCVBUF) doubles the value (getsockopt returns twice the size asked for)"),
     "net/core/sock.c sock_setsockopt (__sock_set_rcvbuf: val * 2)",
     "Linux reserves twice the size asked for, for its bookkeeping, and getsockopt(SO_RCVBUF) returns "
     "that; about half of it is the window (tcp_win_from_space with the default scaling ratio), so the "

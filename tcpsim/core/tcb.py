@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..i18n import N_
 from . import seq as sq
 from .actions import (
     Action,
@@ -36,6 +37,7 @@ from .personality import RFC9293, Personality, Rule
 from .segment import ACK, FIN, PSH, RST, SYN, Segment
 from .seq import HALF, MASK, Seq
 from .states import State
+from .templates import FIN_REMAIN, GAVE_UP, RTO_DOUBLED, RTO_DOUBLED_ESTIMATED, RTO_STAYS
 from .transitions import Event, lookup
 
 _ZERO = Seq(0)
@@ -62,7 +64,8 @@ ERR_NOT_EXIST = "error: connection does not exist"
 ERR_CLOSING = "error: connection closing"
 # RFC 793 wording; RFC 9293 §3.10.2 calls it "remote socket unspecified".
 ERR_FOREIGN = "error: foreign socket unspecified"
-ERR_NOTHING = "error: nothing to retransmit (every segment sent has been acknowledged)"
+# Ours, not the RFC's (it has no RETRANSMIT call): translated where it is shown.
+ERR_NOTHING = N_("error: nothing to retransmit (every segment sent has been acknowledged)")
 
 
 @dataclass(slots=True)
@@ -295,7 +298,7 @@ class Endpoint:
             self._go(State.CLOSED, Event.CLOSE)
         elif state is State.SYN_SENT:
             if self.send_buffer:
-                self._out.append(Signal("error: closing", "3.10.4 CLOSE in SYN-SENT: queued SENDs refused"))
+                self._out.append(Signal("error: closing", N_("3.10.4 CLOSE in SYN-SENT: queued SENDs refused")))
             self._go(State.CLOSED, Event.CLOSE)
         elif state is State.SYN_RECEIVED:
             if self.send_buffer:
@@ -380,7 +383,7 @@ class Endpoint:
             return self._error("retransmit", ERR_NOT_EXIST)
         if not self.retransmission_queue:
             return self._error("retransmit", ERR_NOTHING)
-        self._resend_head("user RETRANSMIT: send the oldest unacknowledged segment again (3.10.8)")
+        self._resend_head(N_("user RETRANSMIT: send the oldest unacknowledged segment again (3.10.8)"))
         return self._out
 
     # ------------------------------------------------------------------ §3.10.8 timeouts
@@ -396,7 +399,7 @@ class Endpoint:
             self._go(State.CLOSED, Event.TIMEOUT_2MSL)
         elif name == "delack":
             rule = self.stack.delayed_fin_ack  # linux L5: the delayed-ACK timer fires
-            self._send_ack(rule.cite if rule is not None else "delayed ACK")
+            self._send_ack(rule.cite if rule is not None else N_("delayed ACK"))
         elif name == "finwait2":
             rule = self.stack.orphan_fin_wait_2  # linux L10: tcp_fin_timeout
             self._go(State.CLOSED, Event.TIMEOUT_FIN_WAIT_2, rule.cite if rule is not None else None)
@@ -425,8 +428,7 @@ class Endpoint:
             rule = lookup(self.state, Event.GIVE_UP, target).rule
             self._out.append(
                 Signal(
-                    f"error: connection aborted: no acknowledgment after {self.retries} retransmissions "
-                    f"({now - self.head_since:g} s)",
+                    GAVE_UP.format(retries=self.retries, seconds=f"{now - self.head_since:g}"),
                     f"{rule}; {reason}" if reason else rule,
                 )
             )
@@ -439,13 +441,13 @@ class Endpoint:
         rtt = self.stack.rtt  # linux L8: back off up to TCP_RTO_MAX; SYN-SENT's first timeouts are linear
         if rtt is None:
             self.rto = min(self.rto * 2, max(MAX_RTO, self.config.rto))
-            rule = f"3.10.8 RETRANSMISSION TIMEOUT: resend, RTO doubled to {self.rto:g}s (RFC 6298 5.5)"
+            rule = RTO_DOUBLED.format(rto=f"{self.rto:g}")
         elif self.state is State.SYN_SENT and self.retries <= self.stack.syn_linear_timeouts:
             linear = self.stack.give_up or rtt  # linux L9: tcp_syn_linear_timeouts
-            rule = f"3.10.8 RETRANSMISSION TIMEOUT: resend, RTO stays {self.rto:g}s (linear); {linear.cite}"
+            rule = RTO_STAYS.format(rto=f"{self.rto:g}") + f"; {linear.cite}"
         else:
             self.rto = min(self.rto * 2, self.stack.rto_max)
-            rule = f"3.10.8 RETRANSMISSION TIMEOUT: resend, RTO doubled to {self.rto:g}s; {rtt.cite}"
+            rule = RTO_DOUBLED_ESTIMATED.format(rto=f"{self.rto:g}") + f"; {rtt.cite}"
         self._resend_head(rule)
         self._set_timer("rto", now + self.rto, "restart")
 
@@ -468,7 +470,7 @@ class Endpoint:
         state = self.state
         synfin = self.stack.drop_synfin  # freebsd F6: net.inet.tcp.drop_synfin=1
         if synfin is not None and seg.flags & (SYN | FIN) == SYN | FIN:
-            self._discard(seg, "SYN and FIN together", synfin.cite)
+            self._discard(seg, N_("SYN and FIN together"), synfin.cite)
             return self._out
         if state is State.CLOSED:
             self._arrives_closed(seg)
@@ -483,27 +485,31 @@ class Endpoint:
     def _arrives_closed(self, seg: Segment) -> None:
         """§3.10.7.1: no TCB, so answer anything but a RST with a RST the sender will accept."""
         if seg.flags & RST:
-            self._discard(seg, "a RST reached a closed port", "3.10.7.1: RST in CLOSED is discarded")
+            self._discard(seg, N_("a RST reached a closed port"), N_("3.10.7.1: RST in CLOSED is discarded"))
         elif seg.flags & ACK:
-            self._reply_rst(seg.ack, Seq(0), RST, "3.10.7.1: segment to a CLOSED port, <SEQ=SEG.ACK><CTL=RST>")
+            self._reply_rst(seg.ack, Seq(0), RST, N_("3.10.7.1: segment to a CLOSED port, <SEQ=SEG.ACK><CTL=RST>"))
         else:
-            rule = "3.10.7.1: segment to a CLOSED port, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>"
+            rule = N_("3.10.7.1: segment to a CLOSED port, <SEQ=0><ACK=SEG.SEQ+SEG.LEN>")
             self._reply_rst(Seq(0), seg.end, RST | ACK, rule)
 
     def _arrives_listen(self, seg: Segment, now: float) -> None:
         """§3.10.7.2: only a SYN starts something; a RST is ignored and an ACK is reset."""
         if seg.flags & RST:  # first
-            self._discard(seg, "a RST cannot concern a listening endpoint", "3.10.7.2 first: RST in LISTEN is ignored")
+            self._discard(
+                seg, N_("a RST cannot concern a listening endpoint"), N_("3.10.7.2 first: RST in LISTEN is ignored")
+            )
             return
         if seg.flags & ACK:  # second
             bogus = self.stack.listen_drops_syn_ack  # freebsd F13: SYN|ACK on a listen socket
             if bogus is not None and seg.flags & SYN:
-                self._discard(seg, "a SYN,ACK cannot concern a listening socket", bogus.cite)
+                self._discard(seg, N_("a SYN,ACK cannot concern a listening socket"), bogus.cite)
                 return
-            self._reply_rst(seg.ack, Seq(0), RST, "3.10.7.2 second: ACK in LISTEN, <SEQ=SEG.ACK><CTL=RST>")
+            self._reply_rst(seg.ack, Seq(0), RST, N_("3.10.7.2 second: ACK in LISTEN, <SEQ=SEG.ACK><CTL=RST>"))
             return
         if not seg.flags & SYN:  # fourth
-            self._discard(seg, "neither SYN, ACK nor RST", "3.10.7.2 fourth: other segment in LISTEN is dropped")
+            self._discard(
+                seg, N_("neither SYN, ACK nor RST"), N_("3.10.7.2 fourth: other segment in LISTEN is dropped")
+            )
             return
         # Third: a SYN.
         self._accept_syn(seg, now)
@@ -531,9 +537,13 @@ class Endpoint:
         if seg.flags & ACK:  # first: check the ACK bit
             if sq.le(seg.ack, self.iss) or sq.gt(seg.ack, self.snd_nxt):
                 if seg.flags & RST:
-                    self._discard(seg, "RST whose ACK is not for our SYN", "3.10.7.3 first: unacceptable ACK on a RST")
+                    self._discard(
+                        seg, N_("RST whose ACK is not for our SYN"), N_("3.10.7.3 first: unacceptable ACK on a RST")
+                    )
                 else:
-                    self._reply_rst(seg.ack, Seq(0), RST, "3.10.7.3 first: ACK not for our SYN, <SEQ=SEG.ACK><CTL=RST>")
+                    self._reply_rst(
+                        seg.ack, Seq(0), RST, N_("3.10.7.3 first: ACK not for our SYN, <SEQ=SEG.ACK><CTL=RST>")
+                    )
                 return
             ack_ok = sq.lt(self.snd_una, seg.ack) and sq.le(seg.ack, self.snd_nxt)
         if seg.flags & RST:  # second: check the RST bit
@@ -544,11 +554,13 @@ class Endpoint:
                 self._out.append(Signal("error: connection reset", rule))
                 self._go(State.CLOSED, Event.RCV_RST)
             else:
-                self._discard(seg, "RST without an acceptable ACK", "3.10.7.3 second: RST without ACK is dropped")
+                self._discard(
+                    seg, N_("RST without an acceptable ACK"), N_("3.10.7.3 second: RST without ACK is dropped")
+                )
             return
         # Third: security/compartment is not modelled.
         if not seg.flags & SYN:  # fifth
-            self._discard(seg, "neither SYN nor RST", "3.10.7.3 fifth: segment without SYN or RST is dropped")
+            self._discard(seg, N_("neither SYN nor RST"), N_("3.10.7.3 fifth: segment without SYN or RST is dropped"))
             return
         # Fourth: the SYN bit.
         self.irs = seg.seq
@@ -608,7 +620,7 @@ class Endpoint:
             # §3.10.7.4 fifth and eighth for TIME-WAIT: "the only thing that can arrive in this
             # state is a retransmission of the remote FIN. Acknowledge it, and restart the 2 MSL
             # timeout." Our last ACK was lost; this is what TIME-WAIT is for.
-            rule = "3.10.7.4 eighth: FIN in TIME-WAIT, re-ACK and restart 2MSL"
+            rule = N_("3.10.7.4 eighth: FIN in TIME-WAIT, re-ACK and restart 2MSL")
             self._send_ack(rule)
             self._restart_time_wait(now)
             return None
@@ -637,11 +649,15 @@ class Endpoint:
             ):
                 self._reset_by_peer(after_fin.cite)
             elif seg.flags & RST:
-                self._discard(seg, "RST outside the receive window", "3.10.7.4 first: unacceptable RST is dropped")
+                self._discard(
+                    seg, N_("RST outside the receive window"), N_("3.10.7.4 first: unacceptable RST is dropped")
+                )
             else:
-                self._discard(seg, "outside the receive window (old duplicate?)", "3.10.7.4 first: not acceptable")
+                self._discard(
+                    seg, N_("outside the receive window (old duplicate?)"), N_("3.10.7.4 first: not acceptable")
+                )
                 # A SYN gets RFC 5961 §4's challenge ACK "irrespective of the sequence number".
-                rule = "3.10.7.4 first: unacceptable segment, send ACK"
+                rule = N_("3.10.7.4 first: unacceptable segment, send ACK")
                 self._reply_ack(seg, now, rule, challenge=bool(seg.flags & SYN))
             return None
         return self._trim(seg)
@@ -692,8 +708,10 @@ class Endpoint:
         if seg.seq != self.rcv_nxt:
             stack_rule = self._blind_rst_rule()
             if stack_rule is None:
-                self._discard(seg, "RST in window but not at RCV.NXT", "RFC 5961 3.2: RST not exactly at RCV.NXT")
-                rule = "3.10.7.4 second (RFC 5961 3.2): RST in window, send challenge ACK"
+                self._discard(
+                    seg, N_("RST in window but not at RCV.NXT"), N_("RFC 5961 3.2: RST not exactly at RCV.NXT")
+                )
+                rule = N_("3.10.7.4 second (RFC 5961 3.2): RST in window, send challenge ACK")
                 self._reply_ack(seg, now, rule, challenge=True)
                 return
         self._reset_by_peer(stack_rule)
@@ -733,12 +751,12 @@ class Endpoint:
         if state is State.SYN_RECEIVED and self.passive:
             embryonic = stack.embryonic_reset  # linux L16: tcp_check_req answers it with a RST
             if embryonic is not None:
-                self._reply_rst_to(seg, f"3.10.7.4 fourth: SYN in window in SYN-RECEIVED; {embryonic.cite}")
+                self._reply_rst_to(seg, N_("3.10.7.4 fourth: SYN in window in SYN-RECEIVED") + f"; {embryonic.cite}")
             self._go(State.LISTEN, Event.RCV_SYN, embryonic.cite if embryonic is not None else None)
             return
         orphan = stack.orphan_fin_wait_2  # linux L10: the orphan's timewait socket answers TCP_TW_RST
         if state is State.FIN_WAIT_2 and self.released and orphan is not None:
-            self._reply_rst_to(seg, f"SYN in FIN-WAIT-2 after close(); {orphan.cite}")
+            self._reply_rst_to(seg, N_("SYN in FIN-WAIT-2 after close()") + f"; {orphan.cite}")
             self._go(State.CLOSED, Event.RCV_SYN, orphan.cite)
             return
         in_window = stack.syn_in_window  # rfc793 R2, freebsd F5 (insecure_syn)
@@ -749,15 +767,17 @@ class Endpoint:
             self._send_reset(f"{rule}; {in_window.cite}")
             return
         # RFC 5961 §4: in a synchronized state answer any SYN with a challenge ACK and drop it.
-        self._discard(seg, "SYN on a synchronized connection", "3.10.7.4 fourth (RFC 5961 4): SYN is not accepted")
-        rule = "3.10.7.4 fourth (RFC 5961 4): SYN in a synchronized state, send challenge ACK"
+        self._discard(
+            seg, N_("SYN on a synchronized connection"), N_("3.10.7.4 fourth (RFC 5961 4): SYN is not accepted")
+        )
+        rule = N_("3.10.7.4 fourth (RFC 5961 4): SYN in a synchronized state, send challenge ACK")
         self._reply_ack(seg, now, rule, challenge=True)
 
     # --- fifth: ACK --------------------------------------------------------------------------
     def _check_ack(self, seg: Segment, now: float) -> bool:
         """Fifth step. Returns False when processing stops here."""
         if not seg.flags & ACK:
-            self._discard(seg, "no ACK bit", "3.10.7.4 fifth: segment without ACK is dropped")
+            self._discard(seg, N_("no ACK bit"), N_("3.10.7.4 fifth: segment without ACK is dropped"))
             return False
         state = self.state
         if state is State.SYN_RECEIVED:
@@ -768,20 +788,22 @@ class Endpoint:
                 self._after_handshake(now)
                 state = State.ESTABLISHED
             else:
-                rule = "3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, <SEQ=SEG.ACK><CTL=RST>"
+                rule = N_("3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, <SEQ=SEG.ACK><CTL=RST>")
                 self._reply_rst(seg.ack, Seq(0), RST, rule)
                 return False
         ack = seg.ack
         if 0 < ((ack - self.snd_nxt) & MASK) < HALF:  # gt(SEG.ACK, SND.NXT)
-            self._discard(seg, "acknowledges data never sent", "3.10.7.4 fifth: SEG.ACK > SND.NXT")
-            self._reply_ack(seg, now, "3.10.7.4 fifth: ACK of something not yet sent, send ACK and drop")
+            self._discard(seg, N_("acknowledges data never sent"), N_("3.10.7.4 fifth: SEG.ACK > SND.NXT"))
+            self._reply_ack(seg, now, N_("3.10.7.4 fifth: ACK of something not yet sent, send ACK and drop"))
             return False
         if (
             0 < ((self.snd_una - max(self.max_snd_wnd, 1) - ack) & MASK) < HALF  # lt(SEG.ACK, SND.UNA - MAX.SND.WND)
             and self.stack.old_ack is None  # rfc793 R3: a duplicate, ignored (no RFC 5961 5)
         ):
-            self._discard(seg, "ACK too old (RFC 5961 5)", "3.10.7.4 fifth (RFC 5961 5): SEG.ACK below the window")
-            rule = "3.10.7.4 fifth (RFC 5961 5): ACK out of range, send ACK and drop"
+            self._discard(
+                seg, N_("ACK too old (RFC 5961 5)"), N_("3.10.7.4 fifth (RFC 5961 5): SEG.ACK below the window")
+            )
+            rule = N_("3.10.7.4 fifth (RFC 5961 5): ACK out of range, send ACK and drop")
             self._reply_ack(seg, now, rule, challenge=True)
             return False
         if 0 < ((ack - self.snd_una) & MASK) < HALF:  # lt(SND.UNA, SEG.ACK)
@@ -827,7 +849,7 @@ class Endpoint:
                 and seg.data
                 and sq.gt(sq.add(seg.seq, len(seg.data)), self.rcv_nxt)
             ):
-                self._discard(seg, "new data after close(): the application reads no more", after_close.cite)
+                self._discard(seg, N_("new data after close(): the application reads no more"), after_close.cite)
                 self._out.append(Signal("error: connection reset", after_close.cite))
                 self._go(State.CLOSED, Event.RCV_DATA_AFTER_CLOSE, after_close.cite)
                 rule = lookup(state, Event.RCV_DATA_AFTER_CLOSE, State.CLOSED).rule
@@ -841,7 +863,7 @@ class Endpoint:
                 elif sq.gt(seg.seq, self.rcv_nxt):
                     # SHLD-31: hold for later; MAY-13: ACK at once to show the gap.
                     self._hold_text(seg)
-                    self._send_ack("3.10.7.4 seventh: out-of-order segment held, ACK RCV.NXT (MAY-13)")
+                    self._send_ack(N_("3.10.7.4 seventh: out-of-order segment held, ACK RCV.NXT (MAY-13)"))
                     return
             if not fin and self.held:
                 fin, drained = self._drain_held()
@@ -851,13 +873,13 @@ class Endpoint:
         if fin:
             self._process_fin(now)
         elif must_ack:
-            self._send_ack("3.10.7.4 seventh: acknowledge the text")
+            self._send_ack(N_("3.10.7.4 seventh: acknowledge the text"))
 
     def _process_fin(self, now: float) -> None:
         """Eighth step: the peer has closed its side."""
         self.rcv_nxt = sq.add(self.rcv_nxt, 1)
         state = self.state
-        self._out.append(Signal("connection closing", "3.10.7.4 eighth: FIN received"))
+        self._out.append(Signal("connection closing", N_("3.10.7.4 eighth: FIN received")))
         if state is State.ESTABLISHED:
             rule = lookup(state, Event.RCV_FIN, State.CLOSE_WAIT).rule
             self._go(State.CLOSE_WAIT, Event.RCV_FIN)
@@ -877,10 +899,10 @@ class Endpoint:
         elif state is State.FIN_WAIT_2:
             self._enter_time_wait(Event.RCV_FIN, now, ack=True)
         elif state is State.TIME_WAIT:
-            self._send_ack("3.10.7.4 eighth: FIN in TIME-WAIT, re-ACK and restart 2MSL")
+            self._send_ack(N_("3.10.7.4 eighth: FIN in TIME-WAIT, re-ACK and restart 2MSL"))
             self._restart_time_wait(now)
         else:  # CLOSE-WAIT, CLOSING, LAST-ACK: remain
-            self._send_ack(f"3.10.7.4 eighth: FIN in {state}, remain and acknowledge")
+            self._send_ack(FIN_REMAIN.format(state=state.value))
 
     def _enter_time_wait(self, event: str, now: float, *, ack: bool = False) -> None:
         """Start the 2·MSL wait and turn off the other timers — or, as a what-if, skip it."""
@@ -1036,11 +1058,11 @@ class Endpoint:
             chunk = bytes(buffer[:n])
             del buffer[:n]
             flags = PSH if not buffer else 0
-            self._transmit(Outstanding(self.snd_nxt, flags, chunk), now, "3.10.2 SEND: segmentize and send")
+            self._transmit(Outstanding(self.snd_nxt, flags, chunk), now, N_("3.10.2 SEND: segmentize and send"))
         if self.fin_pending and not buffer:
             self.fin_pending = False
             self.fin_seq = self.snd_nxt
-            rule = "3.10.4 CLOSE: all data segmentized, send FIN"
+            rule = N_("3.10.4 CLOSE: all data segmentized, send FIN")
             self._transmit(Outstanding(self.snd_nxt, FIN, b""), now, rule)
 
     def _transmit(self, entry: Outstanding, now: float, rule: str) -> None:
@@ -1072,7 +1094,7 @@ class Endpoint:
             self._send_ack(rule, challenge=challenge)
             return
         if now - self.last_oow_ack < self.config.ack_ratelimit:
-            self._discard(seg, "reply ACK suppressed by the rate limit", "RFC 5961 7: ACK throttling")
+            self._discard(seg, N_("reply ACK suppressed by the rate limit"), N_("RFC 5961 7: ACK throttling"))
             return
         self.last_oow_ack = now
         self._send_ack(rule, challenge=challenge)
@@ -1123,10 +1145,10 @@ class Endpoint:
         """Linux L15, FreeBSD F10: the peer's SYN came again, so our SYN,ACK was lost: resend it
         (at most one per ``ack_ratelimit``, as Linux's tcp_check_req limits it)."""
         if now - self.last_oow_ack < self.config.ack_ratelimit:
-            self._discard(seg, "SYN,ACK resend suppressed by the rate limit", f"{rule.cite}; RFC 5961 7")
+            self._discard(seg, N_("SYN,ACK resend suppressed by the rate limit"), f"{rule.cite}; RFC 5961 7")
             return
         self.last_oow_ack = now
-        self._resend_head(f"SYN again in SYN-RECEIVED: resend the SYN,ACK; {rule.cite}", retransmission=True)
+        self._resend_head(N_("SYN again in SYN-RECEIVED: resend the SYN,ACK") + f"; {rule.cite}", retransmission=True)
 
     def _time_wait_stack(self, seg: Segment, now: float) -> None:
         """TIME-WAIT under a stack with its own checks (Linux L11 and L7, FreeBSD F9 and F11)."""
@@ -1138,11 +1160,11 @@ class Endpoint:
         new_syn = flags & (SYN | RST | ACK) == SYN and sq.gt(seg.seq, nxt)
         if stack.name == "freebsd":  # tcp_twcheck
             if flags & RST:
-                self._discard(seg, "TIME-WAIT drops every RST (RFC 1337)", check.cite)
+                self._discard(seg, N_("TIME-WAIT drops every RST (RFC 1337)"), check.cite)
             elif new_syn and reopen is not None:
                 self._reopen(seg, now, reopen)
             elif not flags & ACK:
-                self._discard(seg, "TIME-WAIT drops a segment without ACK", check.cite)
+                self._discard(seg, N_("TIME-WAIT drops a segment without ACK"), check.cite)
             else:
                 if flags & FIN and seg.end == nxt:  # the peer's FIN again: our last ACK was lost
                     self._restart_time_wait(now, check)
@@ -1160,7 +1182,7 @@ class Endpoint:
             self._reopen(seg, now, reopen)
             return
         if flags & RST:
-            self._discard(seg, "TIME-WAIT ignores a RST that is not at RCV.NXT", check.cite)
+            self._discard(seg, N_("TIME-WAIT ignores a RST that is not at RCV.NXT"), check.cite)
             return
         if flags & ACK:
             self._restart_time_wait(now, check)
@@ -1170,7 +1192,7 @@ class Endpoint:
         """Linux L7, FreeBSD F11 (RFC 9293 §3.6.1 MAY-2): the SYN ends TIME-WAIT and starts a new
         connection, if the application still listens (without a listener FreeBSD resets)."""
         if not self.listener:
-            self._reply_rst_to(seg, f"SYN above RCV.NXT ends TIME-WAIT, and nothing listens; {rule.cite}")
+            self._reply_rst_to(seg, N_("SYN above RCV.NXT ends TIME-WAIT, and nothing listens") + f"; {rule.cite}")
             self._go(State.CLOSED, Event.RCV_SYN, rule.cite)
             return
         iss = None

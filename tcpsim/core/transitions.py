@@ -23,7 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ..i18n import N_
 from .states import State
+from .templates import (
+    ABORT_DELETE,
+    ABORT_RST,
+    DATA_AFTER_CLOSE,
+    GIVE_UP,
+    RST_CLOSED,
+    RST_RESET,
+    SYN_IN_WINDOW_793,
+    UNREAD_CLOSE,
+)
 
 Kind = Literal["diagram", "note", "whatif", "stack"]
 
@@ -88,37 +99,43 @@ _SYN_RESET = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLO
 
 TRANSITIONS: tuple[Transition, ...] = (
     # --- Figure 5 -------------------------------------------------------------------------
-    Transition(CLOSED, _E.PASSIVE_OPEN, LISTEN, "create TCB", "3.10.1 OPEN: passive, enter LISTEN"),
-    Transition(CLOSED, _E.ACTIVE_OPEN, SYN_SENT, "snd SYN", "3.10.1 OPEN: active, send SYN"),
-    Transition(LISTEN, _E.RCV_SYN, SYN_RECEIVED, "snd SYN,ACK", "3.10.7.2 third: SYN in LISTEN, send SYN,ACK"),
+    Transition(CLOSED, _E.PASSIVE_OPEN, LISTEN, "create TCB", N_("3.10.1 OPEN: passive, enter LISTEN")),
+    Transition(CLOSED, _E.ACTIVE_OPEN, SYN_SENT, "snd SYN", N_("3.10.1 OPEN: active, send SYN")),
+    Transition(LISTEN, _E.RCV_SYN, SYN_RECEIVED, "snd SYN,ACK", N_("3.10.7.2 third: SYN in LISTEN, send SYN,ACK")),
     Transition(
-        LISTEN, _E.ACTIVE_OPEN, SYN_SENT, "snd SYN", "3.10.1 OPEN in LISTEN: change from passive to active, send SYN"
+        LISTEN,
+        _E.ACTIVE_OPEN,
+        SYN_SENT,
+        "snd SYN",
+        N_("3.10.1 OPEN in LISTEN: change from passive to active, send SYN"),
     ),
-    Transition(LISTEN, _E.CLOSE, CLOSED, "delete TCB", "3.10.4 CLOSE in LISTEN: delete TCB"),
+    Transition(LISTEN, _E.CLOSE, CLOSED, "delete TCB", N_("3.10.4 CLOSE in LISTEN: delete TCB")),
     Transition(
-        SYN_SENT, _E.RCV_SYN, SYN_RECEIVED, "snd SYN,ACK", "3.10.7.3 fourth: SYN without ACK, simultaneous open"
+        SYN_SENT, _E.RCV_SYN, SYN_RECEIVED, "snd SYN,ACK", N_("3.10.7.3 fourth: SYN without ACK, simultaneous open")
     ),
-    Transition(SYN_SENT, _E.RCV_SYN_ACK, ESTABLISHED, "snd ACK", "3.10.7.3 fourth: SYN,ACK acknowledges our SYN"),
-    Transition(SYN_SENT, _E.CLOSE, CLOSED, "delete TCB", "3.10.4 CLOSE in SYN-SENT: delete TCB"),
-    Transition(SYN_RECEIVED, _E.RCV_RST, LISTEN, "", "3.10.7.4 second: RST in SYN-RECEIVED after passive OPEN"),
-    Transition(SYN_RECEIVED, _E.RCV_ACK_OF_SYN, ESTABLISHED, "", "3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED"),
-    Transition(SYN_RECEIVED, _E.CLOSE, FIN_WAIT_1, "snd FIN", "3.10.4 CLOSE in SYN-RECEIVED: send FIN"),
-    Transition(ESTABLISHED, _E.CLOSE, FIN_WAIT_1, "snd FIN", "3.10.4 CLOSE in ESTABLISHED: send FIN"),
-    Transition(ESTABLISHED, _E.RCV_FIN, CLOSE_WAIT, "snd ACK", "3.10.7.4 eighth: FIN in ESTABLISHED"),
-    Transition(FIN_WAIT_1, _E.RCV_ACK_OF_FIN, FIN_WAIT_2, "", "3.10.7.4 fifth: ACK of our FIN in FIN-WAIT-1"),
-    Transition(FIN_WAIT_1, _E.RCV_FIN, CLOSING, "snd ACK", "3.10.7.4 eighth: FIN in FIN-WAIT-1, simultaneous close"),
-    Transition(FIN_WAIT_2, _E.RCV_FIN, TIME_WAIT, "snd ACK", "3.10.7.4 eighth: FIN in FIN-WAIT-2, start 2MSL"),
-    Transition(CLOSE_WAIT, _E.CLOSE, LAST_ACK, "snd FIN", "3.10.4 CLOSE in CLOSE-WAIT: send FIN"),
-    Transition(CLOSING, _E.RCV_ACK_OF_FIN, TIME_WAIT, "", "3.10.7.4 fifth: ACK of our FIN in CLOSING, start 2MSL"),
-    Transition(LAST_ACK, _E.RCV_ACK_OF_FIN, CLOSED, "delete TCB", "3.10.7.4 fifth: ACK of our FIN in LAST-ACK"),
-    Transition(TIME_WAIT, _E.TIMEOUT_2MSL, CLOSED, "delete TCB", "3.10.8 TIME-WAIT TIMEOUT: delete TCB"),
+    Transition(SYN_SENT, _E.RCV_SYN_ACK, ESTABLISHED, "snd ACK", N_("3.10.7.3 fourth: SYN,ACK acknowledges our SYN")),
+    Transition(SYN_SENT, _E.CLOSE, CLOSED, "delete TCB", N_("3.10.4 CLOSE in SYN-SENT: delete TCB")),
+    Transition(SYN_RECEIVED, _E.RCV_RST, LISTEN, "", N_("3.10.7.4 second: RST in SYN-RECEIVED after passive OPEN")),
+    Transition(SYN_RECEIVED, _E.RCV_ACK_OF_SYN, ESTABLISHED, "", N_("3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED")),
+    Transition(SYN_RECEIVED, _E.CLOSE, FIN_WAIT_1, "snd FIN", N_("3.10.4 CLOSE in SYN-RECEIVED: send FIN")),
+    Transition(ESTABLISHED, _E.CLOSE, FIN_WAIT_1, "snd FIN", N_("3.10.4 CLOSE in ESTABLISHED: send FIN")),
+    Transition(ESTABLISHED, _E.RCV_FIN, CLOSE_WAIT, "snd ACK", N_("3.10.7.4 eighth: FIN in ESTABLISHED")),
+    Transition(FIN_WAIT_1, _E.RCV_ACK_OF_FIN, FIN_WAIT_2, "", N_("3.10.7.4 fifth: ACK of our FIN in FIN-WAIT-1")),
+    Transition(
+        FIN_WAIT_1, _E.RCV_FIN, CLOSING, "snd ACK", N_("3.10.7.4 eighth: FIN in FIN-WAIT-1, simultaneous close")
+    ),
+    Transition(FIN_WAIT_2, _E.RCV_FIN, TIME_WAIT, "snd ACK", N_("3.10.7.4 eighth: FIN in FIN-WAIT-2, start 2MSL")),
+    Transition(CLOSE_WAIT, _E.CLOSE, LAST_ACK, "snd FIN", N_("3.10.4 CLOSE in CLOSE-WAIT: send FIN")),
+    Transition(CLOSING, _E.RCV_ACK_OF_FIN, TIME_WAIT, "", N_("3.10.7.4 fifth: ACK of our FIN in CLOSING, start 2MSL")),
+    Transition(LAST_ACK, _E.RCV_ACK_OF_FIN, CLOSED, "delete TCB", N_("3.10.7.4 fifth: ACK of our FIN in LAST-ACK")),
+    Transition(TIME_WAIT, _E.TIMEOUT_2MSL, CLOSED, "delete TCB", N_("3.10.8 TIME-WAIT TIMEOUT: delete TCB")),
     # --- Notes under Figure 5 and §3.10 -----------------------------------------------------
     Transition(
         FIN_WAIT_1,
         _E.RCV_FIN_ACK_OF_FIN,
         TIME_WAIT,
         "snd ACK",
-        "3.10.7.4 eighth: FIN in FIN-WAIT-1 with our FIN acknowledged, start 2MSL",
+        N_("3.10.7.4 eighth: FIN in FIN-WAIT-1 with our FIN acknowledged, start 2MSL"),
         "note",
     ),
     Transition(
@@ -126,7 +143,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_RST,
         CLOSED,
         "",
-        "3.10.7.3 second: RST with acceptable ACK, connection refused",
+        N_("3.10.7.3 second: RST with acceptable ACK, connection refused"),
         "note",
     ),
     Transition(
@@ -134,7 +151,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_RST,
         CLOSED,
         "",
-        "3.10.7.4 second: RST in SYN-RECEIVED after active OPEN, connection refused",
+        N_("3.10.7.4 second: RST in SYN-RECEIVED after active OPEN, connection refused"),
         "note",
     ),
     Transition(
@@ -142,26 +159,23 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_SYN,
         LISTEN,
         "",
-        "3.10.7.4 fourth: SYN in window in SYN-RECEIVED after passive OPEN, back to LISTEN",
+        N_("3.10.7.4 fourth: SYN in window in SYN-RECEIVED after passive OPEN, back to LISTEN"),
         "note",
     ),
+    *(Transition(s, _E.RCV_RST, CLOSED, "", RST_RESET.format(state=s.value), "note") for s in _SYNCHRONIZED_RESET),
     *(
-        Transition(s, _E.RCV_RST, CLOSED, "", f"3.10.7.4 second: RST in {s}, connection reset", "note")
-        for s in _SYNCHRONIZED_RESET
-    ),
-    *(
-        Transition(s, _E.RCV_RST, CLOSED, "", f"3.10.7.4 second: RST in {s}, enter CLOSED", "note")
+        Transition(s, _E.RCV_RST, CLOSED, "", RST_CLOSED.format(state=s.value), "note")
         for s in (CLOSING, LAST_ACK, TIME_WAIT)
     ),
-    Transition(LISTEN, _E.ABORT, CLOSED, "delete TCB", "3.10.5 ABORT in LISTEN: delete TCB", "note"),
-    Transition(SYN_SENT, _E.ABORT, CLOSED, "delete TCB", "3.10.5 ABORT in SYN-SENT: delete TCB", "note"),
-    *(Transition(s, _E.ABORT, CLOSED, "snd RST", f"3.10.5 ABORT in {s}: send RST", "note") for s in _RST_SENDING_ABORT),
+    Transition(LISTEN, _E.ABORT, CLOSED, "delete TCB", N_("3.10.5 ABORT in LISTEN: delete TCB"), "note"),
+    Transition(SYN_SENT, _E.ABORT, CLOSED, "delete TCB", N_("3.10.5 ABORT in SYN-SENT: delete TCB"), "note"),
+    *(Transition(s, _E.ABORT, CLOSED, "snd RST", ABORT_RST.format(state=s.value), "note") for s in _RST_SENDING_ABORT),
     *(
-        Transition(s, _E.ABORT, CLOSED, "delete TCB", f"3.10.5 ABORT in {s}: ok, delete TCB", "note")
+        Transition(s, _E.ABORT, CLOSED, "delete TCB", ABORT_DELETE.format(state=s.value), "note")
         for s in (CLOSING, LAST_ACK, TIME_WAIT)
     ),
     *(
-        Transition(s, _E.GIVE_UP, CLOSED, "delete TCB", f"3.8.3: too many retransmissions in {s}, give up", "note")
+        Transition(s, _E.GIVE_UP, CLOSED, "delete TCB", GIVE_UP.format(state=s.value), "note")
         for s in (SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, CLOSE_WAIT, CLOSING, LAST_ACK)
     ),
     # --- what-if: a stack without TIME-WAIT ---------------------------------------------------
@@ -170,7 +184,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_FIN,
         CLOSED,
         "snd ACK",
-        "what-if (no TIME-WAIT): FIN in FIN-WAIT-2, close at once instead of waiting 2MSL",
+        N_("what-if (no TIME-WAIT): FIN in FIN-WAIT-2, close at once instead of waiting 2MSL"),
         "whatif",
     ),
     Transition(
@@ -178,7 +192,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_FIN_ACK_OF_FIN,
         CLOSED,
         "snd ACK",
-        "what-if (no TIME-WAIT): FIN in FIN-WAIT-1 with our FIN acknowledged, close at once",
+        N_("what-if (no TIME-WAIT): FIN in FIN-WAIT-1 with our FIN acknowledged, close at once"),
         "whatif",
     ),
     Transition(
@@ -186,24 +200,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_ACK_OF_FIN,
         CLOSED,
         "",
-        "what-if (no TIME-WAIT): ACK of our FIN in CLOSING, close at once",
+        N_("what-if (no TIME-WAIT): ACK of our FIN in CLOSING, close at once"),
         "whatif",
     ),
     # --- stack personalities: arrows some stacks take and RFC 9293 does not draw ---------------------
+    *(Transition(s, _E.CLOSE, CLOSED, "snd RST", UNREAD_CLOSE.format(state=s.value), "stack") for s in _UNREAD_CLOSE),
     *(
-        Transition(
-            s, _E.CLOSE, CLOSED, "snd RST", f"stack: CLOSE with unread data in {s} resets (RFC 2525 2.17)", "stack"
-        )
-        for s in _UNREAD_CLOSE
-    ),
-    *(
-        Transition(
-            s, _E.RCV_DATA_AFTER_CLOSE, CLOSED, "snd RST", f"stack: new data in {s} after close() resets", "stack"
-        )
+        Transition(s, _E.RCV_DATA_AFTER_CLOSE, CLOSED, "snd RST", DATA_AFTER_CLOSE.format(state=s.value), "stack")
         for s in (FIN_WAIT_1, FIN_WAIT_2)
     ),
     *(
-        Transition(s, _E.RCV_SYN, CLOSED, "snd RST", f"RFC 793 3.9 fourth: SYN in the window in {s}, reset", "stack")
+        Transition(s, _E.RCV_SYN, CLOSED, "snd RST", SYN_IN_WINDOW_793.format(state=s.value), "stack")
         for s in _SYN_RESET
     ),
     Transition(
@@ -211,7 +218,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.RCV_SYN,
         SYN_RECEIVED,
         "snd SYN,ACK",
-        "3.6.1 MAY-2: a SYN above RCV.NXT in TIME-WAIT reopens the connection",
+        N_("3.6.1 MAY-2: a SYN above RCV.NXT in TIME-WAIT reopens the connection"),
         "stack",
     ),
     Transition(
@@ -219,7 +226,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.TIMEOUT_FIN_WAIT_2,
         CLOSED,
         "delete TCB",
-        "stack: FIN-WAIT-2 after close() times out",
+        N_("stack: FIN-WAIT-2 after close() times out"),
         "stack",
     ),
     Transition(
@@ -227,7 +234,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _E.GIVE_UP,
         LISTEN,
         "",
-        "stack: the SYN,ACK is not acknowledged, the embryonic connection is dropped, the listener stays",
+        N_("stack: the SYN,ACK is not acknowledged, the embryonic connection is dropped, the listener stays"),
         "stack",
     ),
 )

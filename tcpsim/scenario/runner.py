@@ -14,8 +14,8 @@ from ..core.names import EndpointName
 from ..core.personality import personality
 from ..core.tcb import EndpointConfig
 from ..sim.clock import MAX_EVENTS, advance
-from ..sim.network import FaultRule
-from ..sim.trace import TraceEvent, round_time
+from ..sim.network import FaultRule, Match
+from ..sim.trace import FaultNote, TraceEvent, fault_announcement, round_time
 from ..sim.world import Arm, Call, Note, Processed, World, derive_isn
 from .expect import ExpectEvent, check
 from .model import EndpointSpec, Expectation, Scenario, Step
@@ -105,25 +105,27 @@ def build_world(scenario: Scenario) -> World:
 
 def schedule_step(world: World, step: Step) -> None:
     """Turn one scenario step into what the world runs at its time."""
-    note = f" — {step.note}" if step.note else ""
     if step.on != "network":
         world.schedule(step.at, Call(step.on, step.do, step.data, step.note))
     elif step.do == "inject":
         assert step.segment is not None
         if step.note:
-            world.schedule(step.at, Note(f"inject from {step.segment.sender}{note}"))
+            sender = step.segment.sender
+            text = f"inject from {sender} — {step.note}"
+            world.schedule(step.at, Note(text, FaultNote("inject", Match(sender=sender)), step.note))
         world.schedule(step.at, step.segment)
     else:
         # Where rules overlap, the one declared first wins (rank), whenever each was armed.
         rule = FaultRule(step.do, step.match, at=round_time(step.at), count=step.count, by=step.by, rank=step.index)  # type: ignore[arg-type]
         if step.since == "step":
             # Only segments sent from this step on: armed when the step runs, in its place in the instant.
-            world.schedule(step.at, Arm(rule, note))
+            world.schedule(step.at, Arm(rule, step.note))
         else:
             # Segments sent at or after `at`, including those sent at that very instant before the
             # steps run: armed now, and only announced at its time.
             world.add_rule(rule)
-            world.schedule(step.at, Note(f"network: {rule.describe()}{note}"))
+            announced = fault_announcement(0.0, rule, step.note)
+            world.schedule(step.at, Note(announced.text, announced.fault, step.note))
 
 
 STORM_CHECK = 512

@@ -20,8 +20,9 @@ from typing import Literal
 
 from ..core.names import ENDPOINTS, EndpointName
 from ..core.states import State
+from ..i18n import N_, _
 from ..sim.network import FaultRule, Match
-from ..sim.trace import NoteEvent, TraceEvent, round_time
+from ..sim.trace import TraceEvent, fault_announcement, round_time
 from ..sim.world import Arm, Call, Processed, Snapshot, World
 from .dump import dump
 from .expect import check
@@ -56,15 +57,16 @@ __all__ = ["BRANCH_END", "Act", "Outcome", "Session", "sandbox"]
 
 def sandbox() -> Scenario:
     """What ``tcpsim`` opens on: the server listening, the client closed, nothing else planned."""
+    # In English, marked for the catalogue: translated where shown, as a bundled scenario's words are.
     return Scenario(
-        name="Sandbox",
+        name=N_("Sandbox"),
         path=None,
         network=NetworkSpec(msl=5.0),
         client=EndpointSpec(port=49152, isn=1000),
         server=EndpointSpec(port=80, isn=5000),
-        steps=(Step(index=1, at=0.0, on="server", do="listen", note="the server waits for a connection"),),
-        summary="The server is listening and the client is closed: open a connection from the client.",
-        description=(
+        steps=(Step(index=1, at=0.0, on="server", do="listen", note=N_("the server waits for a connection")),),
+        summary=N_("The server is listening and the client is closed: open a connection from the client."),
+        description=N_(
             "A free playground. The server has done a passive OPEN and waits in LISTEN. Focus the client "
             "and press o to connect, s to send, c to close; d drops the next segment the focused endpoint "
             "sends. MSL is 5 s here so that TIME-WAIT (2·MSL) is short enough to watch."
@@ -201,6 +203,7 @@ class Session:
                 since=r.at,
                 user=r.rank in user_ranks,
                 any_segment=r.match.flags is None and r.match.has is None and r.match.data is None,
+                match=r.match,
             )
             for r in world.network.rules
             if not r.exhausted and r.at <= self._clock + 1e-9
@@ -328,14 +331,14 @@ class Session:
         """Disarm the armed fault rule of rank ``fault`` (a :attr:`FaultView.id`)."""
         rule = next((r for r in self.world.network.rules if r.rank == fault and not r.exhausted), None)
         if rule is None:
-            return Outcome((), "that fault is no longer armed")
+            return Outcome((), _("that fault is no longer armed"))
         return self._do(Act("cancel", self._clock, rule.match.sender, fault=rule.kind, rule=fault, used=rule.used))
 
     def alter(self, sid: int, kind: str, by: float = 0.5) -> Outcome:
         """Drop, duplicate or delay segment ``sid`` while it is in flight."""
         flight = self.world.in_flight.get(sid)
         if flight is None:
-            return Outcome((), f"segment #{sid} is no longer in flight")
+            return Outcome((), _("segment #{id} is no longer in flight").format(id=sid))
         # Saved as a rule armed when the segment was sent, matching it as exactly as the format can.
         seg = flight.segment
         match = Match(sender=flight.sender, flags=seg.flags, data=bool(seg.data))
@@ -372,13 +375,15 @@ class Session:
             error = self._run_command(Arm(FaultRule("drop", Match(sender=act.endpoint), at=act.at, rank=act.rule)))
         elif act.kind == "alter":
             error = (
-                None if world.alter_flight(act.sid, act.fault, act.by) else f"segment #{act.sid} is no longer in flight"
+                None
+                if world.alter_flight(act.sid, act.fault, act.by)
+                else _("segment #{id} is no longer in flight").format(id=act.sid)
             )
         else:
             rules = world.network.rules
             cancelled = next(r for r in rules if r.rank == act.rule)
             rules.remove(cancelled)
-            world.trace.append(NoteEvent(world.now, f"network: cancelled: {cancelled.describe()}"))
+            world.trace.append(fault_announcement(world.now, cancelled, cancelled=True))
             error = None
         if error is not None and act.kind == "alter":
             undo = self._history.pop()

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 from ..core.names import ENDPOINTS, EndpointName
 from ..core.segment import Segment
 from ..core.states import State
+from ..sim.network import Match
 from ..sim.trace import StateEvent, TimerEvent, TraceEvent
 from .expect import ExpectEvent
 
@@ -147,6 +148,8 @@ class FaultView:
     """Armed by the user in this session (rather than by the scenario's file)."""
     any_segment: bool = True
     """It matches every segment of its sender (the app's "drop the next one")."""
+    match: Match = field(default_factory=Match)
+    """Which segments it catches, in parts (for saying :attr:`what` in the user's language)."""
 
 
 @dataclass(frozen=True, slots=True)

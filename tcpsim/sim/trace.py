@@ -13,10 +13,11 @@ code that writes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..core.segment import Segment
+from .network import FaultRule, Match
 
 FORMATS = ("text", "jsonl", "tcpdump", "mermaid")
 """The ways ``tcpsim run`` and ``tcpsim import`` print a trace (``--format``): a ladder diagram,
@@ -256,13 +257,41 @@ class TimerEvent(TraceEvent):
         return fields
 
 
+@dataclass(frozen=True, slots=True)
+class FaultNote:
+    """What a note about the network announces, in parts: a fault rule armed (``drop``,
+    ``duplicate``, ``delay``) or cancelled, or a segment injected (``inject``, by ``match.sender``).
+    The note's ``text`` says it in English; :func:`tcpsim.sim.wording.note_text` composes it in the
+    user's language from these."""
+
+    kind: str
+    match: Match = field(default_factory=Match)
+    count: int = 1
+    by: float = 0.0
+    cancelled: bool = False
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class NoteEvent(TraceEvent):
-    """Something the host wants in the trace that is not a protocol event (a fault rule armed…)."""
+    """Something the host wants in the trace that is not a protocol event (a fault rule armed…).
+
+    ``text`` is the whole note in English, the JSON lines' ``text``; ``fault`` and ``note`` keep its
+    parts for the display (not in the JSON lines, which ``text`` already tells)."""
 
     text: str
+    fault: FaultNote | None = field(default=None, kw_only=True)
+    note: str = field(default="", kw_only=True)
+    """The scenario author's note the text ends with (after " — "): a message of the scenarios."""
 
     type: ClassVar[str] = "note"
 
     def _fields(self) -> dict[str, Any]:
         return {"text": self.text}
+
+
+def fault_announcement(t: float, rule: FaultRule, note: str = "", *, cancelled: bool = False) -> NoteEvent:
+    """The note that a fault rule is armed (or ``cancelled``), with the author's ``note`` on why:
+    ``network: drop the next 1 × from client flags=ACK — the last ACK``."""
+    head = f"network: cancelled: {rule.describe()}" if cancelled else f"network: {rule.describe()}"
+    fault = FaultNote(rule.kind, rule.match, rule.count, rule.by, cancelled)
+    return NoteEvent(t, f"{head} — {note}" if note else head, fault=fault, note=note)

@@ -34,10 +34,12 @@ from .trace import (
     DelayEvent,
     DropEvent,
     DuplicateEvent,
+    FaultNote,
     InjectEvent,
     NoteEvent,
     SendEvent,
     TraceEvent,
+    fault_announcement,
     round_time,
 )
 
@@ -84,7 +86,7 @@ class Arm:
 
     rule: FaultRule
     note: str = ""
-    """Appended to the trace's announcement of the rule (" — why", from a scenario step's note)."""
+    """Why, from a scenario step's note: the trace's announcement of the rule ends with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,9 @@ class Note:
     """Write a line into the trace (a scenario marks where its fault rules take effect)."""
 
     text: str
+    fault: FaultNote | None = None
+    """What the line announces, in parts (:class:`~tcpsim.sim.trace.NoteEvent`)."""
+    note: str = ""
 
 
 Command = Call | Inject | Arm | Note
@@ -236,10 +241,10 @@ class World:
         elif isinstance(command, Inject):
             self.inject(command)
         elif isinstance(command, Note):
-            self.trace.append(NoteEvent(self.now, command.text))
+            self.trace.append(NoteEvent(self.now, command.text, fault=command.fault, note=command.note))
         else:
             self.add_rule(command.rule)
-            self.trace.append(NoteEvent(self.now, f"network: {command.rule.describe()}{command.note}"))
+            self.trace.append(fault_announcement(self.now, command.rule, command.note))
 
     def call(self, name: EndpointName, call: str, data: bytes = b"", note: str = "", unread: int = 0) -> None:
         """A user call on endpoint ``name`` now (``note``: why, in the scenario author's words;

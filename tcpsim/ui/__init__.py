@@ -26,10 +26,10 @@ def settle_imports() -> None:
 
 def launch(scenario: str | None = None, language: str = "en") -> int:
     """Open the app, on a scenario file or bundled NAME if given. Returns the exit code."""
+    from ..i18n import set_language
     from ..render import print_error
     from ..scenario import ScenarioError, load_file, resolve
     from .app import TcpsimApp
-    from .i18n import set_language
 
     set_language(language)
     loaded = None
@@ -47,8 +47,8 @@ def launch(scenario: str | None = None, language: str = "en") -> int:
 def launch_import(result: ImportResult, language: str = "en") -> int:
     """Open the app on an imported capture (``tcpsim import FILE``), to step through it."""
     from ..capture.session import ImportSession
+    from ..i18n import set_language
     from .app import TcpsimApp
-    from .i18n import set_language
 
     set_language(language)
     session = ImportSession(result)
@@ -69,8 +69,8 @@ def lab_app(args: argparse.Namespace, *, clock: bool = True) -> TcpsimApp:
 
 def launch_lab(args: argparse.Namespace, language: str = "en") -> int:
     """``tcpsim load --ui``: the lab live, or exit code 2 with a message for options that do not fit."""
+    from ..i18n import set_language
     from ..render import print_error
-    from .i18n import set_language
 
     set_language(language)
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..i18n import _
 from ..scenario import bundled
 from .opening import user_path
 
@@ -63,15 +64,16 @@ class BundledOnly(Local):
     downloads = True
 
     def load_path(self, text: str) -> Path:
-        raise AccessError(
-            f"{text}: this session opens the bundled scenarios only (the server was started without --files)"
-        )
+        message = _("{name}: this session opens the bundled scenarios only (the server was started without --files)")
+        raise AccessError(message.format(name=text))
 
     def save_path(self, text: str) -> Path:
-        raise AccessError(f"{text}: this session saves by downloading to the browser, not on the server")
+        raise AccessError(
+            _("{name}: this session saves by downloading to the browser, not on the server").format(name=text)
+        )
 
     def where(self) -> str:
-        return "downloaded by the browser"
+        return _("downloaded by the browser")
 
 
 class Confined(Local):
@@ -94,17 +96,20 @@ class Confined(Local):
         return self._inside(text)
 
     def where(self) -> str:
-        return f"in {self.root}"
+        return _("in {folder}").format(folder=self.root)
 
     def _inside(self, text: str) -> Path:
         """``text`` as a name inside the folder, links resolved; refused if it leads out of it."""
         if "\0" in text:
-            raise AccessError(f"{text!r}: not a possible file name (it contains a NUL character)")
+            raise AccessError(
+                _("{name}: not a possible file name (it contains a NUL character)").format(name=repr(text))
+            )
         candidate = Path(os.path.realpath(self.root / text))
         if candidate != self.root and self.root not in candidate.parents:
-            raise AccessError(f"{text}: outside the folder this session may use ({self.root}); give a name inside it")
+            message = _("{name}: outside the folder this session may use ({folder}); give a name inside it")
+            raise AccessError(message.format(name=text, folder=self.root))
         if candidate == self.root:
-            raise AccessError(f"{text}: that is the folder itself; give a file name inside it")
+            raise AccessError(_("{name}: that is the folder itself; give a file name inside it").format(name=text))
         return candidate
 
 

@@ -24,14 +24,16 @@ from textual.widgets import ContentSwitcher, Static
 
 from ..core.names import EndpointName, peer_of
 from ..core.states import State
+from ..i18n import _
 from ..scenario import Scenario
 from ..scenario.session import Session
 from ..scenario.view import SessionProtocol, View, WalkKey
+from ..sim.wording import who
+from ..wrapping import cell_width, wrap
 from . import access
 from .access import Local
-from .commands import COMMANDS, bindings
+from .commands import COMMANDS, bindings, translate_bindings
 from .files import FileActions
-from .i18n import tr
 from .intents import EndpointActions
 from .layout import MIN_HEIGHT, MIN_WIDTH, Layout, layout_for
 from .widgets.endpoint import EndpointPane
@@ -54,6 +56,8 @@ DEFAULT_SPEED = 3  # 0.2×: a 0.1 s hop takes half a second, slow enough to watc
 IDLE_FACTOR = 20.0
 """While nothing is in flight, play runs this much faster: waiting out an RTO or 2·MSL is dull."""
 FRAME = 1 / 30
+TOAST_WIDTH, TOAST_FRAME = 60, 3
+"""Textual's toasts: 60 cells wide at most half the screen, of which padding and border take 3."""
 FIRST_VIEW = "timeline"
 """The centre view the app opens on."""
 FIRST_ENDPOINT: EndpointName = "client"
@@ -87,6 +91,7 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         ``files``: where the load and save commands may reach (tcpsim.ui.access; by default the
         policy the process was started with: any path in a terminal, confined when served)."""
         super().__init__()
+        translate_bindings(self)
         self.files = files if files is not None else access.current()
         self._lab_only = lab
         self.session: SessionProtocol = session if session is not None else Session(scenario)
@@ -140,9 +145,9 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
     def on_mount(self) -> None:
         self._screen_ready = True
         timeline = self.query_one("#timeline", Timeline)
-        timeline.border_title = tr("timeline")
-        self.query_one("#diagram").border_title = tr("diagram")
-        self.query_one("#log", EventLog).border_title = tr("log")
+        timeline.border_title = _("Timeline")
+        self.query_one("#diagram").border_title = _("State diagram")
+        self.query_one("#log", EventLog).border_title = _("Event log")
         self._ticker = self.set_interval(FRAME, self._tick, pause=True)
         self.on_resize()
         self.publish()
@@ -156,11 +161,11 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
     def _welcome(self) -> None:
         """The scenario's summary and the first keys, as a toast once the screen is first drawn."""
         scenario = self.session.scenario
-        self._welcome_toast = (
-            safe(f"{scenario.summary}\nn step · space play · i the story · ? help"),
-            safe(scenario.name),
-        )
-        self.notify(self._welcome_toast[0], title=self._welcome_toast[1], timeout=8)
+        keys = _("n step · space play · i the story · ? help")
+        message = f"{_(scenario.summary)}\n{keys}" if scenario.summary else keys
+        # a bundled scenario's name and summary are messages of the catalogue
+        self._welcome_toast = (self._toast_text(message), safe(_(scenario.name)))
+        self.notify(message, title=_(scenario.name), timeout=8)
 
     def _unwelcome(self) -> None:
         """The help and the story answer the welcome toast's keys: it steps aside rather than cover them."""
@@ -185,7 +190,9 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         elif not stacked and main.children.index(server) < main.children.index(centre):
             main.move_child(server, after=centre)
         if self._layout is Layout.TOO_SMALL:
-            message = tr("too_small", min_w=MIN_WIDTH, min_h=MIN_HEIGHT, w=size.width, h=size.height)
+            message = _("tcpsim needs a terminal of at least {min_w}×{min_h}; this one is {w}×{h}.").format(
+                min_w=MIN_WIDTH, min_h=MIN_HEIGHT, w=size.width, h=size.height
+            )
             if self._too_small is None:  # made when first needed: start-up need not build it
                 self._too_small = Static(message, id="too-small", markup=False)
                 home.mount(self._too_small, before=home.query_one("#keys"))
@@ -203,7 +210,10 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
             name = cast(EndpointName, pane.endpoint_name)
             pane.set_focused(name == self.focused_endpoint)
             pane.set_class(narrow and name != self.focused_endpoint, "-away")
-            pane.border_title = tr("narrow_pane", name=tr(name), other=tr(peer_of(name))) if narrow else tr(name)
+            title = who(name)
+            pane.border_title = (
+                _("{name} · tab: {other}").format(name=title, other=who(peer_of(name))) if narrow else title
+            )
 
     def _arrange_view(self) -> None:
         """Show the chosen view as this layout can: the log is a view of its own only when stacked."""
@@ -284,7 +294,11 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         self._announced = min(self._announced, len(failed))
         for c in failed[self._announced :]:
             expected, actual = expectation_words(c, c.expected), expectation_words(c, c.actual)
-            self.notify(f"expected {expected}, got {actual}", title=f"✗ expect #{c.index}", severity="error")
+            self.notify(
+                _("expected {expected}, got {actual}").format(expected=expected, actual=actual),
+                title=_("✗ expect #{index}").format(index=c.index),
+                severity="error",
+            )
         self._announced = len(failed)
 
     def notify(
@@ -297,8 +311,20 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         markup: bool = False,
     ) -> None:
         """Textual's notify, where every message is shown as written: never read as markup (messages
-        quote file names, notes and data), and whatever a terminal would act on escaped."""
-        super().notify(safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False)
+        quote file names, notes and data), and whatever a terminal would act on escaped. Lines are
+        broken here as Chinese breaks (tcpsim.wrapping), at the toast's width: Rich breaks only at
+        spaces, and a Chinese sentence would leave a near-empty line."""
+        super().notify(self._toast_text(message), title=safe(title), severity=severity, timeout=timeout, markup=False)
+
+    def _toast_text(self, message: str) -> str:
+        """A message as its toast shows it: escaped, and, when it holds wide (CJK) characters, broken
+        at the toast's width. Text of spaces alone is left to Rich, which breaks it as well, and
+        keeps the message one line that the tests and a screen reader can find whole."""
+        text = safe(message)
+        width = min(TOAST_WIDTH, self.size.width // 2) - TOAST_FRAME
+        if width <= 0 or cell_width(text) == len(text):
+            return text
+        return "\n".join(wrap(text, width))
 
     def _on_notify(self, event: Notify) -> None:
         """A message already on screen is shown once: the copy replaces it (and its timeout starts again)."""
@@ -347,7 +373,7 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
     def action_step_back(self) -> None:
         self.playing = False
         if not self.session.back():
-            self.notify(tr("at_start"))
+            self.notify(_("Already at the beginning."))
         self.publish()
 
     def action_faster(self) -> None:
@@ -428,13 +454,21 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, and ours on the two-endpoint screen only (over the lab or a
         dialog they would act on the session hidden underneath)."""
-        yield from super().get_system_commands(screen)
+        for textual in super().get_system_commands(screen):  # its words are in our catalogue (TEXTUAL_WORDS)
+            yield textual._replace(title=_(textual.title), help=_(textual.help))
         if self.screen_stack and screen is not self.screen_stack[0]:
             return
         for command in COMMANDS:
             if command.action != "quit":
                 yield SystemCommand(
-                    f"{command.label} ({command.shown_key})",
-                    command.description,
+                    f"{command.title} ({command.shown_key})",
+                    command.help,
                     getattr(self, f"action_{command.action}"),
                 )
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, its search field's placeholder in the user's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))

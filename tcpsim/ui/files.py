@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..i18n import ngettext
-from .i18n import tr
+from ..i18n import _, ngettext
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -54,7 +53,7 @@ class FileActions(_Base):
                 try:
                     chosen = self.files.load_path(chosen)
                 except AccessError as exc:
-                    self.notify(str(exc), title="Cannot load", severity="error", timeout=10, markup=False)
+                    self.notify(str(exc), title=_("Cannot load"), severity="error", timeout=10, markup=False)
                     return
             if chosen is not None:
                 self.load_path(chosen)
@@ -80,22 +79,29 @@ class FileActions(_Base):
                 assert opened.scenario is not None
                 session = Session(opened.scenario)
         except OpenError as exc:
-            self.notify(str(exc), title="Cannot load", severity="error", timeout=10, markup=False)
+            self.notify(str(exc), title=_("Cannot load"), severity="error", timeout=10, markup=False)
             return False
         except Exception as exc:  # a reader's bug must not take the app, and the user's session, with it
-            message = f"{path}: cannot be opened ({type(exc).__name__}: {exc})"
-            self.notify(message, title="Cannot load", severity="error", timeout=10, markup=False)
+            message = _("{file}: cannot be opened ({error})").format(file=path, error=f"{type(exc).__name__}: {exc}")
+            self.notify(message, title=_("Cannot load"), severity="error", timeout=10, markup=False)
             return False
         self.playing = False
         self.session = session
         scenario = session.scenario
-        self.notify(
-            f"{scenario.summary}\n{tr('loaded', name=scenario.name)} i: the whole story.", timeout=8, markup=False
+        loaded = _("Loaded “{name}”. Press space to play or n to step. i: the whole story.").format(
+            name=_(scenario.name)
         )
+        summary = _(scenario.summary)  # a bundled scenario's summary is a message of the catalogue
+        self.notify(f"{summary}\n{loaded}" if summary else loaded, timeout=8, markup=False)
         if opened.capture is not None and len(opened.capture.conversations) > 1:
             count = len(opened.capture.conversations)
+            conversations = ngettext(
+                "{file}: {n} TCP conversation; showing stream 0 (tcpsim import {file} --stream N for another)",
+                "{file}: {n} TCP conversations; showing stream 0 (tcpsim import {file} --stream N for another)",
+                count,
+            )
             self.notify(
-                f"{path}: {count} TCP conversations; showing stream 0 (tcpsim import {path} --stream N for another)",
+                conversations.format(file=path, n=count),
                 severity="warning",
                 timeout=10,
                 markup=False,
@@ -106,11 +112,12 @@ class FileActions(_Base):
     def action_save(self) -> None:
         name = f"{_stem(self.session.scenario.name)}-saved.toml"
         if self.files.downloads:
-            self._download(name, lambda: self.session.to_toml(), "Cannot save")
+            self._download(name, lambda: self.session.to_toml(), _("Cannot save"))
             return
 
         def done(path: Path) -> None:
-            self._write(path, lambda: self.session.to_toml(), "Cannot save", tr("saved", path=str(path)))
+            saved = _("Saved to {path}: `tcpsim run {path}` replays it.").format(path=path)
+            self._write(path, lambda: self.session.to_toml(), _("Cannot save"), saved)
 
         rewound = self.session.view.progress.rewound
         note = ""
@@ -120,18 +127,18 @@ class FileActions(_Base):
                 "You are {n} events back: the whole branch is saved, those events ahead included.",
                 rewound,
             ).format(n=rewound)
-        self._ask_path(tr("save_prompt"), name, "Cannot save", done, note)
+        self._ask_path(_("Save the session as a scenario file"), name, _("Cannot save"), done, note)
 
     def action_export_pcap(self) -> None:
         name = f"{_stem(self.session.scenario.name)}.pcap"
         if self.files.downloads:
-            self._download(name, self._pcap_bytes, "Cannot export")
+            self._download(name, self._pcap_bytes, _("Cannot export"))
             return
         self._ask_path(
-            "Export the segments so far as a pcap file",
+            _("Export the segments so far as a pcap file"),
             name,
-            "Cannot export",
-            lambda path: self._write(path, self._pcap_bytes, "Cannot export", None),
+            _("Cannot export"),
+            lambda path: self._write(path, self._pcap_bytes, _("Cannot export"), None),
         )
 
     def _ask_path(self, question: str, default: str, title: str, then: Callable[[Path], None], note: str = "") -> None:
@@ -150,7 +157,8 @@ class FileActions(_Base):
                 then(path)
 
         where = self.files.where()
-        self.push_screen(Prompt(f"{question} ({where})" if where else question, default, note), done)
+        asked = _("{question} ({where})").format(question=question, where=where) if where else question
+        self.push_screen(Prompt(asked, default, note), done)
 
     def _download(self, name: str, make: Callable[[], str | bytes], title: str) -> None:
         """Hand the file to the browser as a download (a served session: nothing is written here)."""
@@ -163,7 +171,7 @@ class FileActions(_Base):
             return
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self.deliver_binary(io.BytesIO(payload), save_filename=name, open_method="download")
-        self.notify(f"{name}: sent to your browser as a download.", markup=False)
+        self.notify(_("{file}: sent to your browser as a download.").format(file=name), markup=False)
 
     def _pcap_bytes(self) -> bytes:
         """The session's segments so far as a pcap (raises PcapError for a segment no packet can carry)."""
@@ -197,17 +205,21 @@ class FileActions(_Base):
             try:
                 written = write_atomically(path, data, overwrite=overwrite, inputs=inputs)
             except WouldOverwriteInput:
-                question = tr("replace_loaded", path=str(path))
+                question = _(
+                    "{path} is the scenario this session was loaded from. Replace it with what was done?"
+                ).format(path=path)
                 self.push_screen(Confirm(question), lambda yes: write(True, ()) if yes else None)
             except WouldOverwrite:
-                question = tr("replace_file", path=str(path))
+                question = _("{path} exists. Replace it? (the old file is lost)").format(path=path)
                 self.push_screen(Confirm(question), lambda yes: write(True, inputs) if yes else None)
             except (WriteError, OSError, ValueError) as exc:  # ValueError: a NUL in the name
                 self._cannot_write(path, exc, title)
             else:
-                packets = (
-                    f"{self._packets} packets written to {written} (captured at the sender): open it in Wireshark."
-                )
+                packets = ngettext(
+                    "{n} packet written to {file} (captured at the sender): open it in Wireshark.",
+                    "{n} packets written to {file} (captured at the sender): open it in Wireshark.",
+                    self._packets,
+                ).format(n=self._packets, file=written)
                 self.notify(said or packets)
 
         write(False, (loaded,))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from ..core.names import EndpointName
+from ..i18n import _
 from ..scenario.view import Outcome, View
-from .i18n import tr
+from ..sim.wording import rule_text, who
 from .widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class EndpointActions(_Base):
 
     def _report(self, outcome: Outcome) -> None:
         if outcome.error:
-            self.notify(outcome.error, title=tr(self.focused_endpoint), severity="error", markup=False)
+            self.notify(rule_text(outcome.error), title=who(self.focused_endpoint), severity="error", markup=False)
         self.publish()
 
     def action_open(self) -> None:
@@ -63,7 +64,7 @@ class EndpointActions(_Base):
                 self._report(self.session.act(endpoint, "send", text.encode("utf-8")))
 
         default = "hello" if endpoint == "client" else "world"
-        self.push_screen(Prompt(tr("send_prompt", endpoint=tr(endpoint)), default), done)
+        self.push_screen(Prompt(_("Data to send from the {endpoint}").format(endpoint=who(endpoint)), default), done)
 
     def action_drop_next(self) -> None:
         """Arm "drop the next segment" for the focused endpoint, or disarm it when it is armed."""
@@ -72,11 +73,13 @@ class EndpointActions(_Base):
         if armed:
             outcome = self.session.cancel_fault(armed[-1].id)
             if not outcome.error:
-                self.notify(tr("drop_cancelled", endpoint=tr(endpoint)))
+                self.notify(
+                    _("Cancelled: the {endpoint}'s next segment will not be dropped.").format(endpoint=who(endpoint))
+                )
         else:
             outcome = self.session.drop_next(endpoint)
             if not outcome.error:
-                self.notify(tr("drop_armed", endpoint=tr(endpoint)))
+                self.notify(_("The next segment the {endpoint} sends will be dropped.").format(endpoint=who(endpoint)))
         self._report(outcome)
 
     def action_fault(self) -> None:
@@ -86,7 +89,7 @@ class EndpointActions(_Base):
         view = self.session.view
         target = self._fault_target(view)
         if target is None and not view.faults:
-            self.notify(tr("no_flight"), severity="warning")
+            self.notify(_("No segment is in flight: select one in the timeline while it travels."), severity="warning")
             return
         self.playing = False
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..i18n import _
 from ..scenario import Scenario, ScenarioError, load_file
 
 if TYPE_CHECKING:
@@ -88,26 +89,33 @@ def open_path(path: Path) -> Opened:
     except (FileNotFoundError, NotADirectoryError):
         info = None  # the loader says "no such file" in its own words
     except OSError as exc:  # a name too long, a loop of links, a directory that may not be searched
-        raise OpenError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+        raise OpenError(_cannot_read(name, exc)) from None
     except ValueError:  # a NUL character: no file can have that name
-        raise OpenError(f"{name}: not a possible file name (it contains a NUL character)") from None
+        message = _("{file}: not a possible file name (it contains a NUL character)")
+        raise OpenError(message.format(file=name)) from None
     if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
         # A pipe with no writer would block the app forever, and a device can be endless.
-        raise OpenError(f"{name}: not a regular file (a device, a pipe or a socket): open a scenario or capture file")
+        message = _("{file}: not a regular file (a device, a pipe or a socket): open a scenario or capture file")
+        raise OpenError(message.format(file=name))
     if looks_like_capture(path):
         if info is not None and info.st_size > MAX_CAPTURE_BYTES:
-            raise OpenError(
-                f"{name}: the capture is too large to open in the app ({info.st_size / 2**20:.1f} MiB; at most "
-                f"{MAX_CAPTURE_BYTES // 2**20} MiB): cut it to the connection you want first, e.g. "
-                f"tcpdump -r {path.name} -w small.pcap 'tcp port PORT'"
+            message = _(
+                "{file}: the capture is too large to open in the app ({size} MiB; at most {limit} MiB): "
+                "cut it to the connection you want first, e.g. tcpdump -r {name} -w small.pcap 'tcp port PORT'"
             )
+            size, limit = f"{info.st_size / 2**20:.1f}", MAX_CAPTURE_BYTES // 2**20
+            raise OpenError(message.format(file=name, size=size, limit=limit, name=path.name))
         return Opened(capture=_import(path))
     try:
         return Opened(scenario=load_file(path))
     except ScenarioError as exc:
         raise OpenError(str(exc)) from None
     except OSError as exc:  # the loader lets a few odd ones through (e.g. a path that changed under it)
-        raise OpenError(f"{name}: cannot read it ({exc.strerror or exc})") from None
+        raise OpenError(_cannot_read(name, exc)) from None
+
+
+def _cannot_read(name: str, exc: OSError) -> str:
+    return _("{file}: cannot read it ({reason})").format(file=name, reason=exc.strerror or exc)
 
 
 def _import(path: Path) -> ImportResult:
@@ -118,4 +126,4 @@ def _import(path: Path) -> ImportResult:
     except CaptureError as exc:
         raise OpenError(str(exc)) from None
     except OSError as exc:
-        raise OpenError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise OpenError(_cannot_read(str(path), exc)) from None

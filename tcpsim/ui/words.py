@@ -1,8 +1,10 @@
 """What the app says, derived from the session's view: hints, dead ends, fault badges, the status
 line, and trace records in words; text from files always shown escaped, never interpreted.
 
-Every sentence is a whole template from :mod:`tcpsim.ui.i18n` with named fields, never pieced
-together from fragments, so that a translation can order its words as its language needs.
+Every sentence is one message, marked where it is written (``_()``, :mod:`tcpsim.i18n`), with
+named fields, never pieced together from fragments, so that a translation can order its words as
+its language needs. The hints are whole phrases per state and endpoint, listed before the language
+is known (``N_``) and translated where they are shown.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from collections.abc import Callable
 from ..core.names import EndpointName, peer_of
 from ..core.states import State
 from ..escape import visible, visible_bytes
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from ..render import expect_verdict
-from ..render import who as named
 from ..scenario.expect import ExpectEvent
 from ..scenario.view import FaultView, View
 from ..sim.trace import (
@@ -33,8 +34,7 @@ from ..sim.trace import (
     TimerEvent,
     TraceEvent,
 )
-from .i18n import hint as state_hint
-from .i18n import tr
+from ..sim.wording import fault_text, is_network_note, note_text, rule_text, who
 
 Label = Callable[[SendEvent], str]
 """Turns a segment record into its label (with absolute or relative numbers)."""
@@ -51,79 +51,131 @@ def data_text(data: bytes) -> str:
 
 
 # ------------------------------------------------------------------ hints
-def _keys(key: str, who: EndpointName, focus: EndpointName) -> str:
-    return tr("key_here", key=key) if who == focus else tr("key_there", key=key, who=tr(who))
+_STEP_ON = N_("n step · a abort")
+_RESEND = N_("n step · f resend FIN")
+_DROP_NEXT = N_("d drop next")
+HINTS: dict[State, tuple[str, ...]] = {
+    State.CLOSED: (),  # by endpoint: OPEN_HINT
+    State.LISTEN: (N_("waiting for a SYN"), N_("c close")),
+    State.SYN_SENT: (N_("n step: watch the SYN travel"),),
+    State.SYN_RECEIVED: (N_("n step: wait for the ACK"),),
+    State.ESTABLISHED: (N_("s send"), N_("c close"), N_("a abort"), _DROP_NEXT),
+    State.FIN_WAIT_1: (_STEP_ON,),
+    State.FIN_WAIT_2: (N_("waiting for the peer's FIN"),),
+    State.CLOSE_WAIT: (N_("c close: the peer waits for our FIN"), N_("s send")),
+    State.CLOSING: (_RESEND,),
+    State.LAST_ACK: (_RESEND,),
+    State.TIME_WAIT: (N_("n step: jump to the end of 2·MSL"),),
+}
+"""What the keys usefully do to an endpoint in each state: phrases joined by " · "."""
+OPEN_HINT = {"client": N_("o connect"), "server": N_("o listen")}
+"""A CLOSED endpoint's hint: the client connects, the server listens."""
+
+
+def state_hint(state: State, name: str) -> list[str]:
+    """The phrases of an endpoint's hint in ``state``, in the user's language."""
+    phrases = HINTS[state] if state is not State.CLOSED else (OPEN_HINT.get(name, OPEN_HINT["client"]),)
+    return [_(p) for p in phrases]
+
+
+def _keys(key: str, name: EndpointName, focus: EndpointName) -> str:
+    if name == focus:
+        return _("press {key}").format(key=key)
+    return _("tab to the {endpoint}, then {key}").format(key=key, endpoint=who(name))
 
 
 def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
     """What the keys would usefully do now to endpoint ``name``, true for this session."""
     if view.read_only:
-        return tr("hint_record")
+        return _("n step · b back · space play: a capture is a record, it cannot be changed")
     ep = view.endpoints[name]
     state, peer = ep.state, view.endpoints[peer_of(name)].state
     planned = view.planned.get(name)
     if planned is not None and state in (State.CLOSED, State.LISTEN) and view.next is not None:
-        key = {"connect": "hint_planned_connect", "listen": "hint_planned_listen"}.get(planned.call, "hint_planned")
-        return tr(key, at=f"{planned.at:g}", call=planned.call)
+        at = f"{planned.at:g}"
+        if planned.call == "connect":
+            return _("n step: the scenario connects at t = {at} s").format(at=at)
+        if planned.call == "listen":
+            return _("n step: the scenario listens at t = {at} s").format(at=at)
+        return _("n step: the scenario calls {call} at t = {at} s").format(at=at, call=planned.call.upper())
     if state is State.FIN_WAIT_2 and peer is State.CLOSE_WAIT and view.next is None:
-        return tr("hint_fw2_peer", peer=tr(peer_of(name)))
-    text = state_hint(state, name)
+        return _("waiting for the {peer}'s FIN: its application must close (tab, c)").format(peer=who(peer_of(name)))
+    phrases = state_hint(state, name)
     if any(f.user and f.sender == name and f.kind == "drop" and f.any_segment for f in view.faults):
-        # "d drop next" would arm a second drop: it cancels instead, as the badge above the hint says
-        text = " · ".join(part for part in text.split(" · ") if part != tr("hint_drop_next"))
-    return text
+        phrases = [p for p in phrases if p != _(_DROP_NEXT)]  # it would arm a second drop: the badge says d cancels
+    return " · ".join(phrases)
 
 
 def dead_end(view: View, focus: EndpointName) -> str:
     """Why nothing more happens by itself, and what the user can do about it."""
     if view.read_only:
-        return tr("end_capture")
+        return _("The capture ends here: b steps back, r goes back to its start.")
+    return _("Nothing more will happen by itself. {advice}").format(advice=_advice(view, focus))
+
+
+def _advice(view: View, focus: EndpointName) -> str:
     states = {name: ep.state for name, ep in view.endpoints.items()}
     order: list[EndpointName] = [focus, peer_of(focus)]
-    for who in order:
-        if states[who] is State.CLOSE_WAIT:
-            return tr("dead_end", advice=tr("advice_close_wait", who=tr(who), keys=_keys("c", who, focus)))
-    if all(states[who] is State.ESTABLISHED for who in order):
-        return tr("dead_end", advice=tr("advice_idle"))
+    for name in order:
+        if states[name] is State.CLOSE_WAIT:
+            return _(
+                "The {endpoint}'s application must close: {keys} (its peer waits in FIN-WAIT-2 for that FIN)."
+            ).format(endpoint=who(name), keys=_keys("c", name, focus))
+    if all(states[name] is State.ESTABLISHED for name in order):
+        return _("The connection is open and idle: s sends data, c closes it.")
     if states["server"] is State.LISTEN and states["client"] is State.CLOSED:
-        return tr("dead_end", advice=tr("advice_connect", keys=_keys("o", "client", focus)))
-    if all(states[who] is State.CLOSED for who in order):
-        return tr("dead_end", advice=tr("advice_closed"))
+        return _("The server is listening: {keys} to connect the client.").format(keys=_keys("o", "client", focus))
+    if all(states[name] is State.CLOSED for name in order):
+        return _("Both endpoints are CLOSED: o opens a connection (the server listens first), r restarts.")
     if states["client"] is State.LISTEN and states["server"] is State.CLOSED:
-        return tr("dead_end", advice=tr("advice_listen_client", keys=_keys("o", "server", focus)))
-    return tr("dead_end", advice=tr("advice_quiet"))
+        return _("The client is listening: {keys} to open the server.").format(keys=_keys("o", "server", focus))
+    return _("Every segment has arrived and no timer is running.")
 
 
 def fault_badge(fault: FaultView) -> str:
     """The pane's badge for an armed rule that catches its endpoint's segments."""
     if fault.user and fault.kind == "drop" and fault.any_segment:
-        return tr("badge_drop_next")
-    return tr("badge_rule", kind=fault.kind, what=fault.what, left=fault.left)
+        return _("✕ drop armed: its next segment is lost · d cancels")
+    return _("✕ armed: {rule}").format(rule=fault_text(fault.kind, fault.match, fault.left, fault.by))
+
+
+_NEXT = {
+    "drop": N_("✕ armed: drop the {endpoint}'s next segment"),
+    "duplicate": N_("✕ armed: duplicate the {endpoint}'s next segment"),
+    "delay": N_("✕ armed: delay the {endpoint}'s next segment by {by}s"),
+}
+_NEXT_ANY = {
+    "drop": N_("✕ armed: drop the next segment"),
+    "duplicate": N_("✕ armed: duplicate the next segment"),
+    "delay": N_("✕ armed: delay the next segment by {by}s"),
+}
 
 
 def fault_mark(fault: FaultView) -> str:
     """The timeline's mark for an armed rule, under the present."""
-    who = tr(fault.sender) if fault.sender else tr("either")
-    if fault.any_segment and fault.left == 1:
-        return tr("mark_next", kind=fault.kind, who=who)
-    return tr("mark_rule", kind=fault.kind, what=fault.what, left=fault.left)
+    if fault.any_segment and fault.left == 1 and fault.kind in _NEXT:
+        template = _(_NEXT[fault.kind] if fault.sender else _NEXT_ANY[fault.kind])
+        return template.format(endpoint=who(fault.sender), by=f"{fault.by:g}")
+    return _("✕ armed: {rule}").format(rule=fault_text(fault.kind, fault.match, fault.left, fault.by))
 
 
 # ------------------------------------------------------------------ the status line
 def status_line(view: View, playing: bool, speed: float, focus: EndpointName) -> str:
     """The status line: the session's name, the time, how far back, play, focus, checks."""
-    mode = f"▶ {tr('playing')}" if playing else f"‖ {tr('paused')}"
-    parts = [safe(view.name), f"t = {view.t:8.3f} s"]
+    mode = _("▶ playing") if playing else _("‖ paused")
+    parts = [safe(_(view.name)), f"t = {view.t:8.3f} s"]
     where = progress_text(view)  # in the past, and how far: said early, where a narrow line still shows it
     if where:
         parts.append(where)
-    parts += [f"{mode} ×{speed:g}", f"→ {tr(focus)}"]
+    parts += [f"{mode} ×{speed:g}", f"→ {who(focus)}"]
     checks = view.checks
     if checks.total:
         verdict = "✓" if not checks.failed else "✗"
-        parts.append(f"{tr('expectations')} {checks.passed}/{checks.total} {verdict}")
+        parts.append(
+            _("checks {passed}/{total} {verdict}").format(passed=checks.passed, total=checks.total, verdict=verdict)
+        )
     if not where and view.finished and not playing:
-        parts.append(tr("finished"))
+        parts.append(_("nothing left to happen"))
     return " · ".join(parts)
 
 
@@ -131,7 +183,7 @@ def progress_text(view: View) -> str:
     """Where the view is in the history: rewound (and how far), or the frame of a capture."""
     p = view.progress
     if p.kind == "frames":
-        return tr("status_frame", n=p.done, total=p.total)
+        return _("frame {n} of {total}").format(n=p.done, total=p.total)
     if p.rewound:
         return ngettext(
             "↶ rewound {n} of {total} event: n replays it", "↶ rewound {n} of {total} events: n replays them", p.total
@@ -140,15 +192,33 @@ def progress_text(view: View) -> str:
 
 
 # ------------------------------------------------------------------ trace records in words
+TIMERS = {"2msl": "2MSL", "rto": "RTO", "delack": N_("delayed ACK"), "finwait2": "FIN-WAIT-2"}
+"""A timer's name as the log says it (2MSL and RTO as the RFC writes them)."""
+
+
+def _timer(e: TimerEvent) -> str:
+    name = _(TIMERS.get(e.name, e.name))
+    deadline = f"{e.deadline:g}" if e.deadline is not None else ""
+    if e.action == "set":
+        return _("{timer} timer set (deadline {deadline})").format(timer=name, deadline=deadline)
+    if e.action == "restart":
+        return _("{timer} timer restarted (deadline {deadline})").format(timer=name, deadline=deadline)
+    if e.action == "expire":
+        return _("{timer} timer expired").format(timer=name)
+    return _("{timer} timer cancelled").format(timer=name)
+
+
 def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
     """(what happened, why) for one trace record, in words; segments labelled by ``label``."""
     if isinstance(e, StateEvent):
-        return f"{e.old} → {e.new} on {e.event}", e.rule
+        return _("{old} → {new} on {event}").format(old=e.old, new=e.new, event=e.event), rule_text(e.rule)
     if isinstance(e, SendEvent):
-        what = "injects" if e.injected else ("retransmits" if e.retransmission else "sends")
-        return f"{what} {label(e)}", "" if e.injected else e.rule
+        if e.injected:
+            return _("injects {segment}").format(segment=label(e)), ""
+        what = _("retransmits {segment}") if e.retransmission else _("sends {segment}")
+        return what.format(segment=label(e)), rule_text(e.rule)
     if isinstance(e, ArriveEvent):
-        return f"#{e.id} arrives" + (" (the duplicate copy)" if e.copy else ""), ""
+        return (_("#{id} arrives (the duplicate copy)") if e.copy else _("#{id} arrives")).format(id=e.id), ""
     # The network's records: the log's column already names the network, so they say what befell the segment.
     if isinstance(e, DropEvent):
         return _("#{id} lost").format(id=e.id), ""
@@ -157,36 +227,33 @@ def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
     if isinstance(e, DelayEvent):
         return _("#{id} delayed by {by} s").format(id=e.id, by=f"{e.by:g}"), ""
     if isinstance(e, DeliverEvent):
-        return f"application receives {data_text(e.data)}", "3.10.7.4 seventh: text delivered in order"
+        return _("application receives {data}").format(data=data_text(e.data)), _(
+            "3.10.7.4 seventh: text delivered in order"
+        )
     if isinstance(e, CallEvent):
-        arg = f" {data_text(e.data)}" if e.data else ""
-        return f"user calls {e.call.upper()}{arg}", safe(e.note)
+        call = e.call.upper()
+        if e.data:
+            return _("user calls {call} {data}").format(call=call, data=data_text(e.data)), safe(_(e.note))
+        return _("user calls {call}").format(call=call), safe(_(e.note))
     if isinstance(e, ErrorEvent):
-        return f"{e.call.upper()} refused: {e.message}", "3.10 user calls: the RFC's error response"
+        refused = _("{call} refused: {message}").format(call=e.call.upper(), message=rule_text(e.message))
+        return refused, _("3.10 user calls: the RFC's error response")
     if isinstance(e, SignalEvent):
-        return f"signal to the user: {e.message}", e.rule
+        return _("signal to the user: {message}").format(message=rule_text(e.message)), rule_text(e.rule)
     if isinstance(e, DiscardEvent):
-        return f"#{e.id} discarded: {e.reason}", e.rule
+        return _("#{id} discarded: {reason}").format(id=e.id, reason=rule_text(e.reason)), rule_text(e.rule)
     if isinstance(e, TimerEvent):
-        name = "2MSL" if e.name == "2msl" else "RTO"
-        when = f" (deadline {e.deadline:g})" if e.deadline is not None else ""
-        return f"{name} timer {e.action}{when}", "3.10.8 timeouts" if e.action == "expire" else ""
+        return _timer(e), _("3.10.8 timeouts") if e.action == "expire" else rule_text(e.rule)
     if isinstance(e, NoteEvent):
-        return safe(network_note(e.text)), ""
+        return safe(note_text(e, network=False)), ""
     if isinstance(e, ExpectEvent):
-        return expect_text(e), safe(e.note)
+        return expect_text(e), safe(_(e.note))
     return e.type, ""
 
 
-def network_note(text: str) -> str:
-    """A note on the network without its "network:" prefix (the log's column already says so)."""
-    return text.removeprefix("network: ")
-
-
 def is_network(e: TraceEvent) -> bool:
-    return isinstance(e, DropEvent | DuplicateEvent | DelayEvent) or (
-        isinstance(e, NoteEvent) and e.text.startswith("network: ")
-    )
+    """Whether a record is the network's (the log's column says so)."""
+    return isinstance(e, DropEvent | DuplicateEvent | DelayEvent) or (isinstance(e, NoteEvent) and is_network_note(e))
 
 
 def expect_text(e: ExpectEvent) -> str:
@@ -197,13 +264,13 @@ def expect_text(e: ExpectEvent) -> str:
     if e.ok:
         if e.endpoint:
             return _("✓ expect #{index}: the {endpoint}'s last segment is {fields}").format(
-                index=e.index, endpoint=named(e.endpoint), fields=expected
+                index=e.index, endpoint=who(e.endpoint), fields=expected
             )
         return _("✓ expect #{index}: the last segment sent is {fields}").format(index=e.index, fields=expected)
     actual = expectation_words(e, e.actual, sender=not e.endpoint)
     if e.endpoint:
         return _("✗ expect #{index}: the {endpoint}'s last segment should be {fields}, but it is {actual}").format(
-            index=e.index, endpoint=named(e.endpoint), fields=expected, actual=actual
+            index=e.index, endpoint=who(e.endpoint), fields=expected, actual=actual
         )
     return _("✗ expect #{index}: the last segment sent should be {fields}, but it is {actual}").format(
         index=e.index, fields=expected, actual=actual
@@ -225,7 +292,7 @@ def expectation_words(e: ExpectEvent, value: object, *, sender: bool = True) -> 
             if key == "id" or (key in ("len", "data") and not v and key not in asked) or (key == "from" and not sender):
                 continue
             if key == "from":
-                words.append(_("from the {endpoint}").format(endpoint=named(v)))
+                words.append(_("from the {endpoint}").format(endpoint=who(v)))
             elif key == "has":
                 words.append(_("with {flags}").format(flags=v))
             elif key == "data":

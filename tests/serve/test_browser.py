@@ -58,7 +58,7 @@ def test_a_double_click_on_a_timeline_row_shows_its_details(tab: Tab) -> None:
     tab.click(col + 2, row, count=2)
     try:
         screen = tab.wait_for("escape to close")
-        assert "send at t = 0 s" in screen and "3.10.1 OPEN" in screen, screen
+        assert "Segment sent at t = 0 s" in screen and "3.10.1 OPEN" in screen, screen
     finally:
         tab.press("Escape")
         tab.wait_gone("escape to close")

@@ -38,6 +38,13 @@ def tab(browser: Any, folder: Path) -> Iterator[Tab]:
         assert server.wait_sessions(0) == []
 
 
+ZH = translation("zh").gettext
+TYPE_A_PATH = "……或输入"  # "…or type the path", as the load dialog's field says it in Chinese
+OUTSIDE = "超出了本会话可用的文件夹"  # "outside the folder this session may use"
+TO_LOAD = ZH("enter to load · escape to cancel")
+TO_CONFIRM = ZH("enter to confirm · escape to cancel")
+
+
 def test_the_title_and_the_screen_are_in_chinese(tab: Tab) -> None:
     name = translation("zh").gettext("Lost final ACK")
     assert name != "Lost final ACK"
@@ -48,19 +55,19 @@ def test_the_title_and_the_screen_are_in_chinese(tab: Tab) -> None:
 
 def test_the_load_dialog_offers_the_folder_and_refuses_a_name_outside_it(tab: Tab, folder: Path) -> None:
     tab.press("l")
-    tab.wait_for("Lesson one", "…or type the path")
-    tab.click(*tab.find("…or type the path"))
+    tab.wait_for("Lesson one", TYPE_A_PATH)
+    tab.click(*tab.find(TYPE_A_PATH))
     tab.type("../outside.toml")
     tab.press("Enter")
-    tab.wait_for("outside the folder this session may use")
-    tab.wait_gone("enter to load")
+    tab.wait_for(OUTSIDE)
+    tab.wait_gone(TO_LOAD)
     assert "Outside" not in tab.screen()
     tab.press("l")
-    tab.wait_for("Lesson one", "…or type the path")
-    tab.click(*tab.find("…or type the path"))
+    tab.wait_for("Lesson one", TYPE_A_PATH)
+    tab.click(*tab.find(TYPE_A_PATH))
     tab.type("lesson.toml")
     tab.press("Enter")
-    tab.wait_gone("enter to load")
+    tab.wait_gone(TO_LOAD)
     deadline = time.monotonic() + 15
     while not tab.screen().startswith(" Lesson one: ") and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -69,18 +76,18 @@ def test_the_load_dialog_offers_the_folder_and_refuses_a_name_outside_it(tab: Ta
 
 def test_saving_writes_inside_the_folder_and_nowhere_else(tab: Tab, folder: Path) -> None:
     tab.press("w")
-    tab.wait_for("(in /", "enter to confirm", "lesson-one--")
+    tab.wait_for("（在 /", TO_CONFIRM, "lesson-one--")
     tab.click(*tab.find("lesson-one--"))  # the name field has the keys (a toast may cover its end)
     tab.press("End", "Control+u")  # clear the proposed name
     tab.wait_gone("lesson-one--")
     tab.type("../escaped.toml")
     tab.wait_for("../escaped.toml")
     tab.press("Enter")
-    tab.wait_for("outside the folder this session may use")
-    tab.wait_gone("enter to confirm")
+    tab.wait_for(OUTSIDE)
+    tab.wait_gone(TO_CONFIRM)
     assert not (folder.parent / "escaped.toml").exists()
     tab.press("w")
-    tab.wait_for("(in /", "enter to confirm", "lesson-one--")
+    tab.wait_for("（在 /", TO_CONFIRM, "lesson-one--")
     tab.press("Enter")
     saved = folder / "lesson-one--three-way-handshake-saved.toml"
     deadline = time.monotonic() + 15

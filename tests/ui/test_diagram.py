@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 from textual.pilot import Pilot
 
+from tcpsim import i18n
 from tcpsim.core.states import State
 from tcpsim.scenario import load_file, resolve
-from tcpsim.ui import i18n
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.widgets.diagram import DiagramCanvas
 from tcpsim.ui.widgets.diagram_caption import DiagramCaption

@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
+from tcpsim import i18n
 from tcpsim.core.states import State
 from tcpsim.core.transitions import DIAGRAM, TRANSITIONS, Transition
-from tcpsim.ui import i18n
+from tcpsim.sim.wording import who
 from tcpsim.ui.widgets import diagram_layouts
 from tcpsim.ui.widgets.diagram import ROWS, choose_layout, label_function
 from tcpsim.ui.widgets.diagram_caption import status_parts
@@ -154,7 +155,7 @@ def test_short_labels_are_figure_5s_labels_shortened_by_rule() -> None:
     assert full_label(ROWS[("LISTEN", "rcv SYN", "SYN-RECEIVED")]) == "rcv SYN / snd SYN,ACK"
 
 
-@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+@pytest.mark.parametrize("lang", i18n.languages())
 @pytest.mark.parametrize("row", TRANSITIONS, ids=lambda t: f"{t.source}-{t.event}-{t.target}")
 def test_every_row_of_the_table_has_a_sentence_that_fits_under_the_figure(lang: str, row: Transition) -> None:
     """One plain sentence per transition, in every language, short enough for the caption: with the
@@ -163,7 +164,7 @@ def test_every_row_of_the_table_has_a_sentence_that_fits_under_the_figure(lang: 
     i18n.set_language(lang)
     try:
         source, target = row.source.value, row.target.value
-        step = words("step", endpoint=i18n.tr("client"), source=source, target=target, label=full_label(row))
+        step = words("step", endpoint=who("client"), source=source, target=target, label=full_label(row))
         text = words("explained", step=step, sentence=sentence(row), cite=cite(row.rule))
         assert len(wrap(text, 76)) <= 3, text
         assert len(wrap(text, 116)) <= 2, text
@@ -200,7 +201,7 @@ def test_wrapping_counts_cells_and_breaks_cjk_anywhere_but_before_punctuation() 
     assert wrap("TIME-WAIT 的定时器到期", 14) == ["TIME-WAIT 的定", "时器到期"]
 
 
-@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+@pytest.mark.parametrize("lang", i18n.languages())
 def test_the_captions_first_line_fits_80_columns_whatever_the_states(lang: str) -> None:
     """At 80×24 the caption has 76 cells a line and four lines; the first must not wrap."""
     i18n.set_language(lang)

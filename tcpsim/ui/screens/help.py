@@ -11,45 +11,58 @@ from textual.widgets import Label, Static
 
 from ... import why
 from ...core.states import State
-from ...i18n import _
+from ...i18n import N_, _
 from ...richtext import Wrapped
 from ..commands import COMMANDS
-from ..i18n import describe_command, describe_state, tr
 from ..widgets import diagram_text
 from .modal import Dialog
 
+TIME_WAIT_TEXT = N_(
+    "The side that closes first ends in TIME-WAIT after it acknowledges the peer's FIN. "
+    "That last ACK may be lost; the peer then retransmits its FIN, and only an endpoint that "
+    "still remembers the connection can answer it with an ACK instead of a RST. The wait also "
+    "lets every segment of the old connection die out in the network (a segment lives at most "
+    "one MSL, maximum segment lifetime), so that a new connection between the same two ports "
+    "cannot mistake an old duplicate for its own data. One MSL for the lost ACK's replacement "
+    "FIN to arrive, one for stray segments to expire: 2·MSL. Every FIN that arrives in TIME-WAIT "
+    "is re-acknowledged and restarts the wait (RFC 9293 §3.10.7.4)."
+)
+
 
 class Help(Dialog[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+    """The keys, every state explained, the diagram's legend and why TIME-WAIT lasts 2·MSL. Every
+    sentence is wrapped as Chinese wraps (tcpsim.richtext), not only at spaces."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", N_("Close"))]
 
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
         keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
         for c in COMMANDS:
-            keys.add_row(c.shown_key, describe_command(c.action, c.description))
-        keys.add_row("ctrl+p", "Command palette: every command above, searchable")
-        keys.add_row("↑ ↓ enter", "In the timeline or the log: select a line, show its details")
-        keys.add_row("↑ ↓ ← → PgUp PgDn", diagram_text.words("help_keys"))
+            keys.add_row(c.shown_key, Wrapped(c.help))
+        keys.add_row("ctrl+p", Wrapped(_("Command palette: every command above, searchable")))
+        keys.add_row("↑ ↓ enter", Wrapped(_("In the timeline or the log: select a line, show its details")))
+        keys.add_row("↑ ↓ ← → PgUp PgDn", Wrapped(diagram_text.words("help_keys")))
         states = Table.grid(padding=(0, 2))
         states.add_column(style="bold", no_wrap=True)
         states.add_column()
         for state in State:
-            states.add_row(state.value, describe_state(state))
+            states.add_row(state.value, Wrapped(_(state.description)))
         with VerticalScroll(classes="dialog-box wide tall"):
-            yield Label(tr("help_title"), classes="dialog-title")
-            yield Label(tr("keys"), classes="help-heading")
+            yield Label(_("tcpsim — help"), classes="dialog-title")
+            yield Label(_("Keys"), classes="help-heading")
             yield Static(keys)
-            yield Label(tr("states"), classes="help-heading")
+            yield Label(_("The eleven states (RFC 9293 §3.3.2)"), classes="help-heading")
             yield Static(states)
             yield Label(diagram_text.words("legend_title"), classes="help-heading")
-            yield Static(Text("\n\n".join(diagram_text.legend())))
-            yield Label(tr("time_wait_title"), classes="help-heading")
-            yield Static(Text(tr("time_wait_text")))
+            yield Static(Wrapped(Text("\n\n".join(diagram_text.legend()))))
+            yield Label(_("Why TIME-WAIT lasts 2·MSL"), classes="help-heading")
+            yield Static(Wrapped(_(TIME_WAIT_TEXT)))
             for title, text in why.SECTIONS:
                 yield Label(_(title), classes="help-heading")
                 yield Static(Wrapped(_(text)))
-            yield Label("escape to close", classes="dialog-hint")
+            yield Label(_("escape to close"), classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -40,8 +40,9 @@ from ...lab.engine import LoadLab
 from ...lab.model import LoadConfig, Sample, nice_interval, theory
 from ...lab.options import config_from_args
 from ...lab.settings import FIELDS, PRESET_NAMES, PRESETS, SettingsError, default_config, parse_settings, settings_of
-from ...render import who
 from ...richtext import Wrapped
+from ...sim.wording import who
+from ..commands import translate_bindings
 from ..widgets.lab import (
     FailedConnects,
     LabChart,
@@ -160,7 +161,7 @@ class LoadLabScreen(Dialog[None]):
         Binding("2", "preset(1)", N_("Preset 2"), show=False),
         Binding("3", "preset(2)", N_("Preset 3"), show=False),
         Binding("4", "preset(3)", N_("Preset 4"), show=False),
-        Binding("escape,q", "close", N_("Back")),
+        Binding("escape,q", "close", N_("Close")),
     ]
 
     CONSUMED_KEYS: ClassVar[frozenset[str]] = frozenset({"space", "tab"})
@@ -174,6 +175,7 @@ class LoadLabScreen(Dialog[None]):
         leaves the lab still until :meth:`advance` is called (tests, screenshots); ``speed`` is
         simulated seconds per real second (default: :func:`default_speed`)."""
         super().__init__(id="load-lab")
+        translate_bindings(self)  # the footer shows their descriptions
         self._use_clock = clock
         self.speed = speed if speed is not None else default_speed(config)
         self.paused = not clock

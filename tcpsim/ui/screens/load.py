@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...escape import visible
+from ...i18n import N_, _
 from ...scenario import ScenarioError, load_file
 from ..access import Local
 from .modal import Dialog
@@ -23,7 +24,7 @@ class LoadScenario(Dialog[Path | str | None]):
     """Returns the path chosen from the list, or the text typed (which the caller hands the policy);
     the caller opens it (scenario or capture) and reports any error."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, files: Local | None = None) -> None:
         super().__init__()
@@ -31,25 +32,25 @@ class LoadScenario(Dialog[Path | str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
-            yield Label("Load a scenario or a capture", classes="dialog-title")
+            yield Label(_("Load a scenario or a capture"), classes="dialog-title")
             options = []
             for path in self.files.load_choices():
                 try:
                     s = load_file(path)
-                    prompt = Text.assemble((visible(s.name), "bold"), "  ", (visible(s.summary), "dim"))
+                    prompt = Text.assemble((visible(_(s.name)), "bold"), "  ", (visible(_(s.summary)), "dim"))
                 except ScenarioError:
-                    prompt = Text.assemble(visible(path.name), " ", ("(invalid)", "bold"))
+                    prompt = Text.assemble(visible(path.name), " ", (_("(invalid)"), "bold"))
                 options.append(Option(prompt, id=str(path)))
             yield OptionList(*options, id="scenario-list")
             if self.files.typed_paths:
                 where = self.files.where()
-                yield Input(
-                    placeholder="…or type the path of a scenario or capture file (pcap, pcapng)"
-                    + (f" {where}" if where else "")
-                    + " and press enter",
-                    id="scenario-path",
+                placeholder = (
+                    _("…or type the path of a scenario or capture file (pcap, pcapng) {where} and press enter")
+                    if where
+                    else _("…or type the path of a scenario or capture file (pcap, pcapng) and press enter")
                 )
-            yield Label("enter to load · escape to cancel", classes="dialog-hint")
+                yield Input(placeholder=placeholder.format(where=where), id="scenario-path")
+            yield Label(_("enter to load · escape to cancel"), classes="dialog-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -7,6 +7,8 @@ from typing import TypeVar
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 
+from ..commands import translate_bindings
+
 ResultType = TypeVar("ResultType")
 
 
@@ -84,6 +86,10 @@ class Dialog(ModalScreen[ResultType]):
         max-height: 20;
     }
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)  # the key panel and the footer show their descriptions
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
         if not self.is_active:

@@ -16,8 +16,8 @@ from textual.widget import Widget
 
 from ...core.states import State
 from ...core.transitions import DIAGRAM, TRANSITIONS
+from ...sim.wording import who
 from ...wrapping import wrap
-from ..i18n import tr
 from .diagram_geometry import Key
 from .diagram_layouts import key_of
 from .diagram_text import cite, full_label, sentence, words
@@ -34,7 +34,7 @@ def status_parts(states: Mapping[str, State], walked: Mapping[Key, int]) -> list
         if name in states:
             parts += [
                 ("■ ", f"caption--{name}"),
-                (words("where", endpoint=tr(name), state=states[name].value) + "  ", ""),
+                (words("where", endpoint=who(name), state=states[name].value) + "  ", ""),
             ]
     seen = sum(1 for t in DIAGRAM if walked.get(key_of(t)))
     parts.append((words("walked", seen=seen, total=len(DIAGRAM)), "caption--walked"))
@@ -43,7 +43,7 @@ def status_parts(states: Mapping[str, State], walked: Mapping[Key, int]) -> list
 
 def explanation(endpoint: str, last: Key | None) -> str:
     """The endpoint's last step, what it means, and the RFC section it follows."""
-    name = tr(endpoint)
+    name = who(endpoint)
     row = ROWS.get(last) if last is not None else None
     if row is None:
         return words("no_step", endpoint=name)
@@ -93,7 +93,7 @@ class DiagramCaption(Widget):
             status.append(" " * (width - status.cell_len - cell_len(more)))
             status.append(more, style=self.get_component_rich_style("caption--more"))
         lines = list(status.wrap(self.app.console, width, overflow="fold"))
-        name = tr(self.focus_name)
+        name = who(self.focus_name)
         style = self.get_component_rich_style(f"caption--{self.focus_name}", partial=True)
         for i, line in enumerate(wrap(explanation(self.focus_name, self.last.get(self.focus_name)), width)):
             text = Text(line)

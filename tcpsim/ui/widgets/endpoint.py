@@ -22,9 +22,11 @@ from textual.widgets import Static
 
 from ...core.segment import Flags, format_flags
 from ...core.states import State
+from ...i18n import _, ngettext
+from ...richtext import Wrapped
 from ...scenario.view import EndpointView
+from ...sim.wording import who
 from ...wrapping import cell_width, wrap
-from ..i18n import describe_state, tr
 from ..numbers import relative as rel
 from ..words import data_text
 
@@ -55,7 +57,7 @@ class TcbTable:
         table = Table.grid(padding=(0, 2) if wide else (0, 1))
         style = "dim" if self.dim else ""
         columns = 2 if wide else 1
-        for _ in range(columns):
+        for _column in range(columns):
             table.add_column(style=self.label, no_wrap=True)
             table.add_column(justify="right", no_wrap=True)
         cells = [(Text(name), Text(value, style=style)) for name, value in self.rows]
@@ -136,7 +138,7 @@ class EndpointPane(VerticalScroll, can_focus=False):
         everything else, where setting them after mount would restyle the pane once more each."""
         super().__init__(id=name, classes="endpoint -focused" if focused else "endpoint")
         self.endpoint_name = name
-        self.border_title = tr(name)
+        self.border_title = who(name)
         self._state = state
         self._shown: tuple[object, ...] = ()
         self._parts: dict[str, object] = {}
@@ -182,16 +184,17 @@ class EndpointPane(VerticalScroll, can_focus=False):
         self._parts["hint"] = hint
         style = self.get_component_rich_style
         parts: list[RenderableType] = []
-        if badge:
-            parts.append(Text(badge, style=style("endpoint--bad") + LABEL))
+        if badge:  # wrapped as Chinese wraps, not only at spaces (tcpsim.richtext)
+            parts.append(Wrapped(Text(badge, style=style("endpoint--bad") + LABEL)))
         if hint:
             parts.append(Hint(hint, style("endpoint--hint")))
         if not compact:
-            parts.append(Text(describe_state(state), style=style("endpoint--muted")))
+            parts.append(Wrapped(Text(_(state.description), style=style("endpoint--muted"))))
         gap = [] if compact else [Text()]
         if parts and not compact:
             parts.append(Text())
-        parts += [self._tcb(ep, relative), *gap, self._timer_text(ep, now, msl), *gap, self._queues(ep, relative)]
+        timers, queues = Wrapped(self._timer_text(ep, now, msl)), Wrapped(self._queues(ep, relative))
+        parts += [self._tcb(ep, relative), *gap, timers, *gap, queues]
         body = Group(*parts)
         widget = self.query_one(".body", Static)
         width = widget.content_region.width
@@ -212,28 +215,30 @@ class EndpointPane(VerticalScroll, can_focus=False):
             ("RCV.WND", str(ep.rcv_wnd)),
             ("SND.WND", str(ep.snd_wnd)),
         ]
-        title = f"{tr('tcb')} ({tr('relative') if relative else tr('absolute')})"
+        title = _("TCB (relative)") if relative else _("TCB (absolute)")
         return TcbTable(rows, title, ep.state is State.CLOSED, Style(bold=True))
 
     def _timer_text(self, ep: EndpointView, now: float, msl: float) -> Text:
         style = self.get_component_rich_style
         if not ep.timers:
-            return Text(tr("no_timers"), style=style("endpoint--muted"))
+            return Text(_("no timer running"), style=style("endpoint--muted"))
         text = Text()
         rto = ep.timer("rto")
         if rto is not None:
-            text.append(f"◔ {tr('rto')} ", style=LABEL)
+            text.append("◔ RTO ", style=LABEL)
             text.append(f"{max(0.0, rto - now):5.2f} s", style=style("endpoint--warn"))
-            text.append(f"  (RTO {ep.rto:g} s, retry {ep.retries})\n", style=style("endpoint--muted"))
+            detail = _("  (RTO {rto} s, retry {retries})").format(rto=f"{ep.rto:g}", retries=ep.retries)
+            text.append(detail + "\n", style=style("endpoint--muted"))
         wait = ep.timer("2msl")
         if wait is not None:
             left = max(0.0, wait - now)
             tw = style("endpoint--time-wait")
-            text.append(f"◔ {tr('time_wait_bar')} ", style=LABEL + tw)
+            text.append("◔ TIME-WAIT 2·MSL ", style=LABEL + tw)
             text.append(f"{left:6.2f} s\n", style=tw)
             text.append(countdown_bar(left, 2 * msl), style=tw)
             if ep.restarts:
-                text.append(f"  ↻ {tr('restarted')} ×{ep.restarts}", style=style("endpoint--warn") + LABEL)
+                restarted = _("  ↻ restarted ×{n}").format(n=ep.restarts)
+                text.append(restarted, style=style("endpoint--warn") + LABEL)
         text.rstrip()
         return text
 
@@ -241,24 +246,27 @@ class EndpointPane(VerticalScroll, can_focus=False):
         style = self.get_component_rich_style
         label, queued = LABEL, style("endpoint--warn")
         text = Text()
-        text.append(f"{tr('send_buffer')}: ", style=label)
-        text.append(data_text(ep.send_buffer) if ep.send_buffer else tr("empty"))
-        text.append(f"\n{tr('received')}: ", style=label)
+        empty = _("empty")
+        text.append(_("send buffer: "), style=label)
+        text.append(data_text(ep.send_buffer) if ep.send_buffer else empty)
+        text.append("\n" + _("received: "), style=label)
         tail = ep.received_tail[-40:]
-        text.append(data_text(tail) if tail else tr("empty"), style=style("endpoint--good") if tail else "")
+        text.append(data_text(tail) if tail else empty, style=style("endpoint--good") if tail else "")
         if ep.held:
             held = ", ".join(
                 f"{rel(h.seq, ep.irs) if relative else h.seq}+{h.length}{' FIN' if h.fin else ''}" for h in ep.held
             )
-            text.append(f"\n{tr('held')}: ", style=label)
+            text.append("\n" + _("held out of order: "), style=label)
             text.append(held, style=queued)
-        text.append(f"\n{tr('rtx_queue')}:", style=label)
+        text.append("\n" + _("retransmission queue:"), style=label)
         if not ep.queue:  # on a line of its own, as an entry would be: the pane keeps its height as data flows
-            text.append(f"\n  {tr('empty')}")
+            text.append(f"\n  {empty}")
         for entry in ep.queue:
             ctl = format_flags(entry.flags & (Flags.SYN | Flags.FIN))
-            what = f"{entry.length} bytes" + (f" + {ctl}" if ctl else "") if entry.length else ctl
+            size = ngettext("{n} byte", "{n} bytes", entry.length).format(n=entry.length)
+            what = size + (f" + {ctl}" if ctl else "") if entry.length else ctl
             text.append(f"\n  {rel(entry.seq, ep.iss) if relative else entry.seq}: {what}", style=queued)
         if ep.queue_total > len(ep.queue):
-            text.append(f"\n  … {ep.queue_total - len(ep.queue)} more", style=style("endpoint--muted"))
+            more = _("… {n} more").format(n=ep.queue_total - len(ep.queue))
+            text.append(f"\n  {more}", style=style("endpoint--muted"))
         return text

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 
+from ...i18n import _
 from ...scenario.expect import ExpectEvent
 from ...sim.trace import DropEvent, ErrorEvent, SendEvent, TraceEvent
+from ...sim.wording import who
 from ..numbers import segment_text
 from ..words import describe, is_network
 from .rows import Rows
@@ -49,10 +52,14 @@ class EventLog(Rows):
         what, why = describe(e, lambda _: self.label(position))
         endpoint = getattr(e, "endpoint", None)
         text = Text(f"{e.t:8.3f} ", self.style_of("eventlog--time"))
+        names = {"client": who("client"), "server": who("server"), "network": _("network")}
+        column = max(7, *(cell_len(name) for name in names.values()))
         if endpoint in ("client", "server") and not is_network(e):
-            text.append(f"{endpoint:<7}", self.style_of(f"eventlog--{endpoint}"))
+            name = names[endpoint]
+            text.append(name + " " * (column - cell_len(name)), self.style_of(f"eventlog--{endpoint}"))
         else:
-            text.append(f"{'network' if is_network(e) else '':<7}", self.style_of("eventlog--network"))
+            name = names["network"] if is_network(e) else ""
+            text.append(name + " " * (column - cell_len(name)), self.style_of("eventlog--network"))
         failed = isinstance(e, ErrorEvent | DropEvent) or (isinstance(e, ExpectEvent) and not e.ok)
         text.append(" " + what, self.style_of("eventlog--error") if failed else "")
         if why:

@@ -9,13 +9,18 @@ Textual's footer mounts one per key, so it costs start-up next to nothing.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.events import Resize
+from textual.markup import escape
 from textual.widgets import Static
 
+from ...i18n import _
 from ..commands import COMMANDS, Command
 
-PALETTE = "^p palette"
+
+def _palette() -> str:
+    return _("^p palette")
 
 
 class KeyBar(Static):
@@ -54,10 +59,11 @@ class KeyBar(Static):
         shown = [c for c in COMMANDS if c.footer]
 
         def length(commands: list[Command], gap: str) -> int:
-            return sum(len(c.shown_key) + 1 + len(c.label) for c in commands) + len(gap) * (len(commands) - 1) + 1
+            return sum(len(c.shown_key) + 1 + cell_len(c.title) for c in commands) + len(gap) * (len(commands) - 1) + 1
 
+        palette = cell_len(_palette())
         for gap in ("  ", " "):
-            if length(shown, gap) + len(PALETTE) + 2 <= width:
+            if length(shown, gap) + palette + 2 <= width:
                 return shown, gap, True
         for gap in ("  ", " "):
             if length(shown, gap) <= width:
@@ -70,10 +76,11 @@ class KeyBar(Static):
     def line(self, width: int) -> Content:
         shown, gap, palette = self.keys_for(width)
         keys = gap.join(
-            f"[@click=app.{c.action}][b $footer-key-foreground]{c.shown_key}[/] {c.label}[/]" for c in shown
+            f"[@click=app.{c.action}][b $footer-key-foreground]{c.shown_key}[/] {escape(c.title)}[/]" for c in shown
         )
         markup = " " + keys
         if palette:
-            used = 1 + sum(len(c.shown_key) + 1 + len(c.label) for c in shown) + len(gap) * (len(shown) - 1)
-            markup += " " * max(1, width - used - len(PALETTE) - 1) + f"[$footer-key-foreground]{PALETTE}[/]"
+            hint = _palette()
+            used = 1 + sum(len(c.shown_key) + 1 + cell_len(c.title) for c in shown) + len(gap) * (len(shown) - 1)
+            markup += " " * max(1, width - used - cell_len(hint) - 1) + f"[$footer-key-foreground]{escape(hint)}[/]"
         return Content.from_markup(markup)

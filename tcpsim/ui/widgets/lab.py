@@ -23,8 +23,8 @@ from ...core.states import State
 from ...i18n import _
 from ...lab.model import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, Sample, Theory
 from ...lab.settings import PRESET_NAMES
-from ...render import who
 from ...richtext import Wrapped
+from ...sim.wording import who
 
 LEVELS = " ▁▂▃▄▅▆▇█"
 LABEL = 7

@@ -25,8 +25,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...i18n import N_, _
 from ...scenario.view import View
 from ...sim.trace import TraceEvent
+from ..commands import translate_bindings
 from ..numbers import SeqBases
 
 
@@ -34,13 +36,13 @@ class Rows(ScrollView, can_focus=True):
     """Rows drawn from trace records. Subclasses say which records get a row and how it reads."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "follow", "Follow", show=False),
-        Binding("enter", "details", "Details", show=False),
+        Binding("up", "move(-1)", N_("Previous"), show=False),
+        Binding("down", "move(1)", N_("Next"), show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False),
+        Binding("home", "first", N_("First"), show=False),
+        Binding("end", "follow", N_("Follow"), show=False),
+        Binding("enter", "details", N_("Details"), show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"rows--selected"}
     ROLES: ClassVar[dict[str, tuple[str, str]]] = {}
@@ -66,6 +68,7 @@ class Rows(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        translate_bindings(self)  # the key panel shows their descriptions
         self.records: Sequence[TraceEvent] = ()
         self.positions: list[int] = []
         """The trace position of each row's record."""
@@ -148,7 +151,11 @@ class Rows(ScrollView, can_focus=True):
 
     def _where(self) -> None:
         """The subtitle says where the selection is, when the rows no longer follow the present."""
-        where = "" if self.selected is None else f"{self.selected + 1:,} / {len(self.positions):,} · end: now"
+        where = (
+            ""
+            if self.selected is None
+            else _("{row} / {rows} · end: now").format(row=f"{self.selected + 1:,}", rows=f"{len(self.positions):,}")
+        )
         if where != self.border_subtitle:
             self.border_subtitle = where
 

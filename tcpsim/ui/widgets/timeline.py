@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from ...capture.notes import CaptureNote  # not capture.observer, which start-up need not load
 from ...core.segment import Flags, Segment
 from ...core.states import parse_state
+from ...i18n import _
 from ...scenario.expect import ExpectEvent
 from ...scenario.view import FaultView, FlightView, View
 from ...sim.trace import (
@@ -31,8 +33,9 @@ from ...sim.trace import (
     TimerEvent,
     TraceEvent,
 )
+from ...sim.wording import rule_text
 from ..numbers import label_forms, numbers, segment_text
-from ..words import data_text, expect_text, fault_mark, safe
+from ..words import TIMERS, data_text, expect_text, fault_mark, safe
 from .rows import Rows
 
 TIME_COLUMN = 8
@@ -132,7 +135,7 @@ class Timeline(Rows):
 
     def forget(self, length: int) -> None:
         for table in (self._dropped, self._marks):
-            for sid in [sid for sid, (_, position) in table.items() if position >= length]:
+            for sid in [sid for sid, (_when, position) in table.items() if position >= length]:
                 del table[sid]
                 if sid in self._row_of:
                     self.uncache(self._row_of[sid])
@@ -177,10 +180,11 @@ class Timeline(Rows):
     # ------------------------------------------------------------------ drawing
     def extra_text(self, row: int, width: int) -> Text:
         if row == 0:
-            label = f" now {self.now:.3f} s "
+            label = " " + _("now {t} s").format(t=f"{self.now:.3f}") + " "
             inner = max(0, width - TIME_COLUMN)
-            left = max(0, (inner - len(label)) // 2)
-            line = "━" * left + label + "━" * max(0, inner - left - len(label))
+            size = cell_len(label)
+            left = max(0, (inner - size) // 2)
+            line = "━" * left + label + "━" * max(0, inner - left - size)
             return Text(" " * TIME_COLUMN) + Text(line, self.style_of("timeline--now"))
         fault = self.faults[row - 1]
         return self._centre(self.now, Text(fault_mark(fault), self.style_of("timeline--armed")), width, time=False)
@@ -219,31 +223,35 @@ class Timeline(Rows):
                 e.t, e.endpoint, Text("├ ") + text if e.endpoint == "client" else text + Text(" ┤"), width
             )
         if isinstance(e, DropEvent):
-            return self._centre(e.t, Text(f"✕ #{e.id} lost", lane("timeline--lost")), width)
+            return self._centre(e.t, Text(_("✕ #{id} lost").format(id=e.id), lane("timeline--lost")), width)
         if isinstance(e, DuplicateEvent):
-            return self._centre(e.t, Text(f"⧉ #{e.id} duplicated", lane("timeline--fault")), width)
+            return self._centre(e.t, Text(_("⧉ #{id} duplicated").format(id=e.id), lane("timeline--fault")), width)
         if isinstance(e, DelayEvent):
-            return self._centre(e.t, Text(f"⏱ #{e.id} delayed +{e.by:g} s", lane("timeline--fault")), width)
+            delayed = _("⏱ #{id} delayed +{by} s").format(id=e.id, by=f"{e.by:g}")
+            return self._centre(e.t, Text(delayed, lane("timeline--fault")), width)
         if isinstance(e, DeliverEvent):
-            return self._lane(e.t, e.endpoint, Text(f"app ← {data_text(e.data)}", lane("timeline--deliver")), width)
+            delivered = _("app ← {data}").format(data=data_text(e.data))
+            return self._lane(e.t, e.endpoint, Text(delivered, lane("timeline--deliver")), width)
         if isinstance(e, CallEvent):
             arg = f" {data_text(e.data)}" if e.data else ""
             return self._lane(e.t, e.endpoint, Text(f"▸ {e.call}{arg}", lane(f"timeline--{e.endpoint}")), width)
         if isinstance(e, ErrorEvent):
-            return self._lane(e.t, e.endpoint, Text(f"✗ {e.call}: {e.message}", lane("timeline--error")), width)
+            error = f"✗ {e.call}: {rule_text(e.message)}"
+            return self._lane(e.t, e.endpoint, Text(error, lane("timeline--error")), width)
         if isinstance(e, SignalEvent):
-            return self._lane(e.t, e.endpoint, Text(f"⚑ {e.message}", lane("timeline--signal")), width)
+            return self._lane(e.t, e.endpoint, Text(f"⚑ {rule_text(e.message)}", lane("timeline--signal")), width)
         if isinstance(e, TimerEvent):
             if e.name == "2msl" and e.action in ("set", "restart"):
-                verb = "2MSL wait" if e.action == "set" else "2MSL RESTARTED"
-                text = Text(f"◔ {verb} until {e.deadline:g}", lane("timeline--timer") + lane("timeline--armed"))
-                return self._lane(e.t, e.endpoint, text, width)
-            name = "2MSL" if e.name == "2msl" else "RTO"
-            return self._lane(e.t, e.endpoint, Text(f"◔ {name} {e.action}", lane("timeline--timer")), width)
+                wait = _("◔ 2MSL wait until {t}") if e.action == "set" else _("◔ 2MSL RESTARTED until {t}")
+                armed = lane("timeline--timer") + lane("timeline--armed")
+                return self._lane(e.t, e.endpoint, Text(wait.format(t=f"{e.deadline:g}"), armed), width)
+            name = _(TIMERS.get(e.name, e.name))
+            said = _("◔ {timer} expired") if e.action == "expire" else _("◔ {timer} cancelled")
+            return self._lane(e.t, e.endpoint, Text(said.format(timer=name), lane("timeline--timer")), width)
         if isinstance(e, ExpectEvent):
             text = Text(" " + safe(expect_text(e)), lane("timeline--pass" if e.ok else "timeline--fail"))
             if e.note:
-                text.append(f"  ({safe(e.note)})", lane("timeline--note"))
+                text.append("  " + _("({note})").format(note=safe(_(e.note))), lane("timeline--note"))
             return self._rails(e.t, text, width)
         if isinstance(e, CaptureNote):
             note = Text(f"⚠ {safe(e.text)}", lane("timeline--note"))
