@@ -165,8 +165,8 @@ def parser() -> argparse.ArgumentParser:
             "serve",
             parents=[cast(argtext.ArgumentParser, ui_parser())],  # the app's own options, for every session
             conflict_handler="resolve",  # the parent's -h gives way to serve's own
-            help='serve the app to browsers, one process per tab (a classroom: README, "Teach with it")',
-            description="Serve the app to web browsers: every tab is its own tcpsim.",
+            help=_('serve the app to browsers, one process per tab (a classroom: README, "Teach with it")'),
+            description=_("Serve the app to web browsers: every tab is its own tcpsim."),
         )
     )
     return p

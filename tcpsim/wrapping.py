@@ -76,7 +76,8 @@ def _units(text: str) -> list[tuple[int, int]]:
 def line_breaks(text: str, width: int) -> list[int]:
     """Offsets in a one-line ``text`` where new lines start, so that each line fits ``width`` cells
     (its trailing spaces aside, which :func:`wrap` drops). Lines are filled greedily, except that
-    a single character is not left alone on the last line (the unit before it joins it); a unit
+    a single character (a Chinese one with the punctuation that clings to it: "次）") is not left
+    alone on the last line (the unit before it joins it); a unit
     wider than a whole line (a very long Latin word) is cut by cells."""
     width = max(1, width)
     breaks: list[int] = []
@@ -97,11 +98,19 @@ def line_breaks(text: str, width: int) -> list[int]:
                 breaks.append(i)
                 used = 0
             used += w
-    if breaks and cell_width(text[breaks[-1] :].strip()) <= 2:  # no orphan: one character alone on the last line
+    if breaks and _lone(text[breaks[-1] :].strip()):  # no orphan: one character alone on the last line
         before = [a for a, _ in units if (breaks[-2] if len(breaks) > 1 else 0) < a < breaks[-1]]
         if before and cell_width(text[before[-1] :].strip()) <= width:
             breaks[-1] = before[-1]
     return breaks
+
+
+def _lone(line: str) -> bool:
+    """Whether a last line is one character alone: two cells, or one wide character and the
+    closing punctuation that clings to it."""
+    if cell_width(line) <= 2:
+        return True
+    return _wide(line[0]) and len(_units(line)) == 1
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -16,6 +16,8 @@ import ipaddress
 import os
 import sys
 
+from ..i18n import _
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_SESSIONS = 40
@@ -34,9 +36,9 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a port number, got {text}").format(text=repr(text))) from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0: any free one), got {text}")
+        raise argparse.ArgumentTypeError(_("a port is 0 to 65535 (0: any free one), got {text}").format(text=text))
     return value
 
 
@@ -44,33 +46,42 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number, got {text}").format(text=repr(text))) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+        raise argparse.ArgumentTypeError(_("must be at least 1, got {text}").format(text=text))
     return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """serve's own options (the app's come from the app's parser, as a parent: tcpsim.cli)."""
     p.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)"
+        "--host",
+        default=DEFAULT_HOST,
+        help=_("the address to listen on (default {host}: this machine only)").format(host=DEFAULT_HOST),
     )
     p.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"the port (default {DEFAULT_PORT}; 0: any free port)"
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=_("the port (default {port}; 0: any free port)").format(port=DEFAULT_PORT),
     )
     p.add_argument(
         "--max-sessions",
         type=_positive,
         default=DEFAULT_MAX_SESSIONS,
         metavar="N",
-        help=f"at most N tabs at once, each its own process (default {DEFAULT_MAX_SESSIONS}, for 2 cores and 24 GiB); "
-        "a tab over the limit gets a page that says so",
+        help=_(
+            "at most N tabs at once, each its own process (default {n}, for 2 cores and 24 GiB); "
+            "a tab over the limit gets a page that says so"
+        ).format(n=DEFAULT_MAX_SESSIONS),
     )
     p.add_argument(
         "--files",
         metavar="DIR",
-        help="the folder the app's load and save dialogs may use (without it: the bundled scenarios only, "
-        "and saving is a download in the browser)",
+        help=_(
+            "the folder the app's load and save dialogs may use (without it: the bundled scenarios only, "
+            "and saving is a download in the browser)"
+        ),
     )
 
 

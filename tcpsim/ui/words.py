@@ -175,7 +175,8 @@ def status_line(view: View, playing: bool, speed: float, focus: EndpointName) ->
             _("checks {passed}/{total} {verdict}").format(passed=checks.passed, total=checks.total, verdict=verdict)
         )
     if not where and view.finished and not playing:
-        parts.append(_("nothing left to happen"))
+        # Nothing is pending; in a session the user can act on, that is their turn, not the end.
+        parts.append(_("the end of the capture") if view.read_only else _("your move"))
     return " · ".join(parts)
 
 

@@ -93,6 +93,13 @@ def test_no_character_is_left_alone_on_the_last_line() -> None:
     assert lines == ["TIME-WAIT 实验：大量短连接，不打开界面，随时间统计各状态的", "数量"]
 
 
+def test_no_character_and_its_closing_punctuation_are_left_alone_on_the_last_line() -> None:
+    # the client pane's retransmission timer at 80x24, in Chinese: "次）" was a line of its own
+    text = "◔ RTO  1.00 s  （RTO 1 秒，已重试 0 次）"
+    assert wrap(text, 36)[-1] != "次）"
+    assert [cell_width(line) <= 36 for line in wrap(text, 36)] == [True, True]
+
+
 def test_paragraphs_undo_hard_line_breaks_and_keep_list_items() -> None:
     text = "First line\ngoes on.\n\n1. t=0.0  Handshake\n   continued.\n2. Next.\n中文第一行\n接着写。\n"
     assert paragraphs(text) == ["First line goes on.", "1. t=0.0 Handshake continued.", "2. Next. 中文第一行接着写。"]

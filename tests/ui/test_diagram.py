@@ -281,3 +281,13 @@ def test_snapshot_in_chinese_at_80x24_after_a_simultaneous_close(snap_compare) -
         assert snap_compare(app, terminal_size=(80, 24), run_before=_before(simultaneous_close))
     finally:
         i18n.set_language("en")
+
+
+def test_snapshot_in_chinese_at_160x48_after_a_simultaneous_close(snap_compare) -> None:
+    """The full figure in Chinese, with room for the list of the arrows it leaves out."""
+    i18n.set_language("zh")
+    try:
+        app = TcpsimApp(load_file(resolve("simultaneous-close")), clock=False)
+        assert snap_compare(app, terminal_size=(160, 48), run_before=_before(simultaneous_close))
+    finally:
+        i18n.set_language("en")

@@ -1,4 +1,5 @@
-"""The help screen: the keys (from the command catalogue), every state explained, and TIME-WAIT."""
+"""The help screen: the keys (from the command catalogue), time travel, the state diagram, every
+state explained, and TIME-WAIT."""
 
 from __future__ import annotations
 
@@ -16,6 +17,22 @@ from ...richtext import Wrapped
 from ..commands import COMMANDS
 from ..widgets import diagram_text
 from .modal import Dialog
+
+TIME_TRAVEL_TEXT = N_(
+    "b steps back one event, exactly: a snapshot is kept before every event. n and play then replay "
+    "the same future, your own actions included (the data you sent, the drop you armed), as an "
+    "editor's redo does, until you do something new: that starts a new branch, and the old future "
+    "is discarded. The status line says how far back you are (↶ rewound 3 of 12 events); r goes "
+    "back to t = 0; w saves the branch you are on, whole, the events ahead of you included."
+)
+
+DIAGRAM_TEXT = N_(
+    "v shows the state diagram: RFC 9293 Figure 5, drawn from the same transition table the "
+    "simulation runs. Each endpoint's state is lit in its colour, the arrow it took last is drawn "
+    "in its colour, and every arrow walked carries a count (✓2); the sentence under the figure "
+    "explains the focused endpoint's last step, with its RFC section. Below 120 columns a compact "
+    "figure with short labels fits the screen; the arrow and page keys scroll it."
+)
 
 TIME_WAIT_TEXT = N_(
     "The side that closes first ends in TIME-WAIT after it acknowledges the peer's FIN. "
@@ -53,6 +70,10 @@ class Help(Dialog[None]):
             yield Label(_("tcpsim — help"), classes="dialog-title")
             yield Label(_("Keys"), classes="help-heading")
             yield Static(keys)
+            yield Label(_("Time travel"), classes="help-heading")
+            yield Static(Wrapped(_(TIME_TRAVEL_TEXT)))
+            yield Label(_("The state diagram"), classes="help-heading")
+            yield Static(Wrapped(_(DIAGRAM_TEXT)))
             yield Label(_("The eleven states (RFC 9293 §3.3.2)"), classes="help-heading")
             yield Static(states)
             yield Label(diagram_text.words("legend_title"), classes="help-heading")
