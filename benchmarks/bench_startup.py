@@ -1,6 +1,6 @@
 """UI start-up: process start to the first full frame of ``tcpsim``, as a ratio against a minimal
 Textual app (two Static panes and a Footer), each in fresh processes (child_startup.py), median.
-Target ≤ 1.5×."""
+Target ≤ 1.3× (issue 11: "first full frame ≤ 1.3× a minimal Textual app"; it was 1.5×)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from typing import Any
 from bench_common import HERE, TERMINAL, Figure, child_env, stats_top
 
 FIGURES = {"startup": "UI start-up (fresh processes)"}
+
+TARGET = 1.3
+"""The largest ratio that passes (issue 11)."""
 
 
 def measure(keys: set[str], quick: bool, profile: bool) -> dict[str, Figure]:
@@ -74,8 +77,8 @@ def bench_startup(quick: bool, profile: bool = False) -> Figure:
         title="UI start-up to the first full frame vs a minimal app",
         value=round(ratio, 3),
         unit="×",
-        target="≤ 1.5×",
-        met=ratio <= 1.5,
+        target=f"≤ {TARGET:g}×",
+        met=ratio <= TARGET,
         summary=(
             f"tcpsim {1000 * med('tcpsim', 'first_frame'):.0f} ms, minimal app "
             f"{1000 * med('minimal', 'first_frame'):.0f} ms (median of {repeats}, fresh processes)"
