@@ -131,10 +131,19 @@ class ServeProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def sessions(self) -> list[int]:
-        """Every live process carrying this server's mark, except the server: its sessions, and
-        any orphan a session left (reparented elsewhere, it still carries the mark)."""
+    def processes(self) -> list[int]:
+        """Every live process carrying this server's mark, except the server: its sessions, its
+        spare, and any orphan either left (reparented elsewhere, it still carries the mark)."""
         return [pid for pid in marked(self.mark) if pid != self.process.pid]
+
+    def sessions(self) -> list[int]:
+        """The processes a tab has: named ``tcpsim-session`` once its tab's size arrived (before
+        that, a process is the spare waiting for the next tab: tcpsim.serve.session)."""
+        return [pid for pid in self.processes() if process_name(pid) == "tcpsim-session"]
+
+    def spares(self) -> list[int]:
+        """The processes of :meth:`processes` that no tab has (the spare, starting or waiting)."""
+        return [pid for pid in self.processes() if process_name(pid) not in ("tcpsim-session", "")]
 
     def wait_sessions(self, count: int, timeout: float = 15) -> list[int]:
         """Wait until exactly ``count`` sessions run; return them (the last seen, on timeout)."""
@@ -142,6 +151,15 @@ class ServeProcess:
         while True:
             found = self.sessions()
             if len(found) == count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def wait_spare(self, timeout: float = 30) -> list[int]:
+        """Wait until the spare has started and waits for a tab; return it (empty on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [pid for pid in self.spares() if process_name(pid) == "tcpsim-spare"]
+            if found or time.monotonic() > deadline:
                 return found
             time.sleep(0.05)
 
@@ -174,6 +192,15 @@ def _die_with_parent() -> None:
     from .session import die_with_parent
 
     die_with_parent()
+
+
+def process_name(pid: int) -> str:
+    """A process's name (``/proc/PID/comm``), or "" once it is gone."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
 
 
 def marked(mark: str) -> list[int]:

@@ -17,8 +17,13 @@ protocol, the downloads) and change, by subclassing:
   the terminal font served locally, and URLs made from the address the browser used (textual-serve
   builds them from the host it listens on, so ``--host 0.0.0.0`` gave students ``ws://0.0.0.0``);
 - **the websocket's origin**: a page of another site may not open sessions here;
-- **start-up**: at most one session per core is starting at any time, so that thirty tabs opened
-  at once get their screens one after the other instead of all of them late.
+- **start-up**: one process is always started ahead, a *spare* that has imported the app and waits
+  for a tab's size (:mod:`tcpsim.serve.session`); a tab that connects takes it, and draws its first
+  screen as soon as its size arrives, while the next spare starts. Without a spare ready (tabs
+  opened faster than spares start) a tab's process starts when its websocket opens, as before. At
+  most one process per core is starting at any time, so that thirty tabs opened at once get their
+  screens one after the other instead of all of them late. The spare counts against
+  ``max_sessions``: sessions and the spare together are never more processes than that.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +43,8 @@ import jinja2
 from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
+
+from .session import READY
 
 log = logging.getLogger("tcpsim.serve")
 
@@ -53,19 +60,30 @@ FULL_CLOSE_CODE = 4503
 
 
 class ServedSession(AppService):
-    """One tab's app process: started without a shell, ended for sure."""
+    """One tab's app process: started without a shell, ahead of its tab (a spare), ended for sure."""
 
-    def __init__(self, argv: Sequence[str], *, start_slots: asyncio.Semaphore, **kwargs: Any) -> None:
-        super().__init__(" ".join(argv), **kwargs)
+    def __init__(self, argv: Sequence[str], *, start_slots: asyncio.Semaphore, download_manager: Any) -> None:
+        super().__init__(
+            " ".join(argv), write_bytes=_nowhere, write_str=_nowhere, close=_nothing, download_manager=download_manager
+        )
         self.argv = list(argv)
         self._start_slots = start_slots
         self._holding_slot = False
+        self._ready: asyncio.Task[bool] | None = None
+        self.attached = False
+        """A tab has it (its websocket's writers are this session's)."""
         self.started = False
         """The app has sent its first screen."""
+        self.on_first_screen: Callable[[], object] | None = None
+        """Called once the app has sent its first screen (the server starts the next spare then)."""
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.returncode is None
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
@@ -73,22 +91,61 @@ class ServedSession(AppService):
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         return environment
 
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+    async def spawn(self) -> None:
+        """Start the process (once a start-up slot is free): it imports the app, says it is ready,
+        and waits for its tab's size (:meth:`attach`) before it draws anything."""
         await asyncio.wait_for(self._start_slots.acquire(), START_TIMEOUT)
         self._holding_slot = True
         asyncio.get_running_loop().call_later(START_TIMEOUT, self._release_slot)
-        self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=self._build_environment(width=width, height=height),
-            cwd="/",
-            start_new_session=True,  # its own process group: stop() ends whatever it might start
-        )
+        try:
+            self._process = process = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._build_environment(),
+                cwd="/",
+                start_new_session=True,  # its own process group: stop() ends whatever it might start
+            )
+        except BaseException:
+            self._release_slot()
+            raise
         assert process.stdin is not None
         self._stdin = process.stdin
-        return process
+        self._ready = asyncio.create_task(self._read_ready())
+
+    async def _read_ready(self) -> bool:
+        """Wait for the process's ready line (its imports are done); free its start-up slot then."""
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            line = await self._process.stdout.readline()
+        except (ValueError, ConnectionError):
+            line = b""
+        finally:
+            self._release_slot()
+        return line == READY
+
+    async def attach(
+        self,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[Any]],
+        width: int,
+        height: int,
+    ) -> None:
+        """Give the session to a tab: its websocket's writers, and its size, which starts the app."""
+        self.remote_write_bytes, self.remote_write_str, self.remote_close = write_bytes, write_str, close
+        self.attached = True
+        await self.set_terminal_size(width, height)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        if self._ready is not None:
+            await self._ready  # the ready line is not textual-serve's protocol: read it first
+        await self.run()
+
+    async def start(self, width: int, height: int) -> None:
+        raise NotImplementedError("spawn(), then attach() to a tab")
 
     def _release_slot(self) -> None:
         if self._holding_slot:
@@ -98,7 +155,8 @@ class ServedSession(AppService):
     async def on_data(self, payload: bytes) -> None:
         if not self.started:
             self.started = True
-            self._release_slot()
+            if self.on_first_screen is not None:
+                self.on_first_screen()
         await super().on_data(payload)
 
     async def stop(self) -> None:
@@ -117,7 +175,23 @@ class ServedSession(AppService):
             task, self._task = self._task, None
             await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
             await task
+        if self._ready is not None:
+            self._ready.cancel()
+            await asyncio.gather(self._ready, return_exceptions=True)
         self._release_slot()
+
+
+async def _nowhere(data: Any) -> None:
+    """A spare's output before a tab has it: the process writes nothing until it has a size."""
+
+
+async def _nothing() -> None:
+    pass
+
+
+async def _stop_spare(session: ServedSession, spawning: asyncio.Task[None]) -> None:
+    await asyncio.gather(spawning, return_exceptions=True)
+    await session.stop()
 
 
 async def _wait(process: asyncio.subprocess.Process, seconds: float) -> bool:
@@ -155,7 +229,10 @@ class TcpsimServer(Server):
         self.announce = announce
         """Called with the URL once the server listens."""
         self._pending = 0
-        self._start_slots: asyncio.Semaphore | None = None
+        self._start_slots = asyncio.Semaphore(max(1, os.cpu_count() or 1))
+        self._spare: tuple[ServedSession, asyncio.Task[None]] | None = None
+        """The process started ahead of the next tab, and the task that starts it."""
+        self._closing = False
         self._pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
         )
@@ -169,6 +246,25 @@ class TcpsimServer(Server):
 
     def pids(self) -> list[int]:
         return [pid for s in self.sessions.values() if (pid := s.pid) is not None]
+
+    # ------------------------------------------------------------------ the spare
+    def _new_session(self) -> ServedSession:
+        return ServedSession(self.session_argv, start_slots=self._start_slots, download_manager=self.download_manager)
+
+    def _refill(self) -> None:
+        """Start the next spare, if there is none and room for one more process."""
+        if self._closing or self._spare is not None or self.in_use >= self.max_sessions:
+            return
+        session = self._new_session()
+        self._spare = (session, asyncio.create_task(session.spawn()))
+
+    def _take_spare(self) -> tuple[ServedSession, asyncio.Task[None]]:
+        """The spare (perhaps still starting), or a process started now when there is none."""
+        if self._spare is not None:
+            taken, self._spare = self._spare, None
+            return taken
+        session = self._new_session()
+        return session, asyncio.create_task(session.spawn())
 
     # ------------------------------------------------------------------ the web application
     async def _make_app(self) -> web.Application:
@@ -219,22 +315,23 @@ class TcpsimServer(Server):
                 "Close a tab you no longer need, or try again in a minute.".encode(),
             )
             return websocket
-        if self._start_slots is None:
-            self._start_slots = asyncio.Semaphore(max(1, os.cpu_count() or 1))
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
-        session = ServedSession(
-            self.session_argv,
-            start_slots=self._start_slots,
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=websocket.close,
-            download_manager=self.download_manager,
-        )
+        session, spawning = self._take_spare()
         self._pending += 1
         try:
             try:
-                await session.start(width, height)
+                try:
+                    await spawning
+                except Exception:  # a spare that failed to start: log it, and start one now
+                    log.exception("a session's process failed to start")
+                if not session.alive:  # a spare that died waiting
+                    await session.stop()
+                    session = self._new_session()
+                    await session.spawn()
+                # the next spare starts once this tab has its screen, not beside its first frame
+                session.on_first_screen = self._refill
+                await session.attach(websocket.send_bytes, websocket.send_str, websocket.close, width, height)
             finally:
                 self._pending -= 1
             self.sessions[session.app_service_id] = session
@@ -248,12 +345,18 @@ class TcpsimServer(Server):
                 await asyncio.shield(session.stop())
             finally:
                 self.sessions.pop(session.app_service_id, None)
+                self._refill()
                 if not websocket.closed:
                     await websocket.close()
         return websocket
 
     async def on_shutdown(self, app: web.Application) -> None:
-        await asyncio.gather(*(s.stop() for s in list(self.sessions.values())), return_exceptions=True)
+        self._closing = True
+        stopping = [s.stop() for s in list(self.sessions.values())]
+        if self._spare is not None:
+            (spare, spawning), self._spare = self._spare, None
+            stopping.append(_stop_spare(spare, spawning))
+        await asyncio.gather(*stopping, return_exceptions=True)
 
     # ------------------------------------------------------------------ running
     async def start(self) -> web.AppRunner:
@@ -265,6 +368,7 @@ class TcpsimServer(Server):
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}/"
+        self._refill()
         return runner
 
     def serve(self, debug: bool = False) -> None:  # the signature of Server.serve

@@ -95,3 +95,35 @@ def test_saving_writes_inside_the_folder_and_nowhere_else(tab: Tab, folder: Path
         time.sleep(0.05)
     assert saved.read_text().startswith('name = "Lesson one: Three-way handshake (edited)"')
     assert sorted(p.name for p in folder.iterdir()) == ["lesson-one--three-way-handshake-saved.toml", "lesson.toml"]
+
+
+def test_chinese_is_drawn_in_a_cjk_font_of_the_browser(tab: Tab) -> None:
+    """The terminal's characters in Chinese come from a real CJK font (the one .ci/run installs),
+    not the missing-glyph box: Chromium names the fonts it drew a node's text with (DevTools'
+    CSS.getPlatformFontsForNode), for a node in the terminal's own font stack."""
+    text = "已暂停"  # "paused", on the status line
+    assert text in tab.screen()
+    family = tab.page.evaluate("() => window.__tcpsimTerminals[0].terminal.options.fontFamily")
+    tab.page.evaluate(
+        """([family, text]) => {
+            const probe = document.createElement("span");
+            probe.id = "cjk-probe";
+            probe.style.fontFamily = family;
+            probe.textContent = text;
+            document.body.appendChild(probe);
+        }""",
+        [family, text],
+    )
+    devtools = tab.context.new_cdp_session(tab.page)
+    try:
+        devtools.send("DOM.enable")
+        devtools.send("CSS.enable")
+        root = devtools.send("DOM.getDocument")["root"]["nodeId"]
+        node = devtools.send("DOM.querySelector", {"nodeId": root, "selector": "#cjk-probe"})["nodeId"]
+        fonts = devtools.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        devtools.detach()
+        tab.page.evaluate("() => document.getElementById('cjk-probe').remove()")
+    drawn = {f["familyName"]: f["glyphCount"] for f in fonts}
+    assert sum(drawn.values()) == len(text), drawn
+    assert not any("Roboto" in name for name in drawn), drawn  # the terminal's Latin font has no CJK

@@ -34,6 +34,24 @@ def server(browser: Any) -> Iterator[ServeProcess]:
     with ServeProcess(["--max-sessions", str(LIMIT), "lost-final-ack"]) as s:
         yield s
         assert s.sessions() == []
+        assert len(s.processes()) <= 1  # the spare, waiting for the next tab
+    assert marked(s.mark) == []  # the server stopped: nothing of it is left
+
+
+def test_a_tab_takes_the_spare_and_the_next_spare_starts(browser: Any, server: ServeProcess) -> None:
+    """The process started ahead of the tab (tcpsim.serve.session: imported, waiting for a size)
+    is the one the tab gets; another starts for the next tab once this one has its screen."""
+    spare = server.wait_spare()
+    assert len(spare) == 1
+    tab = Tab(browser)
+    try:
+        tab.open(server.url)
+        assert server.wait_sessions(1) == spare
+        assert len(server.wait_spare()) == 1
+        assert len(server.processes()) == 2  # the limit: a session and the spare
+    finally:
+        tab.close()
+    assert server.wait_sessions(0) == []
 
 
 def test_a_tab_over_the_limit_gets_a_page_that_says_so(browser: Any, server: ServeProcess) -> None:
@@ -47,7 +65,7 @@ def test_a_tab_over_the_limit_gets_a_page_that_says_so(browser: Any, server: Ser
         assert response.status == 503
         assert tabs[LIMIT].page.inner_text("#full") == "This tcpsim server is full"
         assert f"All {LIMIT} sessions" in tabs[LIMIT].page.inner_text("body")
-        assert len(server.sessions()) == LIMIT  # the full page started nothing
+        assert len(server.processes()) == LIMIT  # the full page started nothing, and no spare waits
         tabs[0].close()
         assert len(server.wait_sessions(LIMIT - 1)) == LIMIT - 1
         tabs[LIMIT].page.click("button:has-text('Try again')")
@@ -124,6 +142,10 @@ def test_a_hundred_opens_and_closes_leave_no_process(browser: Any, server: Serve
 
     in_a_thread(hundred())
     assert server.wait_sessions(0, timeout=30) == []
+    deadline = time.monotonic() + 30  # a session closed before it read its size ends named as a spare
+    while len(left := server.processes()) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(left) <= 1 and left == server.spares()  # the next tab's spare, nothing else
     tab = Tab(browser)
     try:
         tab.open(server.url)  # and the server still serves
