@@ -7,7 +7,7 @@ mode. The server starts it *ahead* of its tab, as a spare: it imports the app, w
 (textual-serve's ``resize`` packet); only then does the app start, at that size. So a tab that
 finds a spare waiting gets its first screen in the time the app takes to draw it, not that plus
 Python's start-up and the imports. The process names itself (``/proc/PID/comm``, what ``ps``
-shows) ``tcpsim-spare`` while it waits and ``tcpsim-session`` once a tab has it. Before the app
+shows) ``tcpsim-spare`` once it is ready and waits, and ``tcpsim-session`` once a tab has it. Before the app
 starts it
 
 - asks the kernel to end this process when the server that started it dies (Linux's
@@ -131,7 +131,6 @@ def wait_for_size() -> tuple[int, int] | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     app_argv = [a for a in args.app if a != "--"] if args.app[:1] == ["--"] else list(args.app)
-    name_process("tcpsim-spare")
     die_with_parent()
     sys.dont_write_bytecode = True  # nothing written into the runtime's folders
     preload()
@@ -142,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     use(Confined(args.files) if args.files else BundledOnly())
     default_guard(args.files, args.scenario_file).install()
+    name_process("tcpsim-spare")
     os.write(1, READY)
     size = wait_for_size()
     if size is None:
