@@ -232,7 +232,7 @@ def _opens_app(args: argparse.Namespace) -> bool:
     """Commands that hold the terminal (the app, the server) run outside the guarded output."""
     return (
         (args.command == "load" and args.ui)
-        or (args.command == "import" and args.format is None)
+        or (args.command == "import" and args.format is None and not args.all)
         or (args.command == "serve")
     )
 
@@ -513,6 +513,12 @@ def _import(args: argparse.Namespace) -> int:
 
     if not args.capture:  # "" would be read as ".", the current directory
         return _error(_("import: no capture given (the FILE argument is empty)"))
+    if args.all:
+        return _import_all(args)
+    if args.interval is not None:
+        return _error(_("--interval applies to --all (the census of every conversation)"))
+    if args.format == "csv":
+        return _error(_("--format csv applies to --all (the census as columns)"))
     try:
         streaming = args.format is not None  # printed as observed, in bounded memory; the app keeps it all
         result = import_capture(
@@ -553,6 +559,38 @@ def _import(args: argparse.Namespace) -> int:
 
         render_import(result, Console(highlight=False), rules=not args.no_rules)
     sys.stdout.flush()
+    return EXIT_OK
+
+
+def _import_all(args: argparse.Namespace) -> int:
+    """``tcpsim import FILE --all``: every conversation, the census over time, the anomalies, in one pass."""
+    from .capture.census import Census
+    from .capture.census_writers import CsvSink, JsonlSink
+    from .capture.files import CaptureError, CaptureFile
+
+    if args.stream is not None:
+        return _error(_("--stream picks one conversation; --all reads every one: give one of them"))
+    fmt = args.format or "text"
+    if fmt not in ("jsonl", "csv"):
+        return _error(_("--all prints --format jsonl or csv (not {format})").format(format=fmt))
+    sink = JsonlSink(sys.stdout) if fmt == "jsonl" else CsvSink(sys.stdout)
+    progress = Progress(_("reading {file}").format(file=visible(args.capture)))
+    spoken = i18n.language()
+    try:
+        source = CaptureFile(args.capture)  # a file that cannot be read is said in the user's language
+        census = Census(
+            args.capture, sink, interval=args.interval or 1.0, msl=args.msl, stack=args.stack, progress=progress.update
+        )
+        i18n.set_language("en")  # output that other programs read is not translated (tcpsim/locale/README.md)
+        summary = census.run(source)
+    except CaptureError as exc:
+        return _error(str(exc))
+    finally:
+        i18n.set_language(spoken)
+        progress.done()
+    sys.stdout.flush()
+    if summary.broken is not None:  # what came before the break is printed; the file is still bad
+        return _error(_("{problem} (the census above covers the packets before it)").format(problem=summary.broken))
     return EXIT_OK
 
 

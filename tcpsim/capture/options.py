@@ -37,6 +37,17 @@ def _msl(text: str) -> float:
     return value
 
 
+def _interval(text: str) -> float:
+    value = _msl(text)  # the same bounds: a time > 0 in seconds, at least the clock's resolution
+    if value < 1e-6:  # a census line per host per microsecond is already more than anyone reads
+        raise argparse.ArgumentTypeError(_("must be at least 1e-06 seconds, got {text}").format(text=repr(text)))
+    return value
+
+
+CENSUS_FORMATS = ("text", "jsonl", "csv")
+"""``--format`` with ``--all``: the census as a chart and a report, as JSON lines, as CSV."""
+
+
 def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("capture", metavar="FILE", help=_("a pcap or pcapng capture (tcpdump -w, Wireshark, dumpcap)"))
     p.add_argument(
@@ -50,11 +61,26 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=tuple(dict.fromkeys((*FORMATS, *CENSUS_FORMATS))),
+        metavar="FORMAT",
         help=_(
-            "print the inferred trace headless instead of opening the app: ladder diagram, JSON lines, "
-            "tcpdump's text or a Mermaid sequence diagram"
+            "print the inferred trace headless instead of opening the app: text (a ladder diagram), jsonl "
+            "(JSON lines), tcpdump (its text) or mermaid (a sequence diagram); with --all: text, jsonl or csv"
         ),
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help=_(
+            "every TCP conversation in one pass, with the census of states per host over time and the "
+            "anomalies (printed: text by default, or --format jsonl or csv)"
+        ),
+    )
+    p.add_argument(
+        "--interval",
+        type=_interval,
+        metavar="S",
+        help=_("with --all: seconds of capture time between two census lines (default 1)"),
     )
     p.add_argument(
         "--msl",

@@ -1,0 +1,183 @@
+"""``tcpsim import FILE --all``: every conversation, the census over time, against what Linux says.
+
+The live test makes a capture of many connections at once on loopback (``census_support``) and
+reads ``ss -tan`` just before tcpdump stops: the census's last line for each host must count the
+sockets ``ss`` lists in each state, and each conversation must end in the states ``ss`` shows for
+its two ends. The other tests check the line formats issue 14 spells out, the CSV, ``--interval``,
+and the errors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from capture_files import pcap, scenario_packets
+from capture_support import CaptureUnavailable
+from census_support import CensusCapture, capture_many
+
+from tcpsim.capture.census_records import CENSUS_STATES
+
+DATA = Path(__file__).resolve().parent / "data"
+LINUX = DATA / "linux-client-closes-lo.pcap"
+CONVERSATION_KEYS = ["type", "id", "client", "server", "first", "last", "packets", "states", "final", "notes"]
+CENSUS_KEYS = ["type", "t", "host", "counts"]
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def many(tcpdump: str, tmp_path_factory: pytest.TempPathFactory) -> CensusCapture:
+    try:
+        return capture_many(tmp_path_factory.mktemp("census") / "many.pcap", tcpdump)
+    except CaptureUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.mark.parametrize("stack", ["rfc9293", "linux"])
+def test_the_census_ends_where_ss_is(cli, many: CensusCapture, stack: str) -> None:
+    result = cli("import", many.path, "--all", "--format", "jsonl", "--stack", stack)
+    assert result.code == 0, result.err
+    found = lines(result.out)
+    summary = found[-1]
+    assert summary["type"] == "summary" and summary["broken"] is None
+    last = {line["host"]: line["counts"] for line in found if line["type"] == "census" and line["t"] == summary["end"]}
+    assert {host: counts for host, counts in last.items() if counts} == many.counts()
+    assert set(many.counts()) == {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"}
+    kinds = {state for counts in many.counts().values() for state in counts}
+    assert {"ESTABLISHED", "TIME-WAIT", "CLOSE-WAIT", "FIN-WAIT-2"} <= kinds
+
+
+@pytest.mark.parametrize("stack", ["rfc9293", "linux"])
+def test_each_conversation_ends_as_ss_shows_it(cli, many: CensusCapture, stack: str) -> None:
+    found = lines(cli("import", many.path, "--all", "--format", "jsonl", "--stack", stack).out)
+    conversations = [line for line in found if line["type"] == "conversation"]
+    assert sorted(c["id"] for c in conversations) == list(range(len(conversations)))
+    by_tuple: dict[tuple[str, str], list[dict]] = {}
+    for conv in sorted(conversations, key=lambda c: c["id"]):
+        by_tuple.setdefault((conv["client"], conv["server"]), []).append(conv)
+    for (client, server), convs in by_tuple.items():
+        *earlier, latest = convs
+        expected = {"client": many.state_of(client, server), "server": many.state_of(server, client)}
+        assert latest["final"] == expected, latest
+        for conv in earlier:  # a 4-tuple used again: the old connection is gone
+            assert conv["final"] == {"client": "CLOSED", "server": "CLOSED"}, conv
+    # The two reused 4-tuples are two conversations each; the connections open before the capture
+    # began are there, started in their middle, with a note.
+    assert sum(len(convs) == 2 for convs in by_tuple.values()) == 2
+    middle = [c for c in conversations if c["notes"] and "middle of this connection" in c["notes"][0]]
+    assert len(middle) == 6
+    assert all(c["states"]["client"][0] == "ESTABLISHED" for c in middle)
+    anomalies = {line["kind"] for line in found if line["type"] == "anomaly"}
+    assert {"port-reuse", "syn-to-time-wait"} <= anomalies
+
+
+def test_the_line_formats(cli) -> None:
+    """The conversation and census lines exactly as issue 14 spells them."""
+    result = cli("import", LINUX, "--all", "--format", "jsonl")
+    assert result.code == 0 and result.err == ""
+    raw = result.out.splitlines()
+    found = [json.loads(line) for line in raw]
+    conversations = [line for line in found if line["type"] == "conversation"]
+    census = [line for line in found if line["type"] == "census"]
+    assert len(conversations) == 1
+    conv = conversations[0]
+    assert list(conv) == CONVERSATION_KEYS
+    assert conv["id"] == 0 and conv["packets"] == 10 and conv["first"] == 0.0
+    assert conv["client"] == "127.0.0.1:54990" and conv["server"] == "127.0.0.1:40299"
+    assert conv["states"] == {
+        "client": ["SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "TIME-WAIT"],
+        "server": ["LISTEN", "SYN-RECEIVED", "ESTABLISHED", "CLOSE-WAIT", "LAST-ACK", "CLOSED"],
+    }
+    assert conv["final"] == {"client": "TIME-WAIT", "server": "CLOSED"}
+    assert all(list(line) == CENSUS_KEYS for line in census)
+    assert census[0] == {"type": "census", "t": 0.0, "host": "127.0.0.1", "counts": {"SYN-SENT": 1}}
+    # Once at the end of the capture, t = the last packet: the TIME-WAIT counts until its 2·MSL ends.
+    assert census[-1] == {"type": "census", "t": conv["last"], "host": "127.0.0.1", "counts": {"TIME-WAIT": 1}}
+    compact = [json.dumps(line, separators=(",", ":"), ensure_ascii=False) for line in found]
+    assert raw == compact  # one object a line, as issue 14 writes them
+    assert found[-1]["type"] == "summary"
+
+
+def test_interval_and_csv(cli, tmp_path: Path) -> None:
+    path = tmp_path / "close.pcap"
+    path.write_bytes(pcap(scenario_packets("active-close-client"), 101))
+    found = lines(cli("import", path, "--all", "--format", "jsonl", "--interval", "0.5").out)
+    census = [line for line in found if line["type"] == "census"]
+    end = found[-1]["end"]
+    times = sorted({line["t"] for line in census})
+    assert times[:-1] == [i * 0.5 for i in range(len(times) - 1)] and times[-1] == end
+    csv = cli("import", path, "--all", "--format", "csv", "--interval", "0.5")
+    assert csv.code == 0
+    rows = [row.split(",") for row in csv.out.splitlines()]
+    assert rows[0] == ["t", "host", *CENSUS_STATES]
+    assert len(rows) - 1 == len(census)
+    for row, line in zip(rows[1:], census, strict=True):
+        assert float(row[0]) == line["t"] and row[1] == line["host"]
+        assert {s: int(n) for s, n in zip(CENSUS_STATES, row[2:], strict=True) if int(n)} == line["counts"]
+    # every two seconds: fewer lines, the same end
+    coarse = [line for line in lines(cli("import", path, "--all", "--format", "jsonl", "--interval", "2").out)]
+    assert sorted({line["t"] for line in coarse if line["type"] == "census"})[-1] == end
+
+
+def test_a_time_wait_counts_until_its_2msl_ends(cli, tmp_path: Path) -> None:
+    """With a short MSL the TIME-WAIT is over before the capture ends: the census shows it gone."""
+    path = tmp_path / "close.pcap"
+    path.write_bytes(pcap(scenario_packets("active-close-client"), 101))
+    found = lines(cli("import", path, "--all", "--format", "jsonl", "--msl", "0.01").out)
+    census = [line for line in found if line["type"] == "census"]
+    assert census[-1]["counts"] == {}  # the host had endpoints at the census before, none now
+    conv = next(line for line in found if line["type"] == "conversation")
+    assert conv["states"]["client"][-2:] == ["TIME-WAIT", "CLOSED"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--all", "--stream", "0"], "--stream picks one conversation"),
+        (["--format", "csv"], "--format csv applies to --all"),
+        (["--interval", "2"], "--interval applies to --all"),
+        (["--all", "--format", "tcpdump"], "--all prints"),
+    ],
+)
+def test_options_that_do_not_go_together(cli, args: list[str], message: str) -> None:
+    result = cli("import", LINUX, *args)
+    assert result.code == 2 and result.out == ""
+    assert message in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon", "1e-9"])
+def test_a_bad_interval(cli, value: str) -> None:
+    result = cli("import", LINUX, "--all", "--interval", value)
+    assert result.code == 2 and "--interval" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_not_a_capture(cli, tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    result = cli("import", path, "--all", "--format", fmt)
+    assert result.code == 2 and result.out == ""
+    assert f"{path}: not a pcap or pcapng capture" in result.err and "Traceback" not in result.err
+
+
+def test_a_truncated_capture(cli, tmp_path: Path) -> None:
+    """The census of what comes before the break is printed, then the error, located; exit 2."""
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(LINUX.read_bytes()[:-30])
+    result = cli("import", path, "--all", "--format", "jsonl")
+    assert result.code == 2
+    assert "the file is truncated" in result.err and "packet 10" in result.err
+    assert "the census above covers the packets before it" in result.err
+    summary = lines(result.out)[-1]
+    assert summary["type"] == "summary" and summary["packets"] == 9 and summary["broken"]
+
+
+def test_no_tcp(cli, tmp_path: Path) -> None:
+    path = tmp_path / "empty.pcap"
+    path.write_bytes(pcap([], 101))
+    result = cli("import", path, "--all", "--format", "jsonl")
+    assert result.code == 2 and result.out == "" and "no TCP segment" in result.err
