@@ -565,15 +565,20 @@ def _import(args: argparse.Namespace) -> int:
 def _import_all(args: argparse.Namespace) -> int:
     """``tcpsim import FILE --all``: every conversation, the census over time, the anomalies, in one pass."""
     from .capture.census import Census
+    from .capture.census_text import TextSink
     from .capture.census_writers import CsvSink, JsonlSink
     from .capture.files import CaptureError, CaptureFile
 
     if args.stream is not None:
         return _error(_("--stream picks one conversation; --all reads every one: give one of them"))
     fmt = args.format or "text"
-    if fmt not in ("jsonl", "csv"):
-        return _error(_("--all prints --format jsonl or csv (not {format})").format(format=fmt))
-    sink = JsonlSink(sys.stdout) if fmt == "jsonl" else CsvSink(sys.stdout)
+    if fmt not in ("text", "jsonl", "csv"):
+        return _error(_("--all prints --format text, jsonl or csv (not {format})").format(format=fmt))
+    sink: JsonlSink | CsvSink | TextSink
+    if fmt == "text":
+        sink = TextSink(sys.stdout, Console().width)
+    else:
+        sink = JsonlSink(sys.stdout) if fmt == "jsonl" else CsvSink(sys.stdout)
     progress = Progress(_("reading {file}").format(file=visible(args.capture)))
     spoken = i18n.language()
     try:
@@ -581,7 +586,8 @@ def _import_all(args: argparse.Namespace) -> int:
         census = Census(
             args.capture, sink, interval=args.interval or 1.0, msl=args.msl, stack=args.stack, progress=progress.update
         )
-        i18n.set_language("en")  # output that other programs read is not translated (tcpsim/locale/README.md)
+        if fmt != "text":
+            i18n.set_language("en")  # output that other programs read is not translated (tcpsim/locale/README.md)
         summary = census.run(source)
     except CaptureError as exc:
         return _error(str(exc))

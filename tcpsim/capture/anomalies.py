@@ -434,7 +434,9 @@ class Anomalies:
                 frames=", ".join(str(f) for f in frames) + (", …" if n > len(frames) else ""),
                 lost=number(lost),
             )
-            self.emit(Anomaly("retransmissions", conv.first, text, list(frames), [conv.ident], conv.hosts[side]))
+            self.emit(
+                Anomaly("retransmissions", conv.again_t[side], text, list(frames), [conv.ident], conv.hosts[side])
+            )
 
     # ------------------------------------------------------------------ the end
     def finish(self, end: float) -> None:

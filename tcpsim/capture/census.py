@@ -412,6 +412,7 @@ class Census:
             peaks=self._top_peaks(),
             broken=broken,
             backwards=self.backwards,
+            two_msl=self.two_msl,
         )
         self.sink.summary(summary)
         return summary

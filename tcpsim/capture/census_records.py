@@ -144,6 +144,8 @@ class Summary:
     """Where the file breaks (truncated or corrupt), if it does: the census covers what comes before."""
     backwards: int = 0
     """Packets stamped before the packet before them (taken at that one's time)."""
+    two_msl: float = 0.0
+    """How long a TIME-WAIT lasts here: 2·MSL, or the stack's own length (Linux: 60 s)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +157,7 @@ class Summary:
             "interval": self.interval,
             "msl": self.msl,
             "stack": self.stack,
+            "time_wait": self.two_msl,
             "skipped": dict(sorted(self.skipped.items())),
             "anomalies": {kind: self.anomalies[kind] for kind in KINDS if self.anomalies.get(kind)},
             "matters": {why: self.matters[why] for why in MATTERS if self.matters.get(why)},

@@ -14,8 +14,9 @@ Where it simplifies, it says so (in the conversation's notes, and in README's "W
 
 - A segment that occupies sequence space (a SYN, data, a FIN) arrives at its receiver when the
   receiver's next packet acknowledges it; if that packet acknowledges less, the segment had not
-  arrived when it was sent (crossing FINs, a SYN,ACK's reply), or it was lost. A receiver that
-  sends nothing for :data:`SETTLE` seconds is taken to have received it at its capture time. Pure
+  arrived when it was sent (crossing FINs, a SYN,ACK's reply), or it was lost; sent again while
+  on its way, it was lost. A receiver that sends nothing for :data:`SETTLE` seconds is taken to
+  have received it at its capture time. Pure
   ACKs and RSTs arrive at their capture time.
 - Windows are not checked (the census does not read the window-scale option): every segment is
   taken as inside the window.
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
 
 UNLIMITED = 1 << 30
 """The window every segment is taken to advertise, and the MSS: windows are not checked."""
-SETTLE = 1.0
-"""Seconds after which a segment its receiver has not answered is taken to have arrived."""
+SETTLE = 3.0
+"""Seconds after which a segment its receiver has not answered is taken to have arrived: longer
+than a first retransmission takes (RFC 6298's initial RTO is 1 s, then 2 s), so that a copy sent
+again finds the first one still on its way, and takes it as lost."""
 MAX_GAP = 1 << 20
 """The most octets missing at one place that are made up (as zeros) to keep the numbers right."""
 MAX_QUEUE = 512
@@ -97,6 +100,7 @@ class Tracked:
     __slots__ = (
         "addr",
         "again_frames",
+        "again_t",
         "census",
         "client",
         "close_wait",
@@ -162,6 +166,8 @@ class Tracked:
         self.retransmissions = [0, 0]
         self.again_frames: tuple[list[int], list[int]] = ([], [])
         """The first few packets each side sent again."""
+        self.again_t = [0.0, 0.0]
+        """When each side first sent something again."""
         self.synacks = [0, 0]
         self.last_syn: list[Segment | None] = [None, None]
         """The last SYN each side sent (a SYN,ACK that comes late still answers it)."""
@@ -487,13 +493,20 @@ class Tracked:
         self._retransmitted(side, frame)
         ep = self.eps[side]
         if ((ep.snd_una - end) & sq.MASK) >= sq.HALF and ep.snd_una != end:  # lt(SND.UNA, end): unacknowledged
-            for flight in self.inbox[1 - side]:
-                if flight.seg.seq == start:  # its first copy is still on its way: lost, or its ACK was
+            inbox = self.inbox[1 - side]
+            for i, flight in enumerate(inbox):
+                if flight.seg.seq == start:
+                    # Its first copy is still on its way: nothing from the receiver acknowledged it.
+                    # Taken as lost (this copy arrives instead); if it was its acknowledgment that
+                    # was lost, the receiver's states are the same, only entered earlier.
+                    del inbox[i]
                     self.lost[side] += 1
                     self.census.lost(self, side, frame)
                     break
 
     def _retransmitted(self, side: int, frame: int) -> None:
+        if not self.retransmissions[side]:
+            self.again_t[side] = self.last
         self.retransmissions[side] += 1
         frames = self.again_frames[side]
         if len(frames) < 8:

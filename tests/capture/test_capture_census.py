@@ -10,12 +10,14 @@ and the errors.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from capture_files import pcap, scenario_packets
 from capture_support import CaptureUnavailable
 from census_support import CensusCapture, capture_many
+from rich.cells import cell_len
 
 from tcpsim.capture.census_records import CENSUS_STATES
 
@@ -140,7 +142,7 @@ def test_a_time_wait_counts_until_its_2msl_ends(cli, tmp_path: Path) -> None:
         (["--all", "--stream", "0"], "--stream picks one conversation"),
         (["--format", "csv"], "--format csv applies to --all"),
         (["--interval", "2"], "--interval applies to --all"),
-        (["--all", "--format", "tcpdump"], "--all prints"),
+        (["--all", "--format", "tcpdump"], "--all prints --format text, jsonl or csv"),
     ],
 )
 def test_options_that_do_not_go_together(cli, args: list[str], message: str) -> None:
@@ -181,3 +183,56 @@ def test_no_tcp(cli, tmp_path: Path) -> None:
     path.write_bytes(pcap([], 101))
     result = cli("import", path, "--all", "--format", "jsonl")
     assert result.code == 2 and result.out == "" and "no TCP segment" in result.err
+
+
+# ---------------------------------------------------------------------------------------- text
+def test_text_is_the_default(cli, many: CensusCapture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    result = cli("import", many.path, "--all", "--stack", "linux")
+    assert result.code == 0, result.err
+    out = result.out
+    assert all(cell_len(line) <= 100 for line in out.splitlines())
+    assert "Census over time" in out and "Conversations that matter" in out and "Summary" in out
+    for host, counts in many.counts().items():  # each host charted, each state's count at the end
+        assert f"\n{host}\n" in out
+        for state, n in counts.items():
+            assert re.search(rf"\n  {state} +[ ▁▂▃▄▅▆▇█]+ \d+ \([0-9.]+\) · {n}\n", out), (host, state)
+    established = sum(n for counts in many.counts().values() for s, n in counts.items() if s == "ESTABLISHED")
+    assert f"never closed (open at the end of the capture): {established // 2}" in out
+    assert "syn-to-time-wait at" in out and "port-reuse at" in out
+
+
+def test_text_names_a_lost_segment(cli, tmp_path: Path) -> None:
+    """The FIN sent again while its first copy was on its way: lost, and the server's CLOSE-WAIT
+    begins when the copy that arrived did, not at the lost one."""
+    path = tmp_path / "lost.pcap"
+    path.write_bytes(pcap(scenario_packets("lost-fin"), 101))
+    out = " ".join(cli("import", path, "--all", "--interval", "0.1").out.split())
+    assert "retransmitting: 1" in out
+    assert "1 segment sent again (1 while unacknowledged)" in out
+    assert "stuck in CLOSE-WAIT" not in out  # 0.5 s between the FIN that arrived and the server's
+    found = lines(cli("import", path, "--all", "--format", "jsonl").out)
+    (anomaly,) = [line for line in found if line["type"] == "anomaly"]
+    assert anomaly["kind"] == "retransmissions" and anomaly["packets"] == [7] and anomaly["t"] == 2.0
+
+
+def test_a_long_census_fits_its_columns(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """260 censuses in 40 columns: merged two by two, each column the most of its stretch."""
+    monkeypatch.setenv("COLUMNS", "80")
+    path = tmp_path / "close.pcap"
+    path.write_bytes(pcap(scenario_packets("active-close-client"), 101))
+    out = cli("import", path, "--all", "--interval", "0.01").out
+    assert all(cell_len(line) <= 80 for line in out.splitlines()), out
+    step = float(re.search(r"one column = ([0-9.]+) s", " ".join(out.split())).group(1))
+    assert step in (0.04, 0.08)
+    assert re.search(r"\n  TIME-WAIT +[ ▁▂▃▄▅▆▇█]+ 1 \([0-9.]+\) · 1\n", out)
+
+
+def test_text_in_chinese(cli, many: CensusCapture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("--lang", "zh", "import", many.path, "--all")
+    assert result.code == 0
+    assert all(cell_len(line) <= 80 for line in result.out.splitlines())
+    assert "状态普查" in result.out and "值得关注的会话" in result.out and "摘要" in result.out
+    jsonl = cli("--lang", "zh", "import", many.path, "--all", "--format", "jsonl").out
+    assert "中途" not in jsonl and "middle of this connection" in jsonl  # JSON lines stay English

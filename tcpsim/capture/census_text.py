@@ -1,0 +1,339 @@
+"""The census for people (``tcpsim import FILE --all``, the default ``--format text``).
+
+Three parts, written once the capture has been read: the census as a chart over time for each host
+(a row per state, one column per stretch of capture time, scaled to that state's peak, with the
+peak and the count at the end), then the conversations that matter first (never closed, stuck in
+CLOSE-WAIT, half-open, reset, retransmitting) and the anomalies named with their packets, then a
+summary of the capture.
+
+What it keeps is bounded whatever the capture's length: the chart's columns are merged two by two
+whenever they fill the width (a column then shows the most endpoints of its stretch),
+series are kept for :data:`CHART_HOSTS` hosts at most (those with the highest peaks: a host
+dropped for a busier one is not charted), and :data:`LISTED` conversations and anomalies of each
+kind are listed, the rest counted (``--format jsonl`` lists every one).
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..escape import visible
+from ..i18n import _, ngettext, number
+from ..wrapping import wrap
+from .census_records import CENSUS_STATES, KINDS, MATTERS, Anomaly, ConversationRecord, Sample, Summary
+
+LEVELS = " ▁▂▃▄▅▆▇█"
+"""A column's height in eighths: the lab's chart draws with the same blocks."""
+CHART_HOSTS = 200
+"""Hosts whose series are kept for the chart (the busiest)."""
+CHARTED = 12
+"""Hosts charted (the busiest of those kept)."""
+LISTED = 20
+"""Conversations listed for each reason they matter, and anomalies of each kind."""
+LABEL = 13
+"""Width of a chart row's label: the longest state name (SYN-RECEIVED) and a space."""
+FIGURES = 26
+"""Width kept right of the chart for a row's figures: its peak, when, and the count at the end."""
+
+
+def _why() -> dict[str, str]:
+    return {
+        "never-closed": _("never closed (open at the end of the capture)"),
+        "close-wait": _("stuck in CLOSE-WAIT (the application did not close)"),
+        "half-open": _("half-open"),
+        "reset": _("reset"),
+        "retransmitting": _("retransmitting"),
+    }
+
+
+ORDER = ("never-closed", "close-wait", "half-open", "reset", "retransmitting")
+"""The order in which the conversations that matter are listed (issue 14's)."""
+assert sorted(ORDER) == sorted(MATTERS)
+
+
+def seconds(value: float) -> str:
+    """A time in seconds, short: 0.000264, 1.5, 3,600."""
+    if value >= 100:
+        return number(value)
+    return f"{value:.6g}"
+
+
+class TextSink:
+    """Collects what the census finds (bounded), and writes the report at the end."""
+
+    def __init__(self, out: TextIO, width: int = 100) -> None:
+        self.out = out
+        self.width = max(60, width)
+        self.columns = max(8, self.width - 2 - LABEL - 1 - FIGURES)
+        """Columns of the chart: what fits beside the labels and the figures."""
+        self.times: list[float] = []
+        """The start of each column's stretch of capture time."""
+        self.span = 1
+        """Samples per column (doubled when the columns are merged)."""
+        self.filled = 0
+        """Samples in the last column."""
+        self.series: dict[str, dict[str, list[int]]] = {}
+        self.peak: dict[str, int] = {}
+        self.last: dict[str, dict[str, int]] = {}
+        self.dropped = 0
+        self.matters: dict[str, list[ConversationRecord]] = {why: [] for why in MATTERS}
+        self.matter_counts: dict[str, int] = dict.fromkeys(MATTERS, 0)
+        self.anomalies: dict[str, list[Anomaly]] = {kind: [] for kind in KINDS}
+        self.anomaly_counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.sample_t: float | None = None
+
+    # ------------------------------------------------------------------ collecting
+    def conversation(self, record: ConversationRecord) -> None:
+        for why in record.matters:
+            self.matter_counts[why] += 1
+            if len(self.matters[why]) < LISTED:
+                self.matters[why].append(record)
+
+    def anomaly(self, anomaly: Anomaly) -> None:
+        self.anomaly_counts[anomaly.kind] += 1
+        if len(self.anomalies[anomaly.kind]) < LISTED:
+            self.anomalies[anomaly.kind].append(anomaly)
+
+    def sample(self, sample: Sample) -> None:
+        if sample.t != self.sample_t:
+            self.sample_t = sample.t
+            self._next_sample(sample.t)
+        host = sample.host
+        self.last[host] = dict(sample.counts)
+        if not sample.counts and host not in self.series:
+            return
+        total = sum(sample.counts.values())
+        series = self.series.get(host)
+        if series is None:
+            if len(self.series) >= CHART_HOSTS:
+                quietest = min(self.series, key=lambda h: self.peak[h])
+                if self.peak[quietest] >= total:
+                    self.dropped += 1
+                    return
+                del self.series[quietest]
+                self.dropped += 1
+            series = self.series[host] = {}
+            self.peak[host] = 0
+        self.peak[host] = max(self.peak[host], total)
+        column = len(self.times) - 1
+        for state, n in sample.counts.items():
+            row = series.get(state)
+            if row is None:
+                row = series[state] = []
+            row.extend([0] * (column + 1 - len(row)))
+            row[column] = max(row[column], n)
+
+    def _next_sample(self, t: float) -> None:
+        """A new census time: a new column, or the last one's stretch goes on."""
+        if self.times and self.filled < self.span:
+            self.filled += 1
+            return
+        if len(self.times) == self.columns:
+            self._merge()
+        self.times.append(t)
+        self.filled = 1
+
+    def _merge(self) -> None:
+        """The chart is full: each two columns become one (the larger counts), in half the width."""
+        n = len(self.times)
+        self.times = self.times[::2]
+        for series in self.series.values():
+            for state, row in series.items():
+                row.extend([0] * (n + n % 2 - len(row)))
+                series[state] = [max(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+        self.span *= 2
+
+    # ------------------------------------------------------------------ writing
+    def summary(self, summary: Summary) -> None:
+        w = self.out.write
+        self._para(self._heading(summary))
+        w("\n")
+        self._chart(summary)
+        self._matters()
+        self._anomalies()
+        self._summary(summary)
+
+    def _para(self, text: str, indent: int = 0, hang: int = 2) -> None:
+        lines = wrap(text, self.width - indent - hang) or [""]
+        first, *rest = lines
+        self.out.write(" " * indent + first + "\n")
+        for line in rest:
+            self.out.write(" " * (indent + hang) + line + "\n")
+
+    def _heading(self, summary: Summary) -> str:
+        head = ngettext(
+            "{file}: {n} TCP conversation in {packets} packets over {seconds} s",
+            "{file}: {n} TCP conversations in {packets} packets over {seconds} s",
+            summary.conversations,
+        ).format(
+            file=visible(summary.path),
+            n=number(summary.conversations),
+            packets=number(summary.packets),
+            seconds=seconds(summary.end),
+        )
+        return head
+
+    def _chart(self, summary: Summary) -> None:
+        w = self.out.write
+        hosts = sorted(self.series, key=lambda h: (-self.peak[h], h))[:CHARTED]
+        step = summary.interval * self.span
+        self._para(
+            _(
+                "Census over time: endpoints in each state on each host, as ss -s counts them (a TIME-WAIT "
+                "until its {two_msl} s end); one column = {step} s, its height the most in that time, "
+                "scaled to the row's peak"
+            ).format(two_msl=seconds(summary.two_msl), step=seconds(step))
+        )
+        if not hosts:
+            w("  " + _("no endpoint in any state at a census") + "\n\n")
+            return
+        figures = _("peak (at s) · at the end")
+        w(" " * (2 + LABEL + self.columns + 1) + figures + "\n")
+        for host in hosts:
+            w(host + "\n")
+            series = self.series[host]
+            end = self.last.get(host, {})
+            for state in CENSUS_STATES:
+                row = series.get(state)
+                if row is None:
+                    continue
+                peak = max(row)
+                at = self.times[row.index(peak)]
+                bars = "".join(_level(v, peak) for v in row).ljust(len(self.times))
+                figures = f"{number(peak)} ({seconds(at)}) · {number(end.get(state, 0))}"
+                w(f"  {state:<{LABEL}}{bars:<{self.columns}} {figures}\n")
+        first, last = (self.times[0], summary.end) if self.times else (0.0, summary.end)
+        axis = f"t = {seconds(first)} s"
+        right = f"{seconds(last)} s"
+        w(" " * (2 + LABEL) + axis + " " * max(1, len(self.times) - len(axis) - len(right)) + right + "\n")
+        more = len(self.series) - len(hosts) + self.dropped
+        if more > 0:
+            w(
+                "  "
+                + ngettext(
+                    "{n} more host not charted (--format jsonl or csv has every host)",
+                    "{n} more hosts not charted (--format jsonl or csv has every host)",
+                    more,
+                ).format(n=number(more))
+                + "\n"
+            )
+        w("\n")
+
+    def _matters(self) -> None:
+        w = self.out.write
+        total = sum(self.matter_counts.values())
+        if not total:
+            w(_("Conversations that matter: none (every conversation closed cleanly)") + "\n\n")
+            return
+        w(_("Conversations that matter") + "\n")
+        why = _why()
+        for reason in ORDER:
+            n = self.matter_counts[reason]
+            if not n:
+                continue
+            w(f"  {why[reason]}: {number(n)}\n")
+            for record in self.matters[reason]:
+                self._para(_conversation_line(record, reason), indent=4, hang=4)
+            if n > len(self.matters[reason]):
+                w("    " + _("… and {n} more").format(n=number(n - len(self.matters[reason]))) + "\n")
+        w("\n")
+
+    def _anomalies(self) -> None:
+        w = self.out.write
+        total = sum(self.anomaly_counts.values())
+        if not total:
+            w(_("Anomalies: none") + "\n\n")
+            return
+        w(_("Anomalies") + "\n")
+        for kind in KINDS:
+            n = self.anomaly_counts[kind]
+            for anomaly in self.anomalies[kind]:
+                packets = ", ".join(str(p) for p in anomaly.packets)
+                self._para(
+                    _("{kind} at {t} s: {text} (packets {packets})").format(
+                        kind=kind, t=seconds(anomaly.t), text=anomaly.text, packets=packets
+                    ),
+                    indent=2,
+                )
+            if n > len(self.anomalies[kind]):
+                w("  " + _("… and {n} more {kind}").format(n=number(n - len(self.anomalies[kind])), kind=kind) + "\n")
+        w("\n")
+
+    def _summary(self, summary: Summary) -> None:
+        w = self.out.write
+        w(_("Summary") + "\n")
+        items = [
+            (
+                _("packets"),
+                _("{packets} ({tcp} TCP segments); {format}").format(
+                    packets=number(summary.packets), tcp=number(summary.tcp), format=summary.format
+                ),
+            ),
+            (_("conversations"), number(summary.conversations)),
+            (
+                _("states"),
+                _("inferred as {stack} would; MSL {msl} s, TIME-WAIT {two_msl} s").format(
+                    stack=summary.stack, msl=seconds(summary.msl), two_msl=seconds(summary.two_msl)
+                ),
+            ),
+        ]
+        if summary.skipped:
+            skipped = ", ".join(f"{number(n)} {reason}" for reason, n in sorted(summary.skipped.items()))
+            items.append((_("left out"), skipped))
+        if summary.backwards:
+            items.append(
+                (
+                    _("clock"),
+                    ngettext(
+                        "{n} packet stamped before the one before it, taken at that one's time",
+                        "{n} packets stamped before the one before them, taken at that one's time",
+                        summary.backwards,
+                    ).format(n=number(summary.backwards)),
+                )
+            )
+        end = {host: counts for host, counts in self.last.items() if counts}
+        held = sum(sum(c.values()) for c in end.values())
+        items.append(
+            (
+                _("at the end"),
+                ngettext(
+                    "{n} endpoint in a state (hosts: {hosts})", "{n} endpoints in a state (hosts: {hosts})", held
+                ).format(n=number(held), hosts=number(len(end))),
+            )
+        )
+        for label, text in items:
+            self._para(f"  {label}: {text}", hang=4)
+        for note in summary.frame_notes:
+            self._para("  " + note, hang=4)
+
+
+def _level(value: int, peak: int) -> str:
+    if value <= 0 or peak <= 0:
+        return LEVELS[0]
+    return LEVELS[max(1, round(value / peak * 8))]
+
+
+def _conversation_line(record: ConversationRecord, reason: str) -> str:
+    text = _(
+        "#{id} {client} → {server}, {first}–{last} s, {packets} packets: client {client_state}, server {server_state}"
+    ).format(
+        id=record.id,
+        client=record.client,
+        server=record.server,
+        first=seconds(record.first),
+        last=seconds(record.last),
+        packets=number(record.packets),
+        client_state=record.final["client"],
+        server_state=record.final["server"],
+    )
+    if reason == "close-wait":
+        text += _("; CLOSE-WAIT for {seconds} s").format(seconds=seconds(record.close_wait))
+    elif reason == "reset":
+        text += ngettext("; {n} RST", "; {n} RSTs", record.resets).format(n=number(record.resets))
+    elif reason == "retransmitting":
+        text += ngettext(
+            "; {n} segment sent again ({lost} while unacknowledged)",
+            "; {n} segments sent again ({lost} while unacknowledged)",
+            record.retransmissions,
+        ).format(n=number(record.retransmissions), lost=number(record.lost))
+    return text
