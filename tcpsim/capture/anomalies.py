@@ -65,17 +65,21 @@ class _PileUp:
 class _Storm:
     """RSTs one host sent in the current second, and the storm they belong to, if any."""
 
-    __slots__ = ("bucket", "conversations", "count", "first", "frames", "in_storm", "start", "total")
+    __slots__ = ("bucket", "count", "first", "frames", "in_storm", "now_first", "now_frames", "start", "total")
 
     def __init__(self, bucket: int) -> None:
         self.bucket = bucket
+        """The current second (capture time, whole seconds)."""
         self.count = 0
+        """RSTs from the host in the current second."""
+        self.now_first = 0.0
+        self.now_frames: list[tuple[int, int]] = []
+        """(frame, conversation) of the current second's first RSTs."""
         self.in_storm = False
-        self.start = 0.0
+        self.start = 0
         self.total = 0
         self.first = 0.0
-        self.frames: list[int] = []
-        self.conversations: list[int] = []
+        self.frames: list[tuple[int, int]] = []
 
 
 class Anomalies:
@@ -210,35 +214,35 @@ class Anomalies:
         )
 
     def reset(self, conv: Tracked, side: int, frame: int, t: float) -> None:
-        """A RST from ``side``: counted per sending host, one-second buckets, for storms."""
+        """A RST from ``side``: counted per sending host in one-second buckets, for storms."""
         host = conv.hosts[side]
         bucket = int(t)
         storm = self.storms.get(host)
         if storm is None:
             storm = self.storms[host] = _Storm(bucket)
         elif storm.bucket != bucket:
-            self._next_second(host, storm, bucket)
+            self._close_second(host, storm, bucket)
+        if not storm.count:
+            storm.now_first = t
         storm.count += 1
-        if storm.in_storm or storm.count >= STORM:
+        if len(storm.now_frames) < SHOWN:
+            storm.now_frames.append((frame, conv.ident))
+
+    def _close_second(self, host: str, storm: _Storm, bucket: int) -> None:
+        """``storm``'s second is over and ``bucket`` begins: a second with :data:`STORM` RSTs or
+        more begins a storm or goes on with it; a storm ends with the first second that has fewer."""
+        if storm.count >= STORM:
             if not storm.in_storm:
-                storm.in_storm, storm.start, storm.first = True, float(bucket), t
-            storm.total += 1
-        if len(storm.frames) < SHOWN:
-            storm.frames.append(frame)
-            if conv.ident not in storm.conversations:
-                storm.conversations.append(conv.ident)
-
-    def _next_second(self, host: str, storm: _Storm, bucket: int) -> None:
-        """``storm``'s second is over: a storm goes on only if that second had STORM RSTs too."""
-        if storm.in_storm and (storm.count < STORM or bucket != storm.bucket + 1):
-            self._storm_over(host, storm, float(storm.bucket + 1))
+                storm.in_storm, storm.start, storm.first, storm.total = True, storm.bucket, storm.now_first, 0
+                storm.frames = storm.now_frames
+            storm.total += storm.count
+            if bucket != storm.bucket + 1:
+                self._storm_over(host, storm, storm.bucket + 1)
         elif storm.in_storm:
-            storm.total += 0  # the next second is counted as it comes
-        if not storm.in_storm:
-            storm.frames, storm.conversations = [], []
-        storm.bucket, storm.count = bucket, 0
+            self._storm_over(host, storm, storm.bucket)
+        storm.bucket, storm.count, storm.now_frames = bucket, 0, []
 
-    def _storm_over(self, host: str, storm: _Storm, end: float) -> None:
+    def _storm_over(self, host: str, storm: _Storm, end: int) -> None:
         self.emit(
             Anomaly(
                 "rst-storm",
@@ -249,20 +253,13 @@ class Anomalies:
                     "{host} sent {n} RSTs in {seconds} s (from {start} s), at least {storm} a second: connections "
                     "refused or aborted en masse",
                     storm.total,
-                ).format(
-                    host=host,
-                    n=number(storm.total),
-                    seconds=f"{end - storm.start:g}",
-                    start=f"{storm.start:g}",
-                    storm=STORM,
-                ),
-                list(storm.frames),
-                list(storm.conversations),
+                ).format(host=host, n=number(storm.total), seconds=end - storm.start, start=storm.start, storm=STORM),
+                [frame for frame, _conv in storm.frames],
+                list(dict.fromkeys(conv for _frame, conv in storm.frames)),
                 host,
             )
         )
-        storm.in_storm, storm.total = False, 0
-        storm.frames, storm.conversations = [], []
+        storm.in_storm, storm.total, storm.frames = False, 0, []
 
     def time_wait(self, conv: Tracked, side: int, n: int, t: float) -> None:
         """An endpoint of ``conv`` entered TIME-WAIT, the ``n``-th on its host now."""
@@ -289,10 +286,10 @@ class Anomalies:
                 self._pile_up(host, pile, t)
         bucket = int(t)
         for host, storm in list(self.storms.items()):
-            if storm.bucket < bucket - 1 or (storm.bucket < bucket and storm.count < STORM):
-                if storm.in_storm:
-                    self._storm_over(host, storm, float(storm.bucket + 1))
-                del self.storms[host]
+            if storm.bucket < bucket:
+                self._close_second(host, storm, bucket)
+                if not storm.in_storm:
+                    del self.storms[host]
 
     def _pile_up(self, host: str, pile: _PileUp, end: float) -> None:
         lo, hi = EARLIEST_PORTS
@@ -445,6 +442,5 @@ class Anomalies:
                 self._pile_up(host, pile, end)
         self.pile_ups.clear()
         for host, storm in sorted(self.storms.items()):
-            if storm.in_storm:
-                self._storm_over(host, storm, float(storm.bucket + 1))
+            self._close_second(host, storm, storm.bucket + 2)  # the capture's last second is over
         self.storms.clear()

@@ -20,6 +20,7 @@ formats stream: conversations as they end, samples as their time passes, anomali
 from __future__ import annotations
 
 import heapq
+import math
 import socket
 from collections import deque
 from collections.abc import Callable
@@ -45,6 +46,8 @@ LINGER = 3.0
 its RST, a retransmission still on its way) before it is handed out."""
 TOP_HOSTS = 20
 """Hosts whose peaks the summary gives (those with the most endpoints at a census)."""
+QUIET = 1000
+"""Censuses in a stretch without any event beyond which they are left out (but its last)."""
 PROGRESS_EVERY = 1 << 16
 """Records between two progress reports."""
 
@@ -120,6 +123,8 @@ class Census:
         self.capture = Capture(Path(path), "", [], 0, [])  # the reader's counts of frames left out
         self.tcp = 0
         self.backwards = 0
+        self.quiet = 0
+        """Censuses left out: each would have repeated the one before (see :meth:`_skip_quiet`)."""
 
     # ------------------------------------------------------------------ the pass
     def run(self, source: CaptureFile | None = None) -> Summary:
@@ -256,7 +261,32 @@ class Census:
             else:
                 self._sample(nxt)
                 self.next_sample = round_time(self.next_sample + self.interval)
+                self._skip_quiet(t)
         self.due = self._next_event()[0]
+
+    def _skip_quiet(self, t: float) -> None:
+        """Nothing happens before ``t`` (the next packet) or the next timer: when that leaves more
+        than :data:`QUIET` censuses that could only repeat the last one, they are left out but
+        the last before that moment (counted in the summary). A capture with an hour without
+        packets, or a timestamp years ahead, is not a flood of identical lines."""
+        nxt, kind = self._next_event()
+        if kind != "sample":
+            return
+        other = t
+        if self.timers:
+            other = min(other, self.timers[0][0])
+        if self.flights:
+            other = min(other, self.flights[0][0] + SETTLE)
+        if self.lingering:
+            other = min(other, self.lingering[0][0] + LINGER)
+        steps = (other - nxt) / self.interval
+        if steps <= QUIET:
+            return
+        last = round_time((math.ceil((other - nxt) / self.interval) - 1) * self.interval + nxt)
+        if last <= nxt:
+            return
+        self.quiet += round((last - nxt) / self.interval)
+        self.next_sample = last
 
     def _next_event(self) -> tuple[float, str]:
         best, kind = self.next_sample, "sample"
@@ -413,6 +443,7 @@ class Census:
             broken=broken,
             backwards=self.backwards,
             two_msl=self.two_msl,
+            quiet=self.quiet,
         )
         self.sink.summary(summary)
         return summary

@@ -146,6 +146,8 @@ class Summary:
     """Packets stamped before the packet before them (taken at that one's time)."""
     two_msl: float = 0.0
     """How long a TIME-WAIT lasts here: 2·MSL, or the stack's own length (Linux: 60 s)."""
+    quiet: int = 0
+    """Census times left out in long stretches without any event (each would repeat the one before)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,5 +167,6 @@ class Summary:
                 host: {state: {"n": n, "t": round_time(t)} for state, (n, t) in states.items()}
                 for host, states in self.peaks.items()
             },
+            "quiet": self.quiet,
             "broken": self.broken,
         }

@@ -294,14 +294,19 @@ class Tracked:
 
     def settle_by(self, t: float) -> float | None:
         """Segments captured before ``t`` whose receiver has not answered: arrived. Returns the
-        capture time of the oldest still on its way, if any."""
+        capture time of the oldest still on its way, if any.
+
+        Not a SYN or a SYN,ACK (nor what follows it): a handshake nobody answers did not happen
+        for its receiver (a SYN lost, filtered, or from a spoofed address; a SYN,ACK whose client
+        is gone leaves the server SYN-RECEIVED, half-open), and the receiver of a SYN that did
+        arrive answers it at once."""
         oldest: float | None = None
         for side in (0, 1):
             inbox = self.inbox[side]
-            while inbox and inbox[0].t <= t:
+            while inbox and inbox[0].t <= t and not inbox[0].seg.flags & SYN:
                 flight = inbox.pop(0)
                 self._arrive(side, flight.seg, flight.t, None, flight.frame)
-            if inbox and (oldest is None or inbox[0].t < oldest):
+            if inbox and not inbox[0].seg.flags & SYN and (oldest is None or inbox[0].t < oldest):
                 oldest = inbox[0].t
         return oldest
 

@@ -10,16 +10,21 @@ and the errors.
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
+import census_synth
+import fuzz_capture
 import pytest
 from capture_files import pcap, scenario_packets
 from capture_support import CaptureUnavailable
 from census_support import CensusCapture, capture_many
 from rich.cells import cell_len
 
+from tcpsim.capture.census import Census
 from tcpsim.capture.census_records import CENSUS_STATES
+from tcpsim.capture.files import CaptureError
 
 DATA = Path(__file__).resolve().parent / "data"
 LINUX = DATA / "linux-client-closes-lo.pcap"
@@ -236,3 +241,108 @@ def test_text_in_chinese(cli, many: CensusCapture, monkeypatch: pytest.MonkeyPat
     assert "状态普查" in result.out and "值得关注的会话" in result.out and "摘要" in result.out
     jsonl = cli("--lang", "zh", "import", many.path, "--all", "--format", "jsonl").out
     assert "中途" not in jsonl and "middle of this connection" in jsonl  # JSON lines stay English
+
+
+# ---------------------------------------------------------------------------------------- anomalies
+def anomalies(cli, path: Path, *args: str) -> list[dict]:
+    result = cli("import", path, "--all", "--format", "jsonl", *args)
+    assert result.code == 0, result.err
+    return [line for line in lines(result.out) if line["type"] == "anomaly"]
+
+
+def test_a_time_wait_pile_up(cli, tmp_path: Path) -> None:
+    """1,100 connections from one client that closes first: 1,100 TIME-WAITs on it at once."""
+    path = tmp_path / "pile.pcap"
+    census_synth.write(path, 1100, hosts=1)
+    (pile,) = [a for a in anomalies(cli, path) if a["kind"] == "time-wait-pile-up"]
+    assert pile["host"] == "10.1.0.0"
+    assert "TIME-WAIT piles up on 10.1.0.0: 1,100 endpoints at once" in pile["text"]
+    assert "local ports 1024 to 2123, toward 10.0.0.1:40299" in pile["text"]
+    assert len(pile["packets"]) == 1  # where the first TIME-WAIT began
+
+
+def test_an_rst_storm(cli, tmp_path: Path) -> None:
+    """300 connections a second from one client, each reset by it: a storm of RSTs from that host."""
+    path = tmp_path / "storm.pcap"
+    census_synth.write(path, 600, hosts=1, rate=300.0, source=DATA / "linux-client-resets-lo.pcap")
+    (storm,) = [a for a in anomalies(cli, path) if a["kind"] == "rst-storm"]
+    assert storm["host"] == "10.1.0.0"
+    # Each RST comes 23 ms after its connection's SYN: the last 4 fall in the third second, which,
+    # with fewer than 100, is not part of the storm.
+    assert storm["text"].startswith("10.1.0.0 sent 596 RSTs in 2 s (from 0 s), at least 100 a second")
+    assert len(storm["packets"]) == 8 and storm["conversations"][:2] == [0, 1]
+
+
+def test_a_close_wait_that_lasts(cli, tmp_path: Path) -> None:
+    """The server's application closes 1.9 s after the client did (the capture stretched 100,000 times)."""
+    path = tmp_path / "slow.pcap"
+    census_synth.write(path, 1, stretch=100_000.0)
+    found = lines(cli("import", path, "--all", "--format", "jsonl").out)
+    (wait,) = [a for a in found if a["type"] == "anomaly" and a["kind"] == "close-wait"]
+    assert wait["host"] == "10.0.0.1" and wait["packets"] == [8, 9]
+    assert wait["text"].startswith("the server 10.0.0.1:40299 stayed in CLOSE-WAIT for ")
+    summary = found[-1]
+    assert summary["matters"] == {"close-wait": 1}
+
+
+def test_a_half_open_connection(cli, tmp_path: Path) -> None:
+    """A SYN answered, the handshake never completed: the server holds an embryonic connection."""
+    cut = census_synth.head(DATA / "linux-client-closes-lo.pcap", 2, tmp_path / "cut.pcap")
+    found = lines(cli("import", cut, "--all", "--format", "jsonl").out)
+    (half,) = [a for a in found if a["type"] == "anomaly"]
+    assert half["kind"] == "half-open" and half["packets"] == [1]
+    assert "answered a SYN (packet 1) and the handshake never completed" in half["text"]
+    conv = next(line for line in found if line["type"] == "conversation")
+    assert conv["final"] == {"client": "SYN-SENT", "server": "SYN-RECEIVED"}
+
+
+class _Null:
+    """A sink that checks each line can be written, and keeps nothing."""
+
+    def conversation(self, record: object) -> None:
+        json.dumps(record.to_json(), allow_nan=False)  # type: ignore[attr-defined]
+
+    sample = anomaly = summary = conversation
+
+
+def test_mutated_captures_are_counted_or_refused_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The census reads what the capture fuzzer's seeds become when mutated: a census or a
+    CaptureError, never another exception (tcpsim's own decoder bugs raise: TCPSIM_STRICT)."""
+    monkeypatch.setenv("TCPSIM_STRICT", "1")
+    rng = random.Random(14)
+    corpus = fuzz_capture.seeds()
+    path = tmp_path / "mutated"
+    read = refused = 0
+    for i in range(300):
+        seed = corpus[i % len(corpus)]
+        data = fuzz_capture.mutate_inside(seed, rng) if i % 2 else fuzz_capture.mutate(seed, rng)
+        path.write_bytes(data)
+        for stack in ("rfc9293", "linux"):
+            try:
+                Census(str(path), _Null(), stack=stack, interval=0.25).run()
+                read += 1
+            except CaptureError:
+                refused += 1
+    assert read > 100 and refused > 10
+
+
+def test_a_year_without_packets_is_not_a_flood_of_lines(cli, tmp_path: Path) -> None:
+    """A connection open across a year-long gap (or a timestamp a year ahead): the censuses that
+    could only repeat the one before are left out but the last before the next packet, and counted."""
+    frames = scenario_packets("active-close-client")
+    path = tmp_path / "year.pcap"
+    path.write_bytes(pcap(frames[:4] + [(t + 3.15e7, frame) for t, frame in frames[4:]], 101))
+    found = lines(cli("import", path, "--all", "--format", "jsonl", "--interval", "0.25").out)
+    census = [line for line in found if line["type"] == "census"]
+    assert len(census) < 50
+    assert found[-1]["quiet"] > 3.15e7 * 4 - 20  # nearly every quarter of a second of the year
+    before = [line for line in census if 3.15e7 - 1 < line["t"] < 3.15e7 + 1]  # the last before the gap ends
+    assert {line["host"]: line["counts"] for line in before} == {
+        "10.0.0.1": {"ESTABLISHED": 1},
+        "10.0.0.2": {"ESTABLISHED": 1},
+    }
+    assert census[-1]["t"] == found[-1]["end"]
+    conv = next(line for line in found if line["type"] == "conversation")
+    assert conv["final"] == {"client": "TIME-WAIT", "server": "CLOSED"}
