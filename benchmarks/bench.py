@@ -22,7 +22,7 @@ from typing import Any
 
 from bench_common import Figure, load_average, machine, source
 
-MODULES = ("bench_engine", "bench_load", "bench_startup", "bench_ui", "bench_output", "bench_serve")
+MODULES = ("bench_engine", "bench_load", "bench_startup", "bench_ui", "bench_output", "bench_serve", "bench_capture")
 """The modules of figures, in the order they run and are shown. Each has ``FIGURES`` (its keys,
 each with the progress line shown while it is measured) and ``measure(keys, quick, profile)``,
 which returns the :class:`Figure` of each key asked for."""
