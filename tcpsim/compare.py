@@ -11,14 +11,12 @@ import argparse
 import difflib
 import json
 import sys
-from collections.abc import Mapping
 
-from .core.names import EndpointName
 from .core.personality import PERSONALITIES, personality
 from .escape import visible
 from .i18n import _, ngettext
 from .scenario import ScenarioError, load_file, resolve, run
-from .scenario.runner import stacks_of, with_stack
+from .scenario.runner import stacks_label, stacks_of, with_stack
 from .sim.compare import as_records, compare, describe
 from .sim.world import RunawayError
 
@@ -102,10 +100,3 @@ def compare_scenario(args: argparse.Namespace, first: str | None, second: str) -
                 verdict = ngettext("{n} expectation fails", "{n} expectations fail", failed).format(n=failed)
             out.write(f"{label}: {verdict}\n")
     return 0 if results[0].ok else 1
-
-
-def stacks_label(stacks: Mapping[EndpointName, str]) -> str:
-    """How a scenario's own stacks are named in a comparison (``linux``, ``client linux/server freebsd``)."""
-    if stacks["client"] == stacks["server"]:
-        return stacks["client"]
-    return f"client {stacks['client']}/server {stacks['server']}"

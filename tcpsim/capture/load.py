@@ -118,6 +118,19 @@ def import_capture(
     return result
 
 
+def observe_as(result: ImportResult, stack: str) -> ImportResult:
+    """The same conversation observed again by observers that behave as ``stack`` (what the app's
+    stack key does to a capture: ``tcpsim import --stack`` without reading the file again). Only
+    for a result that kept its packets (not streaming). ValueError for an unknown stack."""
+    observation = result.observation
+    capture, conv = result.capture, result.conversation
+    items = merged(conv.packets, capture.notes)
+    again = Observer(conv, observation.msl, items, capture.unnoted, frames=True, stack=stack).run()
+    calls = [e for e in again.trace if isinstance(e, CallEvent)]
+    scenario = import_scenario(capture.path, result.stream, again.roles, again.msl, calls, again, stack)
+    return ImportResult(capture, result.conversations, result.stream, scenario, again)
+
+
 def _observing(result: ImportResult, observer: Observer, reader: CaptureReader) -> Iterator[TraceEvent]:
     try:
         yield from observer.records()

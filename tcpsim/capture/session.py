@@ -5,7 +5,8 @@ interactive :class:`~tcpsim.scenario.session.Session`: instead of running a worl
 observation frame by frame (a frame after every packet and every timer) and publishes the same
 :class:`~tcpsim.scenario.view.View`. A capture is a record, so nothing can be changed in it: OPEN,
 SEND, CLOSE, ABORT and the network faults are refused with a message, and saving writes the calls
-the observer inferred, arranged so that they replay to the end the capture shows.
+the observer inferred, arranged so that they replay to the end the capture shows. Another stack
+(:meth:`ImportSession.restack`) observes the same packets again, as ``tcpsim import --stack`` does.
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ class ImportSession:
     """A session over a finished observation; :attr:`position` is the frame shown."""
 
     def __init__(self, result: ImportResult) -> None:
+        self._log = TraceLog()
+        self._observe(result)
+
+    def _observe(self, result: ImportResult) -> None:
+        """Show ``result`` from its first frame (a record list of its own: the log is cut to nothing)."""
         self.result = result
         self.scenario: Scenario = result.scenario
         self.frames = result.observation.frames
         self._records = result.observation.trace
-        self._log = TraceLog()
+        self._log.cut(0)
         self._tallies: list[Tally] = [Tally()]
         """The counters at each frame reached so far (frames only move one at a time)."""
         self.position = 0
@@ -108,6 +114,8 @@ class ImportSession:
                 latency=self.scenario.network.latency,
                 msl=self.scenario.network.msl,
                 read_only=True,
+                source="capture",
+                stacks=dict.fromkeys(ENDPOINTS, self.scenario.network.stack),
             )
         return self._view
 
@@ -137,6 +145,21 @@ class ImportSession:
 
     def restart(self) -> None:
         self._show(0)
+
+    def restack(self, stack: str) -> Outcome:
+        """The capture observed again as ``stack`` would see it (``tcpsim import --stack``): the same
+        packets, each side's states inferred by that stack's rules; shown from the same time on."""
+        from .load import observe_as
+
+        try:
+            again = observe_as(self.result, stack)
+        except ValueError as exc:
+            return Outcome((), str(exc))
+        t = self._clock
+        self._observe(again)
+        while not self.finished and self.frames[self.position + 1].t <= t:
+            self._show(self.position + 1)
+        return Outcome()
 
     def peek(self) -> tuple[TraceEvent, ...]:
         if self.finished:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ..core.names import EndpointName
@@ -75,6 +76,13 @@ def stacks_of(scenario: Scenario) -> dict[EndpointName, str]:
     """Each endpoint's stack, as the scenario sets it."""
     net = scenario.network.stack
     return {"client": scenario.client.stack or net, "server": scenario.server.stack or net}
+
+
+def stacks_label(stacks: Mapping[EndpointName, str]) -> str:
+    """How a scenario's stacks are named in one word (``linux``, ``client linux/server freebsd``)."""
+    if stacks["client"] == stacks["server"]:
+        return stacks["client"]
+    return f"client {stacks['client']}/server {stacks['server']}"
 
 
 def build_world(scenario: Scenario) -> World:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..core.names import ENDPOINTS, EndpointName
+from ..core.personality import personality
 from ..core.states import State
 from ..i18n import N_, _
 from ..sim.network import FaultRule, Match
@@ -27,7 +28,7 @@ from ..sim.world import Arm, Call, Processed, Snapshot, World
 from .dump import dump
 from .expect import check
 from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, Step
-from .runner import build_world
+from .runner import build_world, stacks_of, with_stack
 from .view import (
     Checks,
     EndpointView,
@@ -130,6 +131,12 @@ class Session:
     def load(self, scenario: Scenario, *, settle: bool = False) -> None:
         """Start over on ``scenario`` at t = 0. ``settle`` runs what is due at t = 0 at once, so
         that the sandbox opens with its server already listening."""
+        self._base = scenario
+        """The scenario as loaded, without the user's actions: what ``r`` restarts (as the stack
+        chosen with :meth:`restack`, if one was)."""
+        self._start(scenario, settle)
+
+    def _start(self, scenario: Scenario, settle: bool) -> None:
         self.scenario = scenario
         self._settle = settle
         self.world: World = build_world(scenario)
@@ -232,6 +239,7 @@ class Session:
             planned=planned,
             latency=world.network.latency,
             msl=self.scenario.network.msl,
+            stacks=stacks_of(self.scenario),
         )
 
     def _user_ranks(self) -> set[int]:
@@ -290,8 +298,29 @@ class Session:
         return count
 
     def restart(self) -> None:
-        """Back to t = 0 of the same scenario, without the user's actions."""
-        self.load(self.scenario, settle=self._settle)
+        """Back to t = 0 of the scenario as loaded, without the user's actions (as the stack chosen
+        with :meth:`restack`, if one was)."""
+        base = self._base
+        if stacks_of(self.scenario) != stacks_of(base):
+            base = with_stack(base, self.scenario.network.stack)
+        self._start(base, self._settle)
+
+    def restack(self, stack: str) -> Outcome:
+        """The session so far played again from t = 0 with both endpoints as ``stack``, up to the
+        time it had reached: the user's actions become steps of the scenario, as a save writes them
+        (so that a segment altered in flight is the same segment under another stack, matched by
+        its sender and flags, not by a number), the scenario's own expectations stay (they may
+        fail: they were written for the stack the file names), and the branch ahead after a rewind
+        is replayed up to that time too. ``r`` then restarts the scenario as loaded, as ``stack``."""
+        try:
+            personality(stack)
+        except ValueError as exc:
+            return Outcome((), str(exc))
+        t = self.now
+        again = replace(self.as_scenario(), name=self.scenario.name, expectations=self.scenario.expectations)
+        self._start(with_stack(again, stack), self._settle)
+        self.advance_to(t)
+        return Outcome()
 
     def peek(self) -> tuple[TraceEvent, ...]:
         """The records the next event would add, without taking it (the world is put back exactly)."""

@@ -1,8 +1,9 @@
 """What a session shows: one immutable :class:`View` after each step, and the protocol of a session.
 
-The UI draws views and sends intents; it never reaches into a world or a TCB. Two sessions speak
+The UI draws views and sends intents; it never reaches into a world or a TCB. Three sessions speak
 the same :class:`SessionProtocol`: the interactive :class:`~tcpsim.scenario.session.Session`, which
-runs a world, and :class:`~tcpsim.capture.session.ImportSession`, which steps through a capture.
+runs a world, :class:`~tcpsim.capture.session.ImportSession`, which steps through a capture, and
+:class:`~tcpsim.packetdrill.session.ScriptSession`, which plays a packetdrill script line by line.
 
 A view is a value: every field is a copy or an immutable record, except :attr:`TraceView.records`,
 the session's own list of trace records, which is only ever appended to between two cuts (a rewind
@@ -65,7 +66,8 @@ class EndpointView:
     rto: float
     retries: int
     timers: tuple[tuple[str, float], ...]
-    """Running timers as (name, absolute deadline): ``rto`` and ``2msl``."""
+    """Running timers as (name, absolute deadline): ``rto`` and ``2msl``; under a stack personality
+    also ``delack`` (Linux's delayed ACK of a FIN) and ``finwait2`` (its orphaned FIN-WAIT-2)."""
     send_buffer: bytes
     received_tail: bytes
     """The last :data:`RECEIVED_TAIL` bytes delivered to the application."""
@@ -76,6 +78,8 @@ class EndpointView:
     queue_total: int
     restarts: int = 0
     """How many times the current TIME-WAIT has been restarted by a retransmitted FIN."""
+    time_wait: float = 0.0
+    """How long this endpoint's TIME-WAIT lasts: 2·MSL, or its stack's own length (Linux's 60 s)."""
     last: WalkKey | None = None
     """The last state change this endpoint made, as (from, event, to)."""
 
@@ -111,6 +115,7 @@ def endpoint_view(name: EndpointName, ep: Endpoint, restarts: int = 0, last: Wal
         queue_total=len(ep.retransmission_queue),
         restarts=restarts if ep.state is State.TIME_WAIT else 0,
         last=last,
+        time_wait=ep.stack.time_wait if ep.stack.time_wait_length is not None else 2 * ep.config.msl,
     )
 
 
@@ -158,11 +163,12 @@ class Progress:
 
     A live session counts events on the current branch of its history: ``done`` of them happened,
     ``total`` is ``done`` plus the future that ``n`` would replay after a rewind (``b``). A capture
-    counts its frames (one after each packet or timer)."""
+    counts its frames (one after each packet or timer), a packetdrill script its lines."""
 
     done: int
     total: int
-    kind: Literal["events", "frames"] = "events"
+    kind: Literal["events", "frames", "lines"] = "events"
+    """``lines``: a packetdrill script, ``done`` of its ``total`` lines played."""
 
     @property
     def rewound(self) -> int:
@@ -243,7 +249,23 @@ class View:
     latency: float
     msl: float
     read_only: bool = False
-    """A record (an imported capture): it can be stepped through, not changed."""
+    """A record (an imported capture) or a script (a packetdrill ``.pkt``): it can be stepped
+    through, not changed."""
+    source: Literal["scenario", "capture", "script"] = "scenario"
+    """What the session plays: a scenario (the sandbox included), a capture, a packetdrill script."""
+    stacks: Mapping[EndpointName, str] = field(default_factory=lambda: dict.fromkeys(ENDPOINTS, "rfc9293"))
+    """Each endpoint's stack personality (what :meth:`SessionProtocol.restack` changes); ``""`` for
+    an endpoint that is no stack: a packetdrill script's remote peer, which sends what the script says."""
+
+    @property
+    def stack(self) -> str:
+        """The stacks in one word: ``linux``, or ``client linux/server freebsd`` when they differ
+        (a script names its stack under test)."""
+        named = {name: stack for name, stack in self.stacks.items() if stack}
+        kinds = set(named.values())
+        if len(kinds) == 1:
+            return kinds.pop()
+        return "/".join(f"{name} {stack}" for name, stack in named.items())
 
     @property
     def finished(self) -> bool:
@@ -367,6 +389,14 @@ class SessionProtocol(Protocol):
 
     def to_toml(self) -> str:
         """What was done, as a scenario file that replays to the same result."""
+        ...
+
+    def restack(self, stack: str) -> Outcome:
+        """The same story told by another TCP: what was done so far played again with the endpoints
+        as ``stack`` (a stack personality), up to the same point. A scenario replays the user's
+        actions too; a capture is observed again as that stack would see it; a packetdrill script
+        runs again with that stack under test. Refused (an error, nothing changed) when the story
+        cannot be told by that stack."""
         ...
 
 
