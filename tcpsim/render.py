@@ -20,7 +20,7 @@ from .core.segment import Flags
 from .core.segment import segment_label as segment_label  # the one formatter; the views import it from here
 from .core.states import parse_state
 from .escape import json_visible, visible
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .richtext import Wrapped
 from .scenario.expect import ExpectEvent
 from .scenario.runner import RunResult
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 PHASE_STYLE = {"opening": "yellow", "established": "green", "closing": "magenta", "closed": "bright_black"}
 LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
+TIMER_NAMES = {"rto": N_("RTO"), "2msl": N_("2MSL"), "delack": N_("delayed ACK"), "finwait2": N_("FIN-WAIT-2 timeout")}
+"""The timers by name, as a person reads them (the last two are stack personalities' own)."""
 
 
 TIME_WIDTH = 9
@@ -298,7 +300,10 @@ class Ladder:
             text = _("◔ 2MSL wait until {t}") if e.action == "set" else _("◔ 2MSL RESTARTED until {t}")
             self.lane_line(e.t, e.endpoint, Text(text.format(t=f"{e.deadline:g}"), style="magenta"))
         elif e.action == "expire":
-            text = _("◔ 2MSL expired") if e.name == "2msl" else _("◔ RTO expired")
+            if e.name in ("2msl", "rto"):
+                text = _("◔ 2MSL expired") if e.name == "2msl" else _("◔ RTO expired")
+            else:
+                text = _("◔ {timer} expired").format(timer=_(TIMER_NAMES.get(e.name, e.name)))
             self.lane_line(e.t, e.endpoint, Text(text, style="magenta"))
 
 
@@ -346,6 +351,13 @@ def expect_line(e: ExpectEvent) -> Text:
 
 def expect_verdict(e: ExpectEvent) -> Text:
     """Whether one check held, and what was expected and seen."""
+    if e.check == "script":  # a packetdrill line, in a script session: the line, and why it fails
+        if e.ok:
+            return Text(_("✓ line {line}: {text}").format(line=e.index, text=e.expected), style="green")
+        reason = str(e.actual).split("\n")[0]
+        return Text(
+            _("✗ line {line}: {text}: {reason}").format(line=e.index, text=e.expected, reason=reason), style="bold red"
+        )
     if e.ok:
         return Text(
             _("✓ expect #{index}: {expected}").format(index=e.index, expected=_describe_expected(e)), style="green"

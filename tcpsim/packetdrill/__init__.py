@@ -8,10 +8,11 @@ as packetdrill does (exit 0, 1 at the first line that does not hold, 2 for what 
 
 from .model import Script, ScriptError
 from .parser import parse
-from .runner import STACKS, LineResult, ScriptResult, ScriptRun, Verdict, play, run_script, run_text
+from .runner import STACKS, LineNote, LineResult, ScriptResult, ScriptRun, Verdict, play, run_script, run_text
 
 __all__ = [
     "STACKS",
+    "LineNote",
     "LineResult",
     "Script",
     "ScriptError",

@@ -69,6 +69,20 @@ class LineResult:
     detail: str = ""
 
 
+@dataclass(slots=True, unsafe_hash=True)
+class LineNote(NoteEvent):
+    """The trace's note of how a script line fared (``script line 12 holds: …``), with the line's
+    result as fields, so that a session can show it as a check without reading the text back. In
+    JSON it is the note it says (its ``type`` and ``text`` only)."""
+
+    line: int = 0
+    status: str = ""
+    """``ok``, ``blocked``, ``skipped`` or ``failed``, as :class:`LineResult` has it."""
+    source: str = ""
+    """The script's line, as written."""
+    detail: str = ""
+
+
 @dataclass
 class Verdict:
     code: int
@@ -172,7 +186,8 @@ class ScriptRun:
         detail = f" ({result.detail})" if result.detail and result.status != "failed" else ""
         status = {"ok": "holds", "blocked": "blocks", "skipped": "skipped", "failed": "FAILS"}[result.status]
         t = self.world.now if result.t is None else result.t
-        self.world.trace.append(NoteEvent(t, f"script line {result.line} {status}: {result.text}{detail}"))
+        text = f"script line {result.line} {status}: {result.text}{detail}"
+        self.world.trace.append(LineNote(t, text, result.line, result.status, result.text, result.detail))
 
     def _fail(self, line: int, code: int, message: str, *, located: bool = False) -> None:
         text = message if located else f"{self.script.path}:{line}: {message}"
@@ -211,6 +226,22 @@ class ScriptRun:
                 self._shell(event, action)
         self._last_time = start if event.when.kind != "any" else self.world.now
         self._last_inbound = inbound
+
+    def next_time(self) -> float:
+        """When the next line starts, as far as can be told before playing it (a session's play
+        waits for it): its time as the script gives it, never before now."""
+        now = self.world.now
+        if self.verdict is not None or self.index >= len(self.script.events):
+            return now
+        event = self.script.events[self.index]
+        inbound = isinstance(event.action, Packet) and event.action.direction == "<"
+        try:
+            start = self._times(event, inbound)[0]
+        except ScriptError:
+            return now
+        if self.pending is not None:
+            start = max(start, self.pending.deadline) if isinstance(event.action, Syscall) else start
+        return max(now, start)
 
     def _times(self, event: Event, inbound: bool) -> tuple[float, float | None]:
         """The event's start (and end) on the simulated clock, as packetdrill computes them."""
@@ -487,6 +518,11 @@ class ScriptResult:
 
 def load_script(path: str | Path, stack: str = "rfc9293", defines: list[str] | tuple[str, ...] = ()) -> Script:
     """Read and parse a script file; errors are :class:`ScriptError` (exit 2), located."""
+    return parse(read_text(path), str(path), define_map(stack, defines))
+
+
+def read_text(path: str | Path) -> str:
+    """A script file's text; :class:`ScriptError` (located) for one that cannot be read or is not text."""
     name = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -499,7 +535,7 @@ def load_script(path: str | Path, stack: str = "rfc9293", defines: list[str] | t
         raise ScriptError(name, line, "not UTF-8 text (a packetdrill script is text)") from None
     if "\0" in text:
         raise ScriptError(name, text[: text.index("\0")].count("\n") + 1, "a NUL byte: not a text file")
-    return parse(text, name, define_map(stack, defines))
+    return text
 
 
 def define_map(stack: str, defines: list[str] | tuple[str, ...]) -> dict[str, str]:

@@ -2,8 +2,9 @@
 
 import-linter's contract (pyproject.toml) keeps ``tcpsim.sim.world`` and ``tcpsim.core.tcb`` out of
 the UI's imports; this test reads the UI's sources for what an import check cannot see: a widget
-or the app reaching through the session into its world, its endpoints or its history. And both
-sessions, the live one and a capture's, are the same protocol, told apart by nothing the app uses.
+or the app reaching through the session into its world, its endpoints or its history. And the
+sessions, the live one, a capture's and a packetdrill script's, are the same protocol, told apart
+by nothing the app uses but what their views say.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import tcpsim.ui
 from tcpsim.capture import import_capture
 from tcpsim.capture.session import ImportSession
+from tcpsim.packetdrill.session import ScriptSession, open_script
 from tcpsim.scenario import load_file, resolve
 from tcpsim.scenario.session import Session
 from tcpsim.scenario.view import SessionProtocol, View
@@ -57,10 +59,15 @@ def _live() -> Session:
     return Session(load_file(resolve("three-way-handshake")))
 
 
-@pytest.mark.parametrize("make", [_live, _import], ids=["live", "capture"])
-def test_both_sessions_speak_the_same_protocol(make) -> None:  # type: ignore[no-untyped-def]
+def _script() -> ScriptSession:
+    return open_script(Path(__file__).resolve().parents[1] / "packetdrill" / "scripts" / "passive-open.pkt")
+
+
+@pytest.mark.parametrize("make", [_live, _import, _script], ids=["live", "capture", "script"])
+def test_every_session_speaks_the_same_protocol(make) -> None:  # type: ignore[no-untyped-def]
     session = make()
     assert isinstance(session, SessionProtocol)
     assert isinstance(session.view, View)
     assert session.step() and session.back()
     assert ImportSession.__mro__[1] is object, "a capture replay is its own session, not a Session switching class"
+    assert ScriptSession.__mro__[1] is object, "a script is its own session, not a Session switching class"
