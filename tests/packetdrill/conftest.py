@@ -24,6 +24,13 @@ PASSIVE_OPEN = """\
 
 
 @pytest.fixture
+def passive_open() -> str:
+    """:data:`PASSIVE_OPEN`, for a test that places it itself (a test module cannot import this
+    conftest by name: another directory's conftest may hold that name first)."""
+    return PASSIVE_OPEN
+
+
+@pytest.fixture
 def play() -> Play:
     """``play(text, *defines, established=False)``: run the (dedented) script text; with
     ``established`` the text follows :data:`PASSIVE_OPEN`, so its first line is line 8."""
