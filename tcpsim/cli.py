@@ -174,7 +174,23 @@ def parser() -> argparse.ArgumentParser:
 
 def ui_parser() -> argparse.ArgumentParser:
     p = argtext.ArgumentParser(prog="tcpsim", description=_("Open the interactive simulator."))
-    p.add_argument("scenario", nargs="?", metavar="FILE|NAME", help=_("open this scenario, paused at t = 0"))
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="FILE|NAME",
+        help=_("open this scenario, paused at t = 0 (or a packetdrill FILE.pkt, a capture)"),
+    )
+    p.add_argument(
+        "--stack",
+        type=stack_name,
+        metavar="NAME",
+        help=_("the TCP stack it is played by: {stacks} (default: the file's, else rfc9293; k changes it)").format(
+            stacks=", ".join(PERSONALITIES)
+        ),
+    )
+    p.add_argument(
+        "-D", "--define", action="append", metavar="NAME[=VALUE]", help=_("FILE.pkt: define NAME for #ifdef lines")
+    )
     return _add_language(p)
 
 
@@ -210,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argtext.speak()
     if not args_list or (args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version")):
         ui_args = ui_parser().parse_args(args_list)
-        return _open_ui(ui_args.scenario, i18n.language())
+        return _open_ui(ui_args, i18n.language())
     p = parser()
     with guarded():  # see tcpsim.stdio: a closed pipe is exit 0, an unwritable output exit 2
         try:
@@ -600,10 +616,12 @@ def _import_all(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_ui(scenario: str | None, language: str) -> int:
+def _open_ui(args: argparse.Namespace, language: str) -> int:
     from .ui import launch
 
-    return launch(scenario, language)
+    if args.define and not (args.scenario or "").endswith(".pkt"):
+        return _error(_("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios"))
+    return launch(args.scenario, language, stack=args.stack, defines=tuple(args.define or ()))
 
 
 def entry() -> None:

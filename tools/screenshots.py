@@ -1,6 +1,7 @@
 """Make the screenshots in ``screenshots/``: ``python tools/screenshots.py [FOLDER]``.
 
-Each SVG shot loads a bundled scenario, steps it to a moment worth seeing and saves the screen. The
+Each SVG shot loads a bundled scenario (or one of the packetdrill test scripts), as a stack if it
+names one, steps it to a moment worth seeing and saves the screen. The
 app runs headless with its clock stopped, so the same code makes the same pictures every time.
 The snapshot tests (tests/ui/test_snapshots.py) take the same shots.
 
@@ -18,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tcpsim.core.states import State
-from tcpsim.scenario import load_file, resolve
 from tcpsim.ui.app import TcpsimApp
+from tcpsim.ui.opening import open_session
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,12 @@ class Shot:
     """Step until this holds."""
     keys: tuple[str, ...] = ()
     size: tuple[int, int] = (130, 38)
+    stack: str | None = None
+    """Played by this stack personality (``tcpsim --stack NAME``)."""
+
+    def app(self) -> TcpsimApp:
+        """The app as ``tcpsim [--stack NAME] [SCENARIO]`` opens it, with its clock stopped."""
+        return TcpsimApp(session=open_session(self.scenario, self.stack), clock=False)
 
 
 def _state(app: TcpsimApp, name: str) -> State:
@@ -52,12 +61,25 @@ SHOTS: tuple[Shot, ...] = (
     Shot("no-time-wait-rst.svg", "lost-final-ack-no-time-wait", lambda a: _in_flight(a, "RST")),
     Shot("compact-80x24.svg", "active-close-client", lambda a: _state(a, "client") is State.FIN_WAIT_2, (), (80, 24)),
     Shot("help.svg", None, lambda a: True, ("question_mark",), (110, 40)),
+    Shot(
+        "packetdrill-script.svg",
+        str(ROOT / "tests" / "packetdrill" / "scripts" / "passive-close-delayed-ack.pkt"),
+        lambda a: a.session.view.progress.done >= 16,
+        stack="linux",
+    ),
+    Shot(
+        "stack-chooser.svg",
+        "active-close-client",
+        lambda a: a.session.view.t >= 1.14,
+        ("k",),
+        (120, 36),
+        stack="linux",
+    ),
 )
 
 
 async def take(shot: Shot, folder: Path) -> Path:
-    scenario = load_file(resolve(shot.scenario)) if shot.scenario else None
-    app = TcpsimApp(scenario, clock=False)
+    app = shot.app()
     async with app.run_test(size=shot.size) as pilot:
         for _ in range(2000):
             if shot.until(app) or app.session.finished:

@@ -61,6 +61,7 @@ class Personality:
     """The name a packetdrill script tests with ``#ifdef`` (``STANDARD``, ``Linux``, ``FreeBSD``)."""
     title: str
     summary: str
+    """One line for a chooser, marked for translation (shown as ``_(summary)``)."""
 
     # --- receiving: RFC 5961 and RFC 793 ---------------------------------------------------------
     rst_in_window: Rule | None = None
@@ -165,7 +166,7 @@ RFC9293: Final = Personality(
     "rfc9293",
     "STANDARD",
     "RFC 9293",
-    "the standard, with RFC 5961's protections as RFC 9293 recommends (tcpsim's own core)",
+    N_("the standard, with RFC 5961's protections as RFC 9293 recommends (tcpsim's own core)"),
 )
 
 # ----------------------------------------------------------------------------------- RFC 793
@@ -174,7 +175,7 @@ RFC793: Final = Personality(
     _R,
     "RFC793",
     "RFC 793",
-    "RFC 9293 without RFC 5961: RST, SYN and ACK handled as RFC 793 wrote it, open to blind attacks",
+    N_("RFC 9293 without RFC 5961: RST, SYN and ACK handled as RFC 793 wrote it, open to blind attacks"),
     rst_in_window=Rule(
         _R,
         "R1",
@@ -209,7 +210,7 @@ LINUX: Final = Personality(
     _L,
     "Linux",
     "Linux",
-    "Linux 6.18's TCP (net/ipv4) with its default sysctls",
+    N_("Linux 6.18's TCP (net/ipv4) with its default sysctls"),
     fin_ack_via_fin_wait_2=Rule(
         _L,
         "L1",
@@ -387,7 +388,7 @@ FREEBSD: Final = Personality(
     _F,
     "FreeBSD",
     "FreeBSD",
-    "FreeBSD's TCP (sys/netinet) as its tcp-testsuite expects it, default sysctls",
+    N_("FreeBSD's TCP (sys/netinet) as its tcp-testsuite expects it, default sysctls"),
     accept_to_buffer=Rule(
         _F,
         "F2",

@@ -24,23 +24,25 @@ def settle_imports() -> None:
     gc.freeze()
 
 
-def launch(scenario: str | None = None, language: str = "en") -> int:
-    """Open the app, on a scenario file or bundled NAME if given. Returns the exit code."""
+def launch(
+    scenario: str | None = None, language: str = "en", *, stack: str | None = None, defines: tuple[str, ...] = ()
+) -> int:
+    """Open the app, on a scenario file or bundled NAME, or a packetdrill ``FILE.pkt``, if given;
+    ``stack``: played by that stack personality (the app's ``k`` changes it). Returns the exit code:
+    2, with the message, for a file that cannot be opened."""
     from ..i18n import set_language
     from ..render import print_error
-    from ..scenario import ScenarioError, load_file, resolve
     from .app import TcpsimApp
+    from .opening import OpenError, open_session
 
     set_language(language)
-    loaded = None
-    if scenario is not None:
-        try:
-            loaded = load_file(resolve(scenario))
-        except ScenarioError as exc:
-            print_error(str(exc))
-            return 2
+    try:
+        session = open_session(scenario, stack, defines)
+    except OpenError as exc:
+        print_error(str(exc))
+        return 2
     settle_imports()
-    TcpsimApp(loaded).run()
+    TcpsimApp(session=session).run()
     return 0
 
 

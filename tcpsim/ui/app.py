@@ -28,7 +28,6 @@ from ..i18n import _
 from ..scenario import Scenario
 from ..scenario.session import Session
 from ..scenario.view import SessionProtocol, View, WalkKey
-from ..sim.wording import who
 from ..wrapping import cell_width, wrap
 from . import access
 from .access import Local
@@ -36,12 +35,13 @@ from .commands import COMMANDS, bindings, translate_bindings
 from .files import FileActions
 from .intents import EndpointActions
 from .layout import MIN_HEIGHT, MIN_WIDTH, Layout, layout_for
+from .stacks import StackActions, pane_title
 from .widgets.endpoint import EndpointPane
 from .widgets.eventlog import EventLog
 from .widgets.footer import KeyBar
 from .widgets.rows import Rows
 from .widgets.timeline import Timeline
-from .words import dead_end, expectation_words, fault_badge, pane_hint, safe, status_line
+from .words import dead_end, failure_words, fault_badge, pane_hint, safe, status_line
 
 if TYPE_CHECKING:
     from ..lab.model import LoadConfig
@@ -64,7 +64,7 @@ FIRST_ENDPOINT: EndpointName = "client"
 """The endpoint user commands go to when the app opens."""
 
 
-class TcpsimApp(FileActions, EndpointActions, App[None]):
+class TcpsimApp(FileActions, EndpointActions, StackActions, App[None]):
     """Interactive simulator of two TCP endpoints."""
 
     CSS_PATH = "tcpsim.tcss"
@@ -210,10 +210,7 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
             name = cast(EndpointName, pane.endpoint_name)
             pane.set_focused(name == self.focused_endpoint)
             pane.set_class(narrow and name != self.focused_endpoint, "-away")
-            title = who(name)
-            pane.border_title = (
-                _("{name} · tab: {other}").format(name=title, other=who(peer_of(name))) if narrow else title
-            )
+            pane.border_title = pane_title(self.session.view, name, narrow)
 
     def _arrange_view(self) -> None:
         """Show the chosen view as this layout can: the log is a view of its own only when stacked."""
@@ -242,6 +239,7 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         view = self.session.view
         home = self.screen_stack[0] if self.screen_stack else self.screen
         focus = self.focused_endpoint
+        self._show_stacks(view, self._layout is Layout.NARROW)
         for pane in home.query(EndpointPane):
             name = cast(EndpointName, pane.endpoint_name)
             badges = [fault_badge(f) for f in view.faults if f.sender == name]
@@ -253,6 +251,7 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
                 hint=pane_hint(view, name, focus) if name == focus else "",
                 badge="\n".join(badges),
                 compact=self._layout in (Layout.COMPACT, Layout.NARROW),
+                puppet=view.source == "script" and not view.stacks[name],
             )
         home.query_one("#timeline", Timeline).show(view, relative=self.relative)
         home.query_one("#log", EventLog).show(view, relative=self.relative)
@@ -293,12 +292,8 @@ class TcpsimApp(FileActions, EndpointActions, App[None]):
         failed = view.checks.failed
         self._announced = min(self._announced, len(failed))
         for c in failed[self._announced :]:
-            expected, actual = expectation_words(c, c.expected), expectation_words(c, c.actual)
-            self.notify(
-                _("expected {expected}, got {actual}").format(expected=expected, actual=actual),
-                title=_("✗ expect #{index}").format(index=c.index),
-                severity="error",
-            )
+            title, message = failure_words(c)
+            self.notify(message, title=title, severity="error")
         self._announced = len(failed)
 
     def notify(

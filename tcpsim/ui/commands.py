@@ -83,6 +83,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("minus,underscore", "slower", N_("Slower"), N_("Play slower"), display_key="-", footer=False),
     Command("r", "restart", N_("Restart"), N_("Restart the scenario from t = 0"), footer=False),
     Command(
+        "k",
+        "restack",
+        N_("Stack"),
+        N_("Play it as another TCP stack: rfc9293, rfc793, linux or freebsd (the session so far, told again)"),
+        footer=False,
+    ),
+    Command(
         "l", "load", N_("Load"), N_("Load a scenario (bundled, or any file) or a capture (pcap, pcapng)"), footer=False
     ),
     Command(

@@ -73,6 +73,8 @@ class FileActions(_Base):
                 from ..capture.session import ImportSession
 
                 session: SessionProtocol = ImportSession(opened.capture)
+            elif opened.script is not None:
+                session = opened.script
             else:
                 from ..scenario.session import Session
 

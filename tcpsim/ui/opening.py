@@ -1,4 +1,5 @@
-"""Open a file named in the app: a scenario (TOML) or a capture (pcap, pcapng), told apart by content.
+"""Open a file named in the app: a scenario (TOML) or a capture (pcap, pcapng), told apart by content,
+or a packetdrill script (``.pkt``), told by its name.
 
 The app's load dialog takes any path a user types, so everything that can go wrong with a path
 ends here as one :class:`OpenError` whose message names the file and says what is wrong: the
@@ -23,6 +24,8 @@ from ..scenario import Scenario, ScenarioError, load_file
 
 if TYPE_CHECKING:
     from ..capture import ImportResult
+    from ..packetdrill.session import ScriptSession
+    from ..scenario.view import SessionProtocol
 
 CAPTURE_MAGICS: frozenset[bytes] = frozenset(
     {
@@ -40,6 +43,12 @@ CAPTURE_SUFFIXES: frozenset[str] = frozenset({".pcap", ".pcapng", ".cap", ".dmp"
 """Names that announce a capture: such a file goes to the capture reader even when its first bytes
 are wrong, so that the message says what a capture should start with, not what TOML expects."""
 
+SCRIPT_SUFFIX = ".pkt"
+"""A packetdrill script is told by its name, as ``tcpsim run`` tells it (its text could be anything)."""
+
+MAX_SCRIPT_BYTES = 4 * 1024 * 1024
+"""As a scenario: a script is text a person wrote, read whole while the user waits."""
+
 MAX_CAPTURE_BYTES = 8 * 1024 * 1024
 """The app reads and observes a capture while the user waits: about 2 s for 8 MiB. A bigger one is
 refused with a hint to cut it (a scenario has its own 4 MiB limit in the loader)."""
@@ -51,10 +60,11 @@ class OpenError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """What a path held: exactly one of a scenario or an imported capture."""
+    """What a path held: exactly one of a scenario, an imported capture or a packetdrill script."""
 
     scenario: Scenario | None = None
     capture: ImportResult | None = None
+    script: ScriptSession | None = None
 
 
 def user_path(text: str) -> Path:
@@ -81,8 +91,9 @@ def looks_like_capture(path: Path) -> bool:
     return head in CAPTURE_MAGICS or path.suffix.lower() in CAPTURE_SUFFIXES
 
 
-def open_path(path: Path) -> Opened:
-    """Read ``path`` as a scenario or a capture (stream 0). Raises :class:`OpenError` for any problem."""
+def open_path(path: Path, stack: str | None = None, defines: tuple[str, ...] = ()) -> Opened:
+    """Read ``path`` as a scenario, a capture (stream 0) or a packetdrill script (``-D`` ``defines``),
+    played or observed by ``stack`` if given. Raises :class:`OpenError` for any problem."""
     name = str(path)
     try:
         info: os.stat_result | None = path.stat()
@@ -97,6 +108,11 @@ def open_path(path: Path) -> Opened:
         # A pipe with no writer would block the app forever, and a device can be endless.
         message = _("{file}: not a regular file (a device, a pipe or a socket): open a scenario or capture file")
         raise OpenError(message.format(file=name))
+    if path.suffix.lower() == SCRIPT_SUFFIX:
+        if info is not None and info.st_size > MAX_SCRIPT_BYTES:
+            message = _("{file}: too large for a packetdrill script ({size} MiB)")
+            raise OpenError(message.format(file=name, size=f"{info.st_size / 2**20:.1f}"))
+        return Opened(script=_script(path, stack or "rfc9293", defines))
     if looks_like_capture(path):
         if info is not None and info.st_size > MAX_CAPTURE_BYTES:
             message = _(
@@ -105,9 +121,14 @@ def open_path(path: Path) -> Opened:
             )
             size, limit = f"{info.st_size / 2**20:.1f}", MAX_CAPTURE_BYTES // 2**20
             raise OpenError(message.format(file=name, size=size, limit=limit, name=path.name))
-        return Opened(capture=_import(path))
+        return Opened(capture=_import(path, stack or "rfc9293"))
     try:
-        return Opened(scenario=load_file(path))
+        scenario = load_file(path)
+        if stack is not None:
+            from ..scenario.runner import with_stack
+
+            scenario = with_stack(scenario, stack)
+        return Opened(scenario=scenario)
     except ScenarioError as exc:
         raise OpenError(str(exc)) from None
     except OSError as exc:  # the loader lets a few odd ones through (e.g. a path that changed under it)
@@ -118,12 +139,56 @@ def _cannot_read(name: str, exc: OSError) -> str:
     return _("{file}: cannot read it ({reason})").format(file=name, reason=exc.strerror or exc)
 
 
-def _import(path: Path) -> ImportResult:
+def _import(path: Path, stack: str) -> ImportResult:
     from ..capture import CaptureError, import_capture
 
     try:
-        return import_capture(path)
+        return import_capture(path, stack=stack)
     except CaptureError as exc:
         raise OpenError(str(exc)) from None
     except OSError as exc:
         raise OpenError(_cannot_read(str(path), exc)) from None
+
+
+def _script(path: Path, stack: str, defines: tuple[str, ...]) -> ScriptSession:
+    from ..packetdrill.model import ScriptError
+    from ..packetdrill.session import open_script
+
+    try:
+        return open_script(path, stack, defines)
+    except ScriptError as exc:
+        raise OpenError(str(exc)) from None
+
+
+def open_session(name: str | None, stack: str | None = None, defines: tuple[str, ...] = ()) -> SessionProtocol:
+    """The session ``tcpsim [FILE|NAME] [--stack NAME] [-D NAME]...`` opens: the sandbox, a bundled
+    scenario, or a scenario, capture or packetdrill script file. :class:`OpenError` for any problem."""
+    from ..scenario.session import Session
+
+    if name is None:
+        session = Session()
+        if stack is not None:
+            session.restack(stack)  # the sandbox, settled at t = 0 (its server listening), as that stack
+        return session
+    if name.lower().endswith(SCRIPT_SUFFIX):
+        opened = open_path(user_path(name), stack, defines)
+        assert opened.script is not None
+        return opened.script
+    from ..scenario import resolve
+
+    try:
+        path = resolve(name)
+        if path.suffix.lower() in CAPTURE_SUFFIXES:
+            opened = open_path(path, stack)
+            if opened.capture is not None:
+                from ..capture.session import ImportSession
+
+                return ImportSession(opened.capture)
+        scenario = load_file(path)  # the loader's own words for what is wrong, as `tcpsim run` says them
+    except ScenarioError as exc:
+        raise OpenError(str(exc)) from None
+    if stack is not None:
+        from ..scenario.runner import with_stack
+
+        scenario = with_stack(scenario, stack)
+    return Session(scenario)

@@ -35,6 +35,7 @@ from ..sim.trace import (
     TraceEvent,
 )
 from ..sim.wording import fault_text, is_network_note, note_text, rule_text, who
+from .stacks import stack_status
 
 Label = Callable[[SendEvent], str]
 """Turns a segment record into its label (with absolute or relative numbers)."""
@@ -86,6 +87,8 @@ def _keys(key: str, name: EndpointName, focus: EndpointName) -> str:
 
 def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
     """What the keys would usefully do now to endpoint ``name``, true for this session."""
+    if view.source == "script":
+        return _("n next line · b back · space play · k another stack: the script drives both endpoints")
     if view.read_only:
         return _("n step · b back · space play: a capture is a record, it cannot be changed")
     ep = view.endpoints[name]
@@ -108,6 +111,14 @@ def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
 
 def dead_end(view: View, focus: EndpointName) -> str:
     """Why nothing more happens by itself, and what the user can do about it."""
+    if view.source == "script":
+        if view.checks.failed:
+            failed = view.checks.failed[-1]
+            reason = str(failed.actual).split("\n")[0]
+            return _(
+                "The script stops at line {line} ({reason}): b steps back, r plays it again, k with another stack."
+            ).format(line=failed.index, reason=reason)
+        return _("The script ends here: every line holds. b steps back, r plays it again, k with another stack.")
     if view.read_only:
         return _("The capture ends here: b steps back, r goes back to its start.")
     return _("Nothing more will happen by itself. {advice}").format(advice=_advice(view, focus))
@@ -164,6 +175,8 @@ def status_line(view: View, playing: bool, speed: float, focus: EndpointName) ->
     """The status line: the session's name, the time, how far back, play, focus, checks."""
     mode = _("▶ playing") if playing else _("‖ paused")
     parts = [safe(_(view.name)), f"t = {view.t:8.3f} s"]
+    if stack := stack_status(view):
+        parts.insert(1, stack)
     where = progress_text(view)  # in the past, and how far: said early, where a narrow line still shows it
     if where:
         parts.append(where)
@@ -185,6 +198,8 @@ def progress_text(view: View) -> str:
     p = view.progress
     if p.kind == "frames":
         return _("frame {n} of {total}").format(n=p.done, total=p.total)
+    if p.kind == "lines":
+        return _("{n}/{total} lines").format(n=p.done, total=p.total)
     if p.rewound:
         return ngettext(
             "↶ rewound {n} of {total} event: n replays it", "↶ rewound {n} of {total} events: n replays them", p.total
@@ -252,9 +267,23 @@ def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
     return e.type, ""
 
 
+def timer_name(name: str) -> str:
+    """A timer as a person reads it: ``RTO``, ``2MSL``, and a stack personality's own two."""
+    return _(TIMERS.get(name, name))
+
+
 def is_network(e: TraceEvent) -> bool:
     """Whether a record is the network's (the log's column says so)."""
     return isinstance(e, DropEvent | DuplicateEvent | DelayEvent) or (isinstance(e, NoteEvent) and is_network_note(e))
+
+
+def failure_words(e: ExpectEvent) -> tuple[str, str]:
+    """(title, message) of the notification for a check that failed: an expectation, or a script line."""
+    if e.check == "script":
+        return _("✗ line {line}: {text}").format(line=e.index, text=e.expected), str(e.actual)
+    expected, actual = expectation_words(e, e.expected), expectation_words(e, e.actual)
+    title = _("✗ expect #{index}").format(index=e.index)
+    return title, _("expected {expected}, got {actual}").format(expected=expected, actual=actual)
 
 
 def expect_text(e: ExpectEvent) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tcpsim.scenario import load_file, resolve
 from tcpsim.ui.app import TcpsimApp
 
 
@@ -33,8 +32,7 @@ SHOTS, Shot = _screenshots.SHOTS, _screenshots.Shot
 
 
 def _app(shot: Shot) -> TcpsimApp:
-    scenario = load_file(resolve(shot.scenario)) if shot.scenario else None
-    return TcpsimApp(scenario, clock=False)
+    return shot.app()
 
 
 def _steps_until(shot: Shot) -> Callable[[Pilot], object]:
@@ -79,4 +77,16 @@ def test_compact_80x24(snap_compare) -> None:
 
 def test_help_screen(snap_compare) -> None:
     shot = _shot("help.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
+
+
+def test_packetdrill_script_in_the_app(snap_compare) -> None:
+    """A .pkt under linux: the stack under test and the remote peer, each line ✓ where it held."""
+    shot = _shot("packetdrill-script.svg")
+    assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))
+
+
+def test_stack_chooser(snap_compare) -> None:
+    """k: the four stacks, each with its one line, linux (playing) marked."""
+    shot = _shot("stack-chooser.svg")
     assert snap_compare(_app(shot), terminal_size=shot.size, run_before=_steps_until(shot))

@@ -28,7 +28,7 @@ from ...scenario.view import EndpointView
 from ...sim.wording import who
 from ...wrapping import cell_width, wrap
 from ..numbers import relative as rel
-from ..words import data_text
+from ..words import data_text, timer_name
 
 BAR_WIDTH = 24
 LABEL = Style(bold=True)
@@ -107,6 +107,15 @@ class Hint:
         return Measurement(1, options.max_width)
 
 
+def puppet_text() -> str:
+    """What a packetdrill script's remote peer is, in its pane."""
+    return _(
+        "Not a TCP: the script's remote peer, a puppet. It sends each < line of the script as written (⚡ on "
+        "the timeline) and answers nothing by itself; what the stack under test sends it is checked by the "
+        "script's > lines."
+    )
+
+
 PHASE_CLASSES = ("-opening", "-established", "-closing", "-closed", "-time-wait")
 """The state banner's classes, which colour it by the state's phase (tcpsim.tcss)."""
 
@@ -160,7 +169,16 @@ class EndpointPane(VerticalScroll, can_focus=False):
         return str(self._parts.get("hint", ""))
 
     def show(
-        self, ep: EndpointView, now: float, *, relative: bool, msl: float, hint: str, badge: str, compact: bool = False
+        self,
+        ep: EndpointView,
+        now: float,
+        *,
+        relative: bool,
+        msl: float,
+        hint: str,
+        badge: str,
+        compact: bool = False,
+        puppet: bool = False,
     ) -> None:
         """Draw the endpoint as ``ep`` says it is at ``now``, and nothing when nothing changed. The
         screen is laid out again only when the pane's text changed height: a key press that moves
@@ -168,16 +186,20 @@ class EndpointPane(VerticalScroll, can_focus=False):
 
         Under the banner: the armed fault (``badge``), what the keys would do now (``hint``), what
         the state means (not when ``compact``: the stacked layout's panes are short), the TCB, the
-        timers, the buffers and the retransmission queue."""
-        shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact)
+        timers, the buffers and the retransmission queue.
+
+        ``puppet``: a packetdrill script's remote peer, which is no TCP (its TCB would be all
+        zeros): the banner says so, and the body says what it is instead of a state's meaning."""
+        shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact, puppet)
         if shown == self._shown:
             return
         self._shown = shown
         state = ep.state
-        if state is not self._state or not self._parts:
+        if state is not self._state or not self._parts or self._parts.get("puppet") != puppet:
             self._state = state
+            self._parts["puppet"] = puppet
             banner = self.query_one(".state", Static)
-            banner.update(state.value, layout=False)  # its height is fixed (CSS)
+            banner.update(_("REMOTE PEER") if puppet else state.value, layout=False)  # its height is fixed (CSS)
             classes = _phase_classes(state)
             for name in PHASE_CLASSES:
                 banner.set_class(name in classes, name)
@@ -188,6 +210,10 @@ class EndpointPane(VerticalScroll, can_focus=False):
             parts.append(Wrapped(Text(badge, style=style("endpoint--bad") + LABEL)))
         if hint:
             parts.append(Hint(hint, style("endpoint--hint")))
+        if puppet:
+            parts.append(Wrapped(puppet_text(), style=style("endpoint--muted")))  # CJK-aware: Chinese too
+            self._update_body(Group(*parts))
+            return
         if not compact:
             parts.append(Wrapped(Text(_(state.description), style=style("endpoint--muted"))))
         gap = [] if compact else [Text()]
@@ -195,7 +221,9 @@ class EndpointPane(VerticalScroll, can_focus=False):
             parts.append(Text())
         timers, queues = Wrapped(self._timer_text(ep, now, msl)), Wrapped(self._queues(ep, relative))
         parts += [self._tcb(ep, relative), *gap, timers, *gap, queues]
-        body = Group(*parts)
+        self._update_body(Group(*parts))
+
+    def _update_body(self, body: Group) -> None:
         widget = self.query_one(".body", Static)
         width = widget.content_region.width
         height = len(self.app.console.render_lines(body, self.app.console.options.update_width(width))) if width else -1
@@ -229,13 +257,20 @@ class EndpointPane(VerticalScroll, can_focus=False):
             text.append(f"{max(0.0, rto - now):5.2f} s", style=style("endpoint--warn"))
             detail = _("  (RTO {rto} s, retry {retries})").format(rto=f"{ep.rto:g}", retries=ep.retries)
             text.append(detail + "\n", style=style("endpoint--muted"))
+        for name in ("delack", "finwait2"):  # a stack personality's own timers (Linux L5, L10)
+            deadline = ep.timer(name)
+            if deadline is not None:
+                text.append(f"◔ {timer_name(name)} ", style=LABEL)
+                text.append(f"{max(0.0, deadline - now):5.2f} s\n", style=style("endpoint--warn"))
         wait = ep.timer("2msl")
         if wait is not None:
             left = max(0.0, wait - now)
             tw = style("endpoint--time-wait")
-            text.append("◔ TIME-WAIT 2·MSL ", style=LABEL + tw)
+            length = ep.time_wait or 2 * msl
+            label = "TIME-WAIT 2·MSL" if abs(length - 2 * msl) < 1e-9 else f"TIME-WAIT {length:g} s"
+            text.append(f"◔ {label} ", style=LABEL + tw)
             text.append(f"{left:6.2f} s\n", style=tw)
-            text.append(countdown_bar(left, 2 * msl), style=tw)
+            text.append(countdown_bar(left, length), style=tw)
             if ep.restarts:
                 restarted = _("  ↻ restarted ×{n}").format(n=ep.restarts)
                 text.append(restarted, style=style("endpoint--warn") + LABEL)
