@@ -16,8 +16,9 @@ def clone(ep: Endpoint) -> Endpoint:
 
     Field by field rather than ``copy.copy``, which goes through ``__reduce_ex__`` and costs about
     eight times as much: the observer makes a few dry runs for every packet. The configuration is
-    shared: nothing changes it."""
-    twin = object.__new__(Endpoint)
+    shared: nothing changes it. ``Endpoint.__new__``, not ``object.__new__``: the installed build
+    compiles Endpoint with mypyc, whose classes refuse the latter (every import crashed there)."""
+    twin = Endpoint.__new__(Endpoint)
     for name, value in zip(_FIELDS, _GET_FIELDS(ep), strict=True):
         setattr(twin, name, value)
     twin.send_buffer = bytearray(ep.send_buffer)
