@@ -85,6 +85,8 @@ async def take(shot: Shot, folder: Path) -> Path:
             if shot.until(app) or app.session.finished:
                 break
             await pilot.press("n")
+        app.clear_notifications()  # before the keys too: a toast under a dialog stays drawn, or not, by timing
+        await pilot.pause()
         for key in shot.keys:
             await pilot.press(key)
         await pilot.pause()

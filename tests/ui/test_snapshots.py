@@ -43,6 +43,8 @@ def _steps_until(shot: Shot) -> Callable[[Pilot], object]:
             if shot.until(app) or app.session.finished:
                 break
             await pilot.press("n")
+        app.clear_notifications()  # before the keys too: a toast under a dialog stays drawn, or not, by timing
+        await pilot.pause()
         for key in shot.keys:
             await pilot.press(key)
         await pilot.pause()
