@@ -65,7 +65,8 @@ def parser() -> argparse.ArgumentParser:
         description=_("Two TCP endpoints on one RFC 9293 state machine: play scenarios, watch every transition."),
         epilog=_(
             "Run `tcpsim [FILE|NAME]` to open the interactive simulator, on a scenario file or a bundled scenario "
-            "(see `tcpsim list`); `tcpsim COMMAND --help` describes a command. --lang works with every command."
+            "(see `tcpsim list`), and `tcpsim --predict [FILE|NAME]` in predict mode; "
+            "`tcpsim COMMAND --help` describes a command. --lang works with every command."
         ),
     )
     p.add_argument("--version", action="version", version=f"tcpsim {__version__}", help=_(argtext.VERSION_HELP))
@@ -190,6 +191,11 @@ def ui_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "-D", "--define", action="append", metavar="NAME[=VALUE]", help=_("FILE.pkt: define NAME for #ifdef lines")
+    )
+    p.add_argument(
+        "--predict",
+        action="store_true",
+        help=_("predict mode: before each state change, choose the next state; the score is kept (key g)"),
     )
     return _add_language(p)
 
@@ -621,7 +627,7 @@ def _open_ui(args: argparse.Namespace, language: str) -> int:
 
     if args.define and not (args.scenario or "").endswith(".pkt"):
         return _error(_("-D/--define applies to packetdrill scripts (FILE.pkt), not to scenarios"))
-    return launch(args.scenario, language, stack=args.stack, defines=tuple(args.define or ()))
+    return launch(args.scenario, language, stack=args.stack, defines=tuple(args.define or ()), predict=args.predict)
 
 
 def entry() -> None:

@@ -323,8 +323,11 @@ class Session:
         return Outcome()
 
     def peek(self) -> tuple[TraceEvent, ...]:
-        """The records the next event would add, without taking it (the world is put back exactly)."""
-        if self._ahead or self.world.next_time() is None:
+        """The records the next event would add, without taking it (the world is put back exactly).
+
+        After a rewind the next act is on the branch ahead: an event is the world's next one (the
+        world is where it was), so it is peeked the same way; a user's action ahead is not peeked."""
+        if (self._ahead and self._ahead[-1].kind != "step") or self.world.next_time() is None:
             return ()
         world = self.world
         snapshot, start = world.snapshot(), len(world.trace)

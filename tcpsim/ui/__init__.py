@@ -25,11 +25,16 @@ def settle_imports() -> None:
 
 
 def launch(
-    scenario: str | None = None, language: str = "en", *, stack: str | None = None, defines: tuple[str, ...] = ()
+    scenario: str | None = None,
+    language: str = "en",
+    *,
+    stack: str | None = None,
+    defines: tuple[str, ...] = (),
+    predict: bool = False,
 ) -> int:
     """Open the app, on a scenario file or bundled NAME, or a packetdrill ``FILE.pkt``, if given;
-    ``stack``: played by that stack personality (the app's ``k`` changes it). Returns the exit code:
-    2, with the message, for a file that cannot be opened."""
+    ``stack``: played by that stack personality (the app's ``k`` changes it); ``predict``: in
+    predict mode. Returns the exit code: 2, with the message, for a file that cannot be opened."""
     from ..i18n import set_language
     from ..render import print_error
     from .app import TcpsimApp
@@ -42,7 +47,9 @@ def launch(
         print_error(str(exc))
         return 2
     settle_imports()
-    TcpsimApp(session=session).run()
+    app = TcpsimApp(session=session)
+    app.predicting = predict
+    app.run()
     return 0
 
 

@@ -35,6 +35,7 @@ from .commands import COMMANDS, bindings, translate_bindings
 from .files import FileActions
 from .intents import EndpointActions
 from .layout import MIN_HEIGHT, MIN_WIDTH, Layout, layout_for
+from .predict import PredictActions
 from .stacks import StackActions, pane_title
 from .widgets.endpoint import EndpointPane
 from .widgets.eventlog import EventLog
@@ -64,7 +65,7 @@ FIRST_ENDPOINT: EndpointName = "client"
 """The endpoint user commands go to when the app opens."""
 
 
-class TcpsimApp(FileActions, EndpointActions, StackActions, App[None]):
+class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[None]):
     """Interactive simulator of two TCP endpoints."""
 
     CSS_PATH = "tcpsim.tcss"
@@ -259,9 +260,12 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, App[None]):
             self._paint_diagram()
         self._announce_checks(view)
         self._status(view)
+        self._predict_end()
 
     def _status(self, view: View | None = None) -> None:
         line = status_line(view or self.session.view, self.playing, SPEEDS[self.speed_index], self.focused_endpoint)
+        if score := self._predict_status():  # predict mode's score, first: a narrow line still shows it
+            line = f"{score} · {line}"
         if line != self._status_line:
             self._status_line = line
             self.query_one("#status", Static).update(line, layout=False)  # one line, whatever it says
@@ -337,7 +341,10 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, App[None]):
             return
         session = self.session
         factor = SPEEDS[self.speed_index] * (1.0 if session.view.flights else IDLE_FACTOR)
-        session.advance_to(session.view.t + min(elapsed, 0.25) * factor)
+        target = session.view.t + min(elapsed, 0.25) * factor
+        if self._predict_play(target):  # stopped before a state change to ask which state comes next
+            return
+        session.advance_to(target)
         if session.view.finished:
             self.playing = False
             self.notify(dead_end(session.view, self.focused_endpoint))
@@ -361,6 +368,8 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, App[None]):
 
     def action_step(self) -> None:
         self.playing = False
+        if self._predict_step():  # predict mode asks first; its answer takes the step
+            return
         if not self.session.step():
             self.notify(dead_end(self.session.view, self.focused_endpoint))
         self.publish()
@@ -382,6 +391,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, App[None]):
     def action_restart(self) -> None:
         self.playing = False
         self.session.restart()
+        self._predict_reset()
         self.publish()
 
     # ------------------------------------------------------------------ endpoint commands

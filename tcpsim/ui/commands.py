@@ -123,6 +123,13 @@ COMMANDS: tuple[Command, ...] = (
         footer=False,
     ),
     Command(
+        "g",
+        "toggle_predict",
+        N_("Predict"),
+        N_("Predict mode: before each state change, choose the next state; the score is kept"),
+        footer=False,
+    ),
+    Command(
         "question_mark",
         "help",
         N_("Help"),
