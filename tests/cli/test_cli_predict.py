@@ -13,9 +13,7 @@ from tcpsim.serve import app_argv
 
 def test_predict_is_an_option_of_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(
-        cli, "_open_ui", lambda scenario, language, predict=False: opened.append((scenario, predict)) or 0
-    )
+    monkeypatch.setattr(cli, "_open_ui", lambda args, language: opened.append((args.scenario, args.predict)) or 0)
     assert cli.main(["--predict", "lost-final-ack"]) == 0
     assert cli.main(["three-way-handshake"]) == 0
     assert opened == [("lost-final-ack", True), ("three-way-handshake", False)]
