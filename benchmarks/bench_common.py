@@ -79,7 +79,8 @@ def compiled() -> bool:
 
 def package_root() -> str:
     """The folder holding the ``tcpsim`` package this process imported (a checkout or site-packages)."""
-    return os.path.dirname(os.path.dirname(os.path.abspath(tcpsim_module().__file__)))
+    path: str = tcpsim_module().__file__
+    return os.path.dirname(os.path.dirname(os.path.abspath(path)))
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
