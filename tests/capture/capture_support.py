@@ -122,6 +122,42 @@ def _exchange(kind: str, server_sock: socket.socket) -> tuple[str, str]:
     return f"127.0.0.1:{cport}", f"127.0.0.1:{port}"
 
 
+def start_tcpdump(command: list[str], interface: str) -> subprocess.Popen[str]:
+    """Run tcpdump and wait until it says it is listening (a capture started before that misses
+    the first packets); raises :class:`CaptureUnavailable` with tcpdump's own words."""
+    try:
+        dump = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
+        raise CaptureUnavailable(f"cannot run tcpdump: {exc}") from None
+    ready = threading.Event()
+    messages: list[str] = []
+
+    def watch() -> None:
+        assert dump.stderr is not None
+        for line in dump.stderr:
+            messages.append(line)
+            if "listening on" in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    if not ready.wait(10) or dump.poll() is not None:
+        stop_tcpdump(dump)
+        raise CaptureUnavailable(f"tcpdump does not capture on {interface}: {''.join(messages).strip()}")
+    return dump
+
+
+def stop_tcpdump(dump: subprocess.Popen[str]) -> None:
+    """End tcpdump (it flushes what it captured on SIGTERM), for sure."""
+    if dump.poll() is None:
+        dump.terminate()
+        try:
+            dump.wait(10)
+        except subprocess.TimeoutExpired:
+            dump.kill()
+            dump.wait(5)
+
+
 def capture(kind: str, path: Path, tcpdump: str, interface: str = "lo") -> LiveCapture:
     """Capture one exchange on loopback into ``path``; raises :class:`CaptureUnavailable`."""
     if shutil.which("ss") is None:
@@ -132,38 +168,17 @@ def capture(kind: str, path: Path, tcpdump: str, interface: str = "lo") -> LiveC
     port = server_sock.getsockname()[1]
     command = [tcpdump, "-i", interface, "-U", "--immediate-mode", "-n", "-w", str(path), f"tcp port {port}"]
     try:
-        dump = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    except OSError as exc:
+        dump = start_tcpdump(command, interface)
+    except CaptureUnavailable:
         server_sock.close()
-        raise CaptureUnavailable(f"cannot run tcpdump: {exc}") from None
+        raise
     try:
-        assert dump.stderr is not None
-        ready = threading.Event()
-        messages: list[str] = []
-
-        def watch() -> None:
-            assert dump.stderr is not None
-            for line in dump.stderr:
-                messages.append(line)
-                if "listening on" in line:
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=watch, daemon=True).start()
-        if not ready.wait(10) or dump.poll() is not None:
-            raise CaptureUnavailable(f"tcpdump does not capture on {interface}: {''.join(messages).strip()}")
         client, server = _exchange(kind, server_sock)
         states, lines = _settled(client, server, time.monotonic() + 3)
         time.sleep(0.2)  # let tcpdump write the last packets
     finally:
         server_sock.close()
-        if dump.poll() is None:
-            dump.terminate()
-            try:
-                dump.wait(10)
-            except subprocess.TimeoutExpired:
-                dump.kill()
-                dump.wait(5)
+        stop_tcpdump(dump)
     return LiveCapture(str(path), kind, client, server, states, lines)
 
 

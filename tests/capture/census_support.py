@@ -27,12 +27,11 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capture_support import SS_STATES, CaptureUnavailable
+from capture_support import SS_STATES, CaptureUnavailable, start_tcpdump, stop_tcpdump
 
 SERVERS = ("127.0.0.1", "127.0.0.2")
 CLIENTS = ("127.0.0.3", "127.0.0.4")
@@ -177,26 +176,7 @@ def _start_tcpdump(path: Path, ports: tuple[int, ...], tcpdump: str) -> subproce
     # drops what does not fit (600 packets in a tenth of a second).
     buffer = ["-B", "32768", "-s", "512"]
     command = [tcpdump, "-i", "lo", *buffer, "-U", "--immediate-mode", "-n", "-w", str(path), expression]
-    try:
-        dump = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    except OSError as exc:
-        raise CaptureUnavailable(f"cannot run tcpdump: {exc}") from None
-    ready = threading.Event()
-    messages: list[str] = []
-
-    def watch() -> None:
-        assert dump.stderr is not None
-        for line in dump.stderr:
-            messages.append(line)
-            if "listening on" in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=watch, daemon=True).start()
-    if not ready.wait(10) or dump.poll() is not None:
-        _stop(dump)
-        raise CaptureUnavailable(f"tcpdump does not capture on lo: {''.join(messages).strip()}")
-    return dump
+    return start_tcpdump(command, "lo")
 
 
 def _written(path: Path) -> None:
@@ -211,16 +191,6 @@ def _written(path: Path) -> None:
         elif time.monotonic() - still > 1.0:
             return
         time.sleep(0.05)
-
-
-def _stop(dump: subprocess.Popen[str]) -> None:
-    if dump.poll() is None:
-        dump.terminate()
-        try:
-            dump.wait(10)
-        except subprocess.TimeoutExpired:
-            dump.kill()
-            dump.wait(5)
 
 
 def capture_many(path: Path, tcpdump: str, *, per_kind: int = 4, before: int = 6, seed: int = 1) -> CensusCapture:
@@ -273,7 +243,7 @@ def capture_many(path: Path, tcpdump: str, *, per_kind: int = 4, before: int = 6
         _written(path)
     finally:
         if dump is not None:
-            _stop(dump)
+            stop_tcpdump(dump)
         for sock in [*opened, *listeners]:
             sock.close()
     return CensusCapture(str(path), ports, sockets)
