@@ -221,9 +221,14 @@ def run_storm(app: TcpsimApp, seconds: float, storm: Storm, label: str) -> Outco
             while time.monotonic() < deadline:
                 await act(app, pilot, storm)
                 assert app._exception is None and app.is_running, f"{label}: the app stopped"
-            app.playing = False
-            for _ in range(5):  # back to the main screen, every dialog closed
+            for _ in range(20):  # back to the main screen, every dialog closed
+                # An answered predict question resumes play when it closes, and play may ask the next
+                # one: stop play before each escape, until nothing is left open.
+                app.playing = False
                 await pilot.press("escape")
+                await pilot.pause()
+                if len(app.screen_stack) == 1:
+                    break
             app.clear_notifications()
             await pilot.pause()
             assert app._exception is None and app.is_running, f"{label}: the app stopped"
