@@ -295,10 +295,10 @@ def test_a_run_that_never_goes_quiet_is_a_clean_error(write, cli, monkeypatch: p
     for ever; the limit is lowered here below what the scenario needs, to exercise the path.)"""
     import functools
 
-    import tcpsim.cli
+    import tcpsim.cli.play
     from tcpsim.scenario import run
 
-    monkeypatch.setattr(tcpsim.cli, "run", functools.partial(run, max_events=8))
+    monkeypatch.setattr(tcpsim.cli.play, "run", functools.partial(run, max_events=8))
     text = (
         HANDSHAKE
         + '\n[[step]]\nat = 1.0\non = "network"\ndo = "inject"\nsegment = { from = "server", flags = "FIN,ACK" }\n'
