@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,6 +12,20 @@ if TYPE_CHECKING:
 
     from ..capture import ImportResult
     from .app import TcpsimApp
+
+
+@contextmanager
+def quiet_start() -> Iterator[None]:
+    """Each launcher runs inside it: the cyclic garbage collector waits until the app's first frame
+    is drawn (TcpsimApp.on_mount turns it back on), or until the launcher returns, whichever comes
+    first. Start-up makes a few hundred thousand objects (modules, classes, Textual's styles and
+    widgets) and frees almost no cycles, yet the collector would walk them well over a hundred
+    times before the first frame (BENCHMARKS.md, UI start-up)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def settle_imports() -> None:
@@ -35,34 +51,36 @@ def launch(
     """Open the app, on a scenario file or bundled NAME, or a packetdrill ``FILE.pkt``, if given;
     ``stack``: played by that stack personality (the app's ``k`` changes it); ``predict``: in
     predict mode. Returns the exit code: 2, with the message, for a file that cannot be opened."""
-    from ..i18n import set_language
-    from ..render import print_error
-    from .app import TcpsimApp
-    from .opening import OpenError, open_session
+    with quiet_start():
+        from ..i18n import set_language
+        from ..render import print_error
+        from .app import TcpsimApp
+        from .opening import OpenError, open_session
 
-    set_language(language)
-    try:
-        session = open_session(scenario, stack, defines)
-    except OpenError as exc:
-        print_error(str(exc))
-        return 2
-    settle_imports()
-    app = TcpsimApp(session=session)
-    app.predicting = predict
-    app.run()
+        set_language(language)
+        try:
+            session = open_session(scenario, stack, defines)
+        except OpenError as exc:
+            print_error(str(exc))
+            return 2
+        settle_imports()
+        app = TcpsimApp(session=session)
+        app.predicting = predict
+        app.run()
     return 0
 
 
 def launch_import(result: ImportResult, language: str = "en") -> int:
     """Open the app on an imported capture (``tcpsim import FILE``), to step through it."""
-    from ..capture.session import ImportSession
-    from ..i18n import set_language
-    from .app import TcpsimApp
+    with quiet_start():
+        from ..capture.session import ImportSession
+        from ..i18n import set_language
+        from .app import TcpsimApp
 
-    set_language(language)
-    session = ImportSession(result)
-    settle_imports()
-    TcpsimApp(session=session).run()
+        set_language(language)
+        session = ImportSession(result)
+        settle_imports()
+        TcpsimApp(session=session).run()
     return 0
 
 
@@ -78,15 +96,16 @@ def lab_app(args: argparse.Namespace, *, clock: bool = True) -> TcpsimApp:
 
 def launch_lab(args: argparse.Namespace, language: str = "en") -> int:
     """``tcpsim load --ui``: the lab live, or exit code 2 with a message for options that do not fit."""
-    from ..i18n import set_language
-    from ..render import print_error
+    with quiet_start():
+        from ..i18n import set_language
+        from ..render import print_error
 
-    set_language(language)
-    try:
-        app = lab_app(args)
-    except ValueError as exc:
-        print_error(str(exc))
-        return 2
-    settle_imports()
-    app.run()
+        set_language(language)
+        try:
+            app = lab_app(args)
+        except ValueError as exc:
+            print_error(str(exc))
+            return 2
+        settle_imports()
+        app.run()
     return 0

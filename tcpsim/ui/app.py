@@ -10,6 +10,7 @@ into a world or a TCB (tests/ui/test_view_boundary.py checks it).
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
@@ -144,6 +145,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[
         yield KeyBar(self.size.width, id="keys")
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._first_frame_drawn)
         self._screen_ready = True
         timeline = self.query_one("#timeline", Timeline)
         timeline.border_title = _("Timeline")
@@ -158,6 +160,12 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[
             self.push_screen(self._lab_only, lambda _: self.exit())
             return
         self.call_after_refresh(self._welcome)
+
+    def _first_frame_drawn(self) -> None:
+        """The cyclic collector, held off by tcpsim.ui.quiet_start while the app starts, runs again.
+        (A method and not ``gc.enable`` itself: Textual reads a callback's signature, and a builtin's
+        costs a parse of its text signature.)"""
+        gc.enable()
 
     def _welcome(self) -> None:
         """The scenario's summary and the first keys, as a toast once the screen is first drawn."""

@@ -117,3 +117,28 @@ def test_the_welcome_toast_comes_once_the_screen_is_drawn() -> None:
         assert "n step · space play" in welcome[0].message
 
     drive(script)
+
+
+def test_the_collector_waits_for_the_first_frame_and_no_longer() -> None:
+    """tcpsim.ui.quiet_start holds the cyclic collector off while the app starts: the app turns it
+    back on once its first frame is drawn, and leaving the launcher does, whatever happened."""
+    import gc
+
+    from tcpsim.ui import quiet_start
+
+    assert gc.isenabled()
+    with quiet_start():
+        assert not gc.isenabled()
+
+        async def script(app: TcpsimApp, pilot: Pilot) -> None:
+            assert gc.isenabled()  # drive() waits for the first frame
+
+        drive(script)
+        gc.disable()
+    assert gc.isenabled()
+    try:
+        with quiet_start():
+            raise ValueError("a file that cannot be opened")
+    except ValueError:
+        pass
+    assert gc.isenabled()
