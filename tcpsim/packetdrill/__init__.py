@@ -8,7 +8,9 @@ as packetdrill does (exit 0, 1 at the first line that does not hold, 2 for what 
 
 from .model import Script, ScriptError
 from .parser import parse
-from .runner import STACKS, LineNote, LineResult, ScriptResult, ScriptRun, Verdict, play, run_script, run_text
+from .results import LineNote, LineResult, Verdict
+from .runner import ScriptResult, ScriptRun, play, run_script, run_text
+from .source import STACKS
 
 __all__ = [
     "STACKS",

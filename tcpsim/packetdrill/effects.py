@@ -156,7 +156,7 @@ def listing(run: ScriptRun, tool: str) -> list[str]:
 
 
 def apply_state_check(run: ScriptRun, event: Event, command_text: str, check: StateCheck) -> str:
-    from .runner import Mismatch
+    from .results import Mismatch
 
     lines = listing(run, check.tool)
     ok, output = run_greps(lines, check.greps)

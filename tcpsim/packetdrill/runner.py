@@ -8,7 +8,9 @@ packetdrill (``run.c``): a ``+`` time counts from when the previous event happen
 previous inbound packet's script time between two inbound packets; outbound packets and the
 returns of blocking calls must happen within the tolerance (``--tolerance_usecs``, widened to
 ``--tolerance_percent`` of the gap since the previous event). Sequence numbers are relative to
-each side's ISN except in SYNs, whose sequence numbers are absolute (packetdrill's convention).
+each side's ISN except in SYNs, whose sequence numbers are absolute (packetdrill's convention;
+:mod:`.numbers` translates them). Each line's result and the verdict are :mod:`.results`; reading
+the file is :mod:`.source`.
 
 :class:`ScriptRun` plays one line per :meth:`~ScriptRun.step`, so a session can step it and show
 each line as it holds or fails; :func:`run_script` plays the whole script headless.
@@ -21,23 +23,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.names import EndpointName, peer_of
-from ..core.personality import PERSONALITIES, personality
+from ..core.personality import personality
 from ..core.segment import Flags
-from ..core.seq import MASK
 from ..core.states import State
 from ..core.tcb import EndpointConfig
-from ..sim.trace import NoteEvent, SendEvent, round_time
+from ..sim.trace import SendEvent, round_time
 from ..sim.world import Inject, World, derive_isn
 from .checks import Config, read_options, validate
 from .model import Event, Packet, Script, ScriptError, Shell, Syscall
+from .numbers import Numbering, flags_of, option
 from .parser import parse
+from .results import LineNote, LineResult, Mismatch, Verdict
 from .segments import Expected, Seen, aggregate, compare, describe_expected, describe_seen
 from .shell import Skip, StateCheck, Sysctl, TcpDrop, classify
 from .sockets import Sockets, Unsupported
+from .source import STACKS, define_map, load_script
 from .syscalls import Pending, run_syscall
 
-STACKS = {name: p.define for name, p in PERSONALITIES.items()}
-"""The stacks tcpsim can be, and the name each defines for ``#ifdef``."""
 DEFAULT_RCVBUF = {"rfc9293": 65535, "rfc793": 65535, "linux": 131072, "freebsd": 65536}
 """SO_RCVBUF before any setsockopt or sysctl: tcpsim's window, Linux's net.ipv4.tcp_rmem default,
 FreeBSD's net.inet.tcp.recvspace."""
@@ -47,64 +49,6 @@ ANY_TIME_LIMIT = 3600.0
 """How far a ``*`` line may wait for a segment (packetdrill waits for ever)."""
 LOCAL_PORT, REMOTE_PORT = 40000, 40001
 """Ephemeral ports for the side that does not bind (packetdrill picks one as a real stack would)."""
-
-
-class Mismatch(Exception):
-    """A line that does not hold: exit 1, ``FILE:LINE:`` and what was expected against what happened."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class LineResult:
-    """One script line as it held (``ok``), was ``skipped``, is ``blocked`` or ``failed``."""
-
-    line: int
-    status: str
-    t: float | None
-    text: str
-    detail: str = ""
-
-
-@dataclass(slots=True, unsafe_hash=True)
-class LineNote(NoteEvent):
-    """The trace's note of how a script line fared (``script line 12 holds: …``), with the line's
-    result as fields, so that a session can show it as a check without reading the text back. In
-    JSON it is the note it says (its ``type`` and ``text`` only)."""
-
-    line: int = 0
-    status: str = ""
-    """``ok``, ``blocked``, ``skipped`` or ``failed``, as :class:`LineResult` has it."""
-    source: str = ""
-    """The script's line, as written."""
-    detail: str = ""
-
-
-@dataclass
-class Verdict:
-    code: int
-    """0 every line holds, 1 a line does not, 2 unsupported or malformed."""
-    message: str = ""
-    line: int | None = None
-
-
-@dataclass
-class _Mapping:
-    """packetdrill's ISN bookkeeping (``socket.h``): script numbers ↔ numbers on the wire."""
-
-    live_isn: int = 0
-    script_isn: int = 0
-    remote_isn: int = 0
-    local_ws: int | None = None
-    remote_ws: int | None = None
-
-    @property
-    def scaling(self) -> bool:
-        """RFC 7323 §2.2: windows are scaled only when both SYNs carried a window scale option."""
-        return self.local_ws is not None and self.remote_ws is not None
 
 
 class ScriptRun:
@@ -132,7 +76,7 @@ class ScriptRun:
         configs = {self.local: self.local_config, self.remote: remote_config}
         self.world = World(configs["client"], configs["server"], latency=0.0, seed=0, puppet=self.remote)
         self.sockets = Sockets(self.world, self.local, rcvbuf=DEFAULT_RCVBUF[stack], stack=stack)
-        self.map = _Mapping()
+        self.map = Numbering()
         self.results: list[LineResult] = []
         self.notes: list[str] = []
         self.skipped: list[LineResult] = []
@@ -331,22 +275,15 @@ class ScriptRun:
 
     # ------------------------------------------------------------------ packets
     def _inbound(self, event: Event, pkt: Packet) -> None:
-        m = self.map
-        flags = _flags(pkt.flags)
-        syn = bool(flags & Flags.SYN)
-        if syn and self.local_state in (State.CLOSED, State.LISTEN, State.SYN_SENT):
+        flags = flags_of(pkt.flags)
+        if flags & Flags.SYN and self.local_state in (State.CLOSED, State.LISTEN, State.SYN_SENT):
             # a SYN that opens a connection sets the remote ISN; one that hits a connection does not
-            m.remote_isn = pkt.start
-            m.remote_ws = _option(pkt, "wscale")
+            self.map.remote_syn(pkt)
             self._apply_mss(pkt)
-        seq = pkt.start if syn else pkt.start + m.remote_isn
-        ack = (pkt.ack or 0) + (m.live_isn - m.script_isn if syn else m.live_isn)
-        win = pkt.win or 0
-        if m.scaling and not syn and m.remote_ws:
-            win <<= m.remote_ws
+        seq, ack, win = self.map.to_wire(pkt, flags)
         self._note_options(event, pkt)
         self.world.execute(
-            Inject(self.remote, flags, seq & MASK, ack & MASK, bytes(pkt.length), win),
+            Inject(self.remote, flags, seq, ack, bytes(pkt.length), win),
         )
         self._advance_to(self.world.now)
         self._record(LineResult(event.line, "ok", self.world.now, self.script.line_text(event.line)))
@@ -354,7 +291,7 @@ class ScriptRun:
     def _apply_mss(self, pkt: Packet) -> None:
         """RFC 9293 §3.7.1: send segments no larger than the peer's MSS option, 536 (IPv4) or
         1220 (IPv6) without one. The core has no options; the runner applies the script's."""
-        mss = _option(pkt, "mss")
+        mss = option(pkt, "mss")
         if mss is None:
             mss = 1220 if self.config.ip_version == "ipv6" else 536
         self.local_config.mss = max(1, min(self.config.mss, mss))
@@ -375,10 +312,7 @@ class ScriptRun:
         if not self.config.strict_segments:
             events += self._fragments(first, pkt.length)
         if first.segment.flags & Flags.SYN:
-            self.map.live_isn = first.segment.seq
-            if "S" in pkt.flags:
-                self.map.script_isn = pkt.start  # 0 for ``...``: as if the script had written 0
-                self.map.local_ws = _option(pkt, "wscale")
+            self.map.local_syn(first.segment.seq, pkt)
         seen = aggregate([self._seen(e) for e in events])
         self._note_options(event, pkt)
         problem = compare(expected, seen)
@@ -440,12 +374,7 @@ class ScriptRun:
 
     def _seen(self, e: SendEvent) -> Seen:
         """A segment the stack sent, in the script's numbers."""
-        m, seg = self.map, e.segment
-        syn = bool(seg.flags & Flags.SYN)
-        seq = (seg.seq - (m.live_isn - m.script_isn if syn else m.live_isn)) & MASK
-        ack = (seg.ack - (0 if syn else m.remote_isn)) & MASK if seg.flags & Flags.ACK else seg.ack
-        win = seg.wnd >> m.local_ws if m.scaling and not syn and m.local_ws else seg.wnd
-        return Seen(seg.flags, seq, ack, win, len(seg.data))
+        return self.map.seen(e.segment)
 
     def _note_options(self, event: Event, pkt: Packet) -> None:
         if pkt.options and not self._options_noted:
@@ -516,36 +445,6 @@ class ScriptResult:
     defines: dict[str, str] = field(default_factory=dict)
 
 
-def load_script(path: str | Path, stack: str = "rfc9293", defines: list[str] | tuple[str, ...] = ()) -> Script:
-    """Read and parse a script file; errors are :class:`ScriptError` (exit 2), located."""
-    return parse(read_text(path), str(path), define_map(stack, defines))
-
-
-def read_text(path: str | Path) -> str:
-    """A script file's text; :class:`ScriptError` (located) for one that cannot be read or is not text."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ScriptError(name, 0, f"cannot read the script: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScriptError(name, line, "not UTF-8 text (a packetdrill script is text)") from None
-    if "\0" in text:
-        raise ScriptError(name, text[: text.index("\0")].count("\n") + 1, "a NUL byte: not a text file")
-    return text
-
-
-def define_map(stack: str, defines: list[str] | tuple[str, ...]) -> dict[str, str]:
-    names = {STACKS[stack]: "1"}
-    for d in defines:
-        name, _, value = d.partition("=")
-        names[name] = value or "1"
-    return names
-
-
 def run_script(path: str | Path, stack: str = "rfc9293", defines: list[str] | tuple[str, ...] = ()) -> ScriptResult:
     """Play a script file headless to its verdict (never raises for a bad script)."""
     try:
@@ -574,24 +473,8 @@ def play(script: Script, stack: str = "rfc9293") -> ScriptResult:
     return ScriptResult(run, run.run(), script.defines)
 
 
-# ----------------------------------------------------------------------------- helpers
 def _first_open(script: Script) -> str | None:
     for event in script.events:
         if isinstance(event.action, Syscall) and event.action.name in ("connect", "listen"):
             return event.action.name
-    return None
-
-
-def _flags(letters: str) -> Flags:
-    flags = Flags(0)
-    for ch, flag in (("S", Flags.SYN), ("F", Flags.FIN), ("R", Flags.RST), ("P", Flags.PSH), (".", Flags.ACK)):
-        if ch in letters:
-            flags |= flag
-    return flags
-
-
-def _option(pkt: Packet, name: str) -> int | None:
-    for option in pkt.options or ():
-        if option.name == name and option.values:
-            return option.values[0]
     return None

@@ -40,8 +40,10 @@ from ..sim.trace import NoteEvent, TraceEvent, round_time
 from .command import export_scenario
 from .model import Script, ScriptError
 from .parser import parse
-from .runner import STACKS, LineNote, ScriptRun, define_map
+from .results import LineNote
+from .runner import ScriptRun
 from .sockets import Unsupported
+from .source import STACKS, define_map
 
 CHECKED = ("ok", "failed")
 """The line results that are checks (✓ or ✗); a line that blocks or is skipped is a note."""
@@ -285,6 +287,6 @@ class ScriptSession:
 
 def open_script(path: str | Path, stack: str = "rfc9293", defines: tuple[str, ...] = ()) -> ScriptSession:
     """Read a ``.pkt`` file into a session; :class:`ScriptError` (located) for any problem."""
-    from .runner import read_text
+    from .source import read_text
 
     return ScriptSession(read_text(path), str(path), stack, defines)

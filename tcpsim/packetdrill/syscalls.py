@@ -51,7 +51,7 @@ WAITING = {
 
 def run_syscall(run: ScriptRun, event: Event, sc: Syscall, start: float, end: float | None) -> str | Pending:
     """Run the call now; its detail text for the output, or the :class:`Pending` blocked call."""
-    from .runner import Mismatch
+    from .results import Mismatch
 
     sockets = run.sockets
     name = sc.name
@@ -121,7 +121,7 @@ def run_syscall(run: ScriptRun, event: Event, sc: Syscall, start: float, end: fl
 
 
 def _check_return_time(run: ScriptRun, event: Event, start: float, deadline: float) -> None:
-    from .runner import Mismatch
+    from .results import Mismatch
 
     tolerance = run._tolerance(deadline, start)
     if abs(run.world.now - deadline) > tolerance + 1e-9:
@@ -186,7 +186,7 @@ SOCK_MIN_RCVBUF = 2304
 
 
 def _getsockopt(run: ScriptRun, sc: Syscall, s: Sock) -> Result:
-    from .runner import Mismatch
+    from .results import Mismatch
 
     opt = word(sc.args[2])
     value: int | tuple[int, int]
