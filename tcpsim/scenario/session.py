@@ -4,10 +4,10 @@ This is the one controller between the UI and the simulation. The UI never touch
 an endpoint: it reads the :attr:`Session.view` published after every change and calls the
 methods of :class:`~tcpsim.scenario.view.SessionProtocol`.
 
-Time travel works as undo and redo do in an editor. Everything done is an :class:`Act` on the
-current *branch*: an event the world processed (``n`` or play), or the user's own action (a call,
-a fault armed, altered or cancelled). ``b`` undoes the last act exactly (a snapshot of the world is
-kept before each) and keeps it on the branch ahead; ``n`` and play replay the branch ahead, the
+Time travel works as undo and redo do in an editor. Everything done is an :class:`~.branch.Act` on
+the current *branch* (:mod:`.branch`): an event the world processed (``n`` or play), or the user's
+own action (a call, a fault armed, altered or cancelled). ``b`` undoes the last act exactly (a
+snapshot of the world is kept before each) and keeps it on the branch ahead; ``n`` and play replay the branch ahead, the
 user's actions included, until the user does something new, which discards the old future and
 starts a new branch. Saving writes the whole branch, what lies ahead included.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from ..core.names import ENDPOINTS, EndpointName
 from ..core.personality import personality
@@ -25,9 +24,10 @@ from ..i18n import N_, _
 from ..sim.network import FaultRule, Match
 from ..sim.trace import TraceEvent, fault_announcement, round_time
 from ..sim.world import Arm, Call, Processed, Snapshot, World
+from .branch import BRANCH_END, Act, saved_scenario
 from .dump import dump
 from .expect import check
-from .model import EndpointSpec, Expectation, NetworkSpec, Scenario, Step
+from .model import EndpointSpec, NetworkSpec, Scenario, Step
 from .runner import build_world, stacks_of, with_stack
 from .view import (
     Checks,
@@ -49,10 +49,6 @@ HISTORY_LIMIT = 20_000
 """Snapshots kept for stepping back; the oldest are forgotten first (the acts themselves are kept,
 so a save still writes the whole branch)."""
 
-BRANCH_END = "where the saved branch ends"
-"""The note of a saved session's last expectation: the end of the branch the user was on, which
-after a rewind lies ahead of where they were when they saved."""
-
 __all__ = ["BRANCH_END", "Act", "Outcome", "Session", "sandbox"]
 
 
@@ -73,43 +69,6 @@ def sandbox() -> Scenario:
             "sends. MSL is 5 s here so that TIME-WAIT (2·MSL) is short enough to watch."
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Act:
-    """One thing done on the branch: an event the world processed, or one of the user's actions.
-
-    ``step``: the next event; ``call``: a user call; ``arm``: "drop the next segment of" an endpoint;
-    ``alter``: drop, duplicate or delay a segment in flight; ``cancel``: disarm a fault rule.
-    """
-
-    kind: Literal["step", "call", "arm", "alter", "cancel"]
-    at: float
-    endpoint: EndpointName | None = None
-    call: str = ""
-    data: bytes = b""
-    sid: int = 0
-    fault: str = ""
-    by: float = 0.0
-    rule: int = 0
-    """The fault rule armed (``arm``) or disarmed (``cancel``), by its rank."""
-    used: int = 0
-    """``cancel``: how many segments the rule had caught already (a saved file keeps those)."""
-    step: Step | None = None
-    """What a saved scenario writes for this act (None for events and cancellations)."""
-
-    def same(self, other: Act) -> bool:
-        """Whether ``other`` does what this act did (redoing it keeps the branch ahead)."""
-        return (self.kind, self.at, self.endpoint, self.call, self.data, self.sid, self.fault, self.by) == (
-            other.kind,
-            other.at,
-            other.endpoint,
-            other.call,
-            other.data,
-            other.sid,
-            other.fault,
-            other.by,
-        ) and (self.kind != "cancel" or self.rule == other.rule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,50 +419,9 @@ class Session:
     # ------------------------------------------------------------------ saving
     def as_scenario(self) -> Scenario:
         """The scenario plus everything the user did on this branch, the future ahead included, with
-        where the branch ends as the last expectation.
-
-        The scenario's own steps keep their file order (which decides, within an instant, which
-        step runs first and which of two overlapping fault rules wins); the user's follow, in the
-        order they were done, so that they run after the scenario's steps of the same instant, as
-        they did live, and their rules rank after the scenario's, as they did live.
-        """
-        acts = [*self._done, *reversed(self._ahead)]
-        mine: list[Step | None] = []
-        where: dict[int, int] = {}
-        cancels: dict[int, int] = {}
-        for act in acts:
-            if act.kind == "cancel":
-                cancels[act.rule] = act.used
-            elif act.step is not None:
-                if act.kind == "arm":
-                    where[act.rule] = len(mine)
-                mine.append(act.step)
-        own = sorted(self.scenario.steps, key=lambda s: s.index)
-        kept: list[Step] = []
-        for s in own:
-            used = cancels.get(s.index)
-            if used is None:
-                kept.append(s)
-            elif used:
-                kept.append(replace(s, count=used))
-        for rank, used in cancels.items():
-            if rank in where:
-                i = where[rank]
-                step = mine[i]
-                mine[i] = replace(step, count=used) if used and step is not None else None
-        steps = [*kept, *(s for s in mine if s is not None)]
-        steps = [replace(s, index=i) for i, s in enumerate(steps, start=1)]
+        where the branch ends as the last expectation (:func:`.branch.saved_scenario`)."""
         end, states, received = self._branch_end()
-        expectations = tuple(e for e in self.scenario.expectations if e.at <= end)
-        final = Expectation(
-            index=len(expectations) + 1,
-            at=end,
-            states=states,
-            received=received,
-            note=BRANCH_END,
-        )
-        name = self.scenario.name if self.scenario.name.endswith("(edited)") else f"{self.scenario.name} (edited)"
-        return replace(self.scenario, name=name, steps=tuple(steps), expectations=(*expectations, final))
+        return saved_scenario(self.scenario, [*self._done, *reversed(self._ahead)], end, states, received)
 
     def _branch_end(self) -> tuple[float, dict[EndpointName, State], dict[EndpointName, bytes]]:
         """Where the branch ends: the time, each endpoint's state and what it received. After a
