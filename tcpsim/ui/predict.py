@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from ..core.states import State
 from ..i18n import _
-from ..scenario.predict import Answer, Question, Quiz, question
-from ..scenario.view import SessionProtocol
 
 if TYPE_CHECKING:
+    from ..scenario.predict import Answer, Question, Quiz
+    from ..scenario.view import SessionProtocol
     from .app import TcpsimApp
+
+# tcpsim.scenario.predict is imported when predict mode is first used: start-up does not need it.
 
 
 class PredictActions:
@@ -38,6 +40,8 @@ class PredictActions:
         app = self._predict_app()
         quiz: Quiz | None = getattr(self, "_predict_quiz", None)
         if quiz is None or getattr(self, "_predict_session", None) is not app.session:
+            from ..scenario.predict import Quiz
+
             quiz = Quiz()
             self._predict_quiz: Quiz = quiz
             self._predict_session: SessionProtocol = app.session
@@ -68,6 +72,8 @@ class PredictActions:
         """The question the next step raises, if predict mode is on and it has not been answered."""
         if not self.predicting:
             return None
+        from ..scenario.predict import question
+
         session = self._predict_app().session
         q = question(session.peek(), session.view.progress.done)
         if q is None or self._predict_score().asked(q):

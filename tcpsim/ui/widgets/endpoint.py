@@ -79,6 +79,26 @@ class TcbTable:
         return Measurement.get(console, options, self._table(options.max_width >= WIDE_TCB))
 
 
+class Drawn:
+    """A renderable drawn once per set of console options, then replayed: the pane's body is drawn
+    to learn its height (_update_body), by Textual to lay it out, and again to paint it; the text
+    is the same each time, so only the first does the work of wrapping and the TCB's table."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._lines: dict[tuple[object, ...], list[Segment]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (id(console), options.min_width, options.max_width, options.height, options.justify, options.overflow)
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = self._lines[key] = list(console.render(self.renderable, options))
+        return lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
 class Hint:
     """The focused pane's hint, "▸ s send · c close · a abort · d drop next", wrapped at its width
     between its phrases and never inside one that fits a line (a learner reads "d" at the end of a
@@ -212,7 +232,7 @@ class EndpointPane(VerticalScroll, can_focus=False):
             parts.append(Hint(hint, style("endpoint--hint")))
         if puppet:
             parts.append(Wrapped(puppet_text(), style=style("endpoint--muted")))  # CJK-aware: Chinese too
-            self._update_body(Group(*parts))
+            self._update_body(Drawn(Group(*parts)))
             return
         if not compact:
             parts.append(Wrapped(Text(_(state.description), style=style("endpoint--muted"))))
@@ -221,9 +241,9 @@ class EndpointPane(VerticalScroll, can_focus=False):
             parts.append(Text())
         timers, queues = Wrapped(self._timer_text(ep, now, msl)), Wrapped(self._queues(ep, relative))
         parts += [self._tcb(ep, relative), *gap, timers, *gap, queues]
-        self._update_body(Group(*parts))
+        self._update_body(Drawn(Group(*parts)))
 
-    def _update_body(self, body: Group) -> None:
+    def _update_body(self, body: Drawn) -> None:
         widget = self.query_one(".body", Static)
         width = widget.content_region.width
         height = len(self.app.console.render_lines(body, self.app.console.options.update_width(width))) if width else -1
