@@ -113,7 +113,8 @@ def print_table(result: dict[str, Any], console: Any = None) -> None:
 def _source_text(src: dict[str, Any] | None) -> str:
     if not src:
         return ""
-    build = {True: " · compiled (mypyc)", False: " · pure Python"}.get(src.get("compiled"), "")  # type: ignore[call-overload]
+    compiled = src.get("compiled")  # True or False; anything else (None, missing): not said
+    build = " · compiled (mypyc)" if compiled is True else " · pure Python" if compiled is False else ""
     if not src.get("commit"):
         return build
     return f"{build} · code {src['commit']}" + (" with local changes" if src.get("modified") else "")

@@ -8,7 +8,7 @@ connections alive at once, not the packets.
 
 The captures are made by replicating a real Linux loopback conversation (connect, hello, world,
 the client closes: 10 packets) from 200 client addresses, 150 connections a second
-(``tests/capture/census_synth.py``): the 100,000-packet capture lasts 67 s and the million-packet
+(``benchmarks/census_synth.py``): the 100,000-packet capture lasts 67 s and the million-packet
 one 667 s, so both reach the steady state of 9,000 TIME-WAITs (60 s of connections) that a busy
 client's ``ss -s`` would show. They are written once into the temporary folder and reused.
 ``--quick`` uses 10,000 and 1,000 packets.
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import HERE, Figure, child_env
+from bench_common import Figure, child_env
 
 FIGURES = {
     "capture_census": "the census of a capture vs tshark -z conv,tcp",
@@ -39,11 +39,8 @@ def _capture(connections: int) -> Path:
     """The replicated capture of ``connections`` connections (made once, kept in the temporary folder)."""
     path = Path(tempfile.gettempdir()) / f"tcpsim-bench-census-{connections}.pcap"
     if not path.exists():
-        sys.path.insert(0, str(HERE.parent / "tests" / "capture"))
-        try:
-            import census_synth
-        finally:
-            sys.path.pop(0)
+        import census_synth  # beside this file
+
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         census_synth.write(partial, connections)
         partial.replace(path)

@@ -47,7 +47,7 @@ def _startup_once(which: str, cache: str, profile: bool = False) -> dict[str, An
     process_s = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"start-up child ({which}) failed: {result.stderr.strip()[-2000:]}")
-    data = json.loads(result.stdout.strip().splitlines()[-1])
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])  # child_startup.py's figures
     data["process"] = process_s
     return data
 
@@ -71,7 +71,7 @@ def bench_startup(quick: bool, profile: bool = False) -> Figure:
                 prof[which] = stats_top(_startup_once(which, cache, profile=True)["profile_stats"])
 
     def med(which: str, key: str) -> float:
-        return statistics.median(r[key] for r in runs[which])
+        return statistics.median(float(r[key]) for r in runs[which])
 
     ratio = med("tcpsim", "first_frame") / med("minimal", "first_frame")
     fig = Figure(

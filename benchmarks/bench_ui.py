@@ -253,13 +253,15 @@ def bench_keypress(quick: bool, profile: bool = False, view: str = "timeline") -
     import cProfile
     import statistics
 
+    from tcpsim.scenario.session import Session
     from tcpsim.ui.app import TcpsimApp
 
     segments = 2_000 if quick else 10_000
     presses = 10 if quick else 40
     scenario = long_session_scenario(segments // 2 + presses + 50)
-    app = TcpsimApp(scenario, clock=False)
-    world = app.session.world
+    session = Session(scenario)  # the app's own kind, kept here: its world is stepped behind the app's back
+    app = TcpsimApp(clock=False, session=session)
+    world = session.world
     sent = 0
     while sent < segments:  # build the history headless (no snapshots: only the presses need them)
         processed = world.step()
@@ -315,7 +317,7 @@ def bench_keypress(quick: bool, profile: bool = False, view: str = "timeline") -
             out["frames_per_press"] = statistics.median(counts)
             out["action_ms"] = round(1000 * statistics.median(actions), 2)
             out["frame_ms"] = round(1000 * statistics.median(draws), 2)
-            out["trace_records"] = len(app.session.trace)
+            out["trace_records"] = len(session.trace)
             if prof:
                 out["profile"] = profile_top(prof)
 

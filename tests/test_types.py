@@ -1,6 +1,6 @@
-"""mypy, as configured in pyproject.toml ([tool.mypy]): strict below the UI, its default checks in
-the UI. The compiled build's mypyc type-checks the same code, so a type error here is also a build
-that silently falls back to pure Python."""
+"""mypy, as configured in pyproject.toml ([tool.mypy]): strict below the UI and in benchmarks/, its
+default checks in the UI. The compiled build's mypyc type-checks the same code, so a type error here
+is also a build that silently falls back to pure Python."""
 
 from __future__ import annotations
 

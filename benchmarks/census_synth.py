@@ -1,8 +1,9 @@
 """Big captures made of a real one: a conversation replicated from many clients, for the census.
 
 ``tcpsim bench`` needs a capture of about a million packets of many short connections, and the
-anomaly tests need a thousand TIME-WAITs on one host or a hundred RSTs in a second. Both are made
-here by replicating real conversations (the Linux loopback captures in ``data/``): each copy
+anomaly tests (tests/capture/test_capture_census.py, which find this module through pytest's
+``pythonpath``) need a thousand TIME-WAITs on one host or a hundred RSTs in a second. Both are made
+here by replicating real conversations (the Linux loopback captures in ``tests/capture/data/``): each copy
 comes from its own client address and port (``10.1.x.y``, ports from 1024), starts ``1/rate``
 seconds after the one before, and keeps the original's packets, sequence numbers and relative
 timing (stretched by ``stretch``). Copies overlap in time as a busy server's connections do, and
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from tcpsim.capture.files import CaptureFile
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "capture" / "data"
+"""The real captures a copy is made of (the same files the capture tests read)."""
 SERVER = bytes([10, 0, 0, 1])
 _RECORD = struct.Struct("<IIII")
 
@@ -33,7 +35,7 @@ def template(path: Path) -> tuple[int, list[tuple[int, bytes]]]:
 
 def _ip_checksum(header: bytearray) -> int:
     header[10:12] = b"\0\0"
-    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
+    total: int = sum(struct.unpack(f"!{len(header) // 2}H", header))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
