@@ -56,8 +56,32 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     return lambda *argv: run_cli(capsys, *argv)
 
 
+LONG_FIRST = (
+    "test_compiled.py",
+    "ui/test_app.py",
+    "ui/test_lab_screen.py",
+    "ui/test_issue11.py",
+    "serve/test_sessions.py",
+    "ui/test_lab_in_app.py",
+    "capture/test_capture_streaming.py",
+    "test_bench.py",
+    "ui/test_diagram.py",
+    "ui/test_predict_app.py",
+    "ui/test_storm.py",
+    "export/test_export_tshark.py",
+    "ui/test_bad_inputs_ui.py",
+)
+"""The files that take longest (BENCHMARKS.md, "The test suite"), longest first: each xdist worker
+takes a whole file (pyproject.toml's addopts), so the long ones start first and the many short ones
+fill in around them at the end, instead of one long file starting last and running alone. The
+compiled build comes first of all: building the wheel keeps one core busy for the better part of a
+minute, and overlaps with everything else. A file missing here only runs later, in its place."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The compiled build's tests first: building the wheel keeps one core busy for the better part
-    of a minute, and run first (by one xdist worker, which keeps a file's tests together: see
-    pyproject.toml's addopts) it overlaps with everything else instead of coming after it."""
-    items.sort(key=lambda item: item.path.name != "test_compiled.py")  # a stable sort: the rest keeps its order
+    """:data:`LONG_FIRST` first, in its order; the rest keeps its order (a stable sort). xdist keeps
+    this order only with ``--no-loadscope-reorder`` (by default it orders files by how many tests
+    they have, which put the compiled build's two tests near the end)."""
+    root = os.path.dirname(__file__)
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(os.path.relpath(item.path, root).replace(os.sep, "/"), len(rank)))
