@@ -161,17 +161,14 @@ class TextSink:
             self.out.write(" " * (indent + hang) + line + "\n")
 
     def _heading(self, summary: Summary) -> str:
-        head = ngettext(
-            "{file}: {n} TCP conversation in {packets} packets over {seconds} s",
-            "{file}: {n} TCP conversations in {packets} packets over {seconds} s",
-            summary.conversations,
-        ).format(
+        conversations = ngettext("{n} TCP conversation", "{n} TCP conversations", summary.conversations)
+        packets = ngettext("{n} packet", "{n} packets", summary.packets)  # each count takes its own form
+        return _("{file}: {conversations} in {packets} over {seconds} s").format(
             file=visible(summary.path),
-            n=number(summary.conversations),
-            packets=number(summary.packets),
+            conversations=conversations.format(n=number(summary.conversations)),
+            packets=packets.format(n=number(summary.packets)),
             seconds=seconds(summary.end),
         )
-        return head
 
     def _chart(self, summary: Summary) -> None:
         w = self.out.write
@@ -250,9 +247,11 @@ class TextSink:
             for anomaly in self.anomalies[kind]:
                 packets = ", ".join(str(p) for p in anomaly.packets)
                 self._para(
-                    _("{kind} at {t} s: {text} (packets {packets})").format(
-                        kind=kind, t=seconds(anomaly.t), text=anomaly.text, packets=packets
-                    ),
+                    ngettext(
+                        "{kind} at {t} s: {text} (packet {packets})",
+                        "{kind} at {t} s: {text} (packets {packets})",
+                        len(anomaly.packets),
+                    ).format(kind=kind, t=seconds(anomaly.t), text=anomaly.text, packets=packets),
                     indent=2,
                 )
             if n > len(self.anomalies[kind]):
@@ -314,8 +313,10 @@ def _level(value: int, peak: int) -> str:
 
 
 def _conversation_line(record: ConversationRecord, reason: str) -> str:
-    text = _(
-        "#{id} {client} → {server}, {first}–{last} s, {packets} packets: client {client_state}, server {server_state}"
+    text = ngettext(
+        "#{id} {client} → {server}, {first}–{last} s, {packets} packet: client {client_state}, server {server_state}",
+        "#{id} {client} → {server}, {first}–{last} s, {packets} packets: client {client_state}, server {server_state}",
+        record.packets,
     ).format(
         id=record.id,
         client=record.client,

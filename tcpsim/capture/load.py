@@ -158,11 +158,12 @@ def import_scenario(
     if observation is not None:
         packets, notes = observation.packets, observation.note_count
         figures = (
-            f"{packets} packets over {observation.end_time:.6f} s. Each side's state is inferred by running the "
-            "RFC 9293 state machine on what it sends and receives: a SYN is an OPEN, data a SEND, a FIN a CLOSE. "
+            f"{packets} packet{'s' if packets != 1 else ''} over {observation.end_time:.6f} s. "
+            "Each side's state is inferred by running the RFC 9293 state machine on what it sends and receives: "
+            "a SYN is an OPEN, data a SEND, a FIN a CLOSE. "
             f"{notes} note{'s' if notes != 1 else ''} on the timeline mark what the state machine cannot explain. "
         )
-        summary_packets = f", {packets} packets"
+        summary_packets = f", {packets} packet{'s' if packets != 1 else ''}"
     else:
         figures = "Each side's state is inferred by running the RFC 9293 state machine on what it sends and receives. "
         summary_packets = ""

@@ -66,7 +66,7 @@ def sandbox() -> Scenario:
         description=N_(
             "A free playground. The server has done a passive OPEN and waits in LISTEN. Focus the client "
             "and press o to connect, s to send, c to close; d drops the next segment the focused endpoint "
-            "sends. MSL is 5 s here so that TIME-WAIT (2·MSL) is short enough to watch."
+            "sends. MSL is 5 s here so that an RFC 9293 TIME-WAIT (2·MSL) is short enough to watch."
         ),
     )
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import replace
 from functools import cache, lru_cache
 
 from ..core.personality import PERSONALITIES, SOCKET_RULES, Rule
 from ..core.segment import format_flags
 from ..core.templates import TEMPLATES
-from ..i18n import N_, _, language, pgettext
+from ..i18n import N_, _, language, ngettext, pgettext
 from .network import Match
 from .trace import FaultNote, NoteEvent
 
@@ -120,13 +121,21 @@ def match_text(match: Match) -> str:
 
 
 def fault_text(kind: str, match: Match, count: int, by: float = 0.0) -> str:
-    """What a fault rule does: ``drop the next 1 × from client flags=ACK``."""
-    what = match_text(match)
+    """What a fault rule does, as a sentence: ``drop the client's next segment``, ``drop the
+    server's next 3 segments (flags=SYN,ACK)``, ``delay the next segment by 0.5 s``."""
+    if match.sender:
+        segments = ngettext("the {endpoint}'s next segment", "the {endpoint}'s next {count} segments", count)
+    else:
+        segments = ngettext("the next segment", "the next {count} segments", count)
+    segments = segments.format(endpoint=who(match.sender), count=count)
+    if replace(match, sender=None) != Match():  # which of them: flags, data
+        conditions = match_text(replace(match, sender=None))
+        segments = _("{segments} ({conditions})").format(segments=segments, conditions=conditions)
     if kind == "delay":
-        return _("delay by {by}s the next {count} × {match}").format(by=f"{by:g}", count=count, match=what)
+        return _("delay {segments} by {by} s").format(segments=segments, by=f"{by:g}")
     if kind == "duplicate":
-        return _("duplicate the next {count} × {match}").format(count=count, match=what)
-    return _("drop the next {count} × {match}").format(count=count, match=what)
+        return _("duplicate {segments}").format(segments=segments)
+    return _("drop {segments}").format(segments=segments)
 
 
 def fault_note_text(fault: FaultNote, *, network: bool = True) -> str:

@@ -43,7 +43,7 @@ from .widgets.eventlog import EventLog
 from .widgets.footer import KeyBar
 from .widgets.rows import Rows
 from .widgets.timeline import Timeline
-from .words import dead_end, failure_words, fault_badge, pane_hint, safe, status_line
+from .words import dead_end, failure_words, fault_badge, pane_hint, safe, status_line, time_wait_words
 
 if TYPE_CHECKING:
     from ..lab.model import LoadConfig
@@ -442,7 +442,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[
         from .screens.dialogs import ScenarioInfo
 
         self._unwelcome()
-        self.push_screen(ScenarioInfo(self.session.scenario))
+        self.push_screen(ScenarioInfo(self.session.scenario, time_wait_words(self.session.view)))
 
     # ------------------------------------------------------------------ selection and details
     def on_rows_selected(self, message: Rows.Selected) -> None:

@@ -66,7 +66,7 @@ HINTS: dict[State, tuple[str, ...]] = {
     State.CLOSE_WAIT: (N_("c close: the peer waits for our FIN"), N_("s send")),
     State.CLOSING: (_RESEND,),
     State.LAST_ACK: (_RESEND,),
-    State.TIME_WAIT: (N_("n step: jump to the end of 2·MSL"),),
+    State.TIME_WAIT: (N_("n step: jump to the end of TIME-WAIT"),),  # 2·MSL, or a stack's own length
 }
 """What the keys usefully do to an endpoint in each state: phrases joined by " · "."""
 OPEN_HINT = {"client": N_("o connect"), "server": N_("o listen")}
@@ -143,6 +143,26 @@ def _advice(view: View, focus: EndpointName) -> str:
     return _("Every segment has arrived and no timer is running.")
 
 
+def time_wait_words(view: View) -> list[str]:
+    """How long TIME-WAIT lasts under the stack playing each endpoint, one line per stack: the
+    stories say 2·MSL, RFC 9293's rule, and Linux waits a fixed 60 s whatever the MSL."""
+    from ..core.personality import personality
+
+    stacks = {name: stack or "rfc9293" for name, stack in view.stacks.items()}
+    one = len(set(stacks.values())) == 1
+    lines = []
+    for name, stack in stacks.items():
+        rule = personality(stack).time_wait_length
+        if rule is not None:
+            what = _("{rule} ({source})").format(rule=_(rule.title), source=rule.source)
+        else:
+            what = _("TIME-WAIT lasts 2·MSL = {seconds} s").format(seconds=f"{2 * view.msl:g}")
+        if one:
+            return [_("Played by {stack}: {what}.").format(stack=stack, what=what)]
+        lines.append(_("The {endpoint}, played by {stack}: {what}.").format(endpoint=who(name), stack=stack, what=what))
+    return lines
+
+
 def fault_badge(fault: FaultView) -> str:
     """The pane's badge for an armed rule that catches its endpoint's segments."""
     if fault.user and fault.kind == "drop" and fault.any_segment:
@@ -214,11 +234,11 @@ TIMERS = {"2msl": "2MSL", "rto": "RTO", "delack": N_("delayed ACK"), "finwait2":
 
 def _timer(e: TimerEvent) -> str:
     name = _(TIMERS.get(e.name, e.name))
-    deadline = f"{e.deadline:g}" if e.deadline is not None else ""
+    deadline = f"{e.deadline:.3f}" if e.deadline is not None else "?"  # as the log's time column writes t
     if e.action == "set":
-        return _("{timer} timer set (deadline {deadline})").format(timer=name, deadline=deadline)
+        return _("{timer} timer set: it expires at t = {deadline} s").format(timer=name, deadline=deadline)
     if e.action == "restart":
-        return _("{timer} timer restarted (deadline {deadline})").format(timer=name, deadline=deadline)
+        return _("{timer} timer restarted: it expires at t = {deadline} s").format(timer=name, deadline=deadline)
     if e.action == "expire":
         return _("{timer} timer expired").format(timer=name)
     return _("{timer} timer cancelled").format(timer=name)

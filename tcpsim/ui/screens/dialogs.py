@@ -257,9 +257,12 @@ class ScenarioInfo(Dialog[None]):
 
     BINDINGS = [Binding("escape,enter,q,i", "close", N_("Close"))]
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, stacks: list[str] | None = None) -> None:
+        """``stacks``: how long TIME-WAIT lasts under the stacks playing (words.time_wait_words),
+        said under the story, which speaks of 2·MSL."""
         super().__init__(classes="dialog")
         self.scenario = scenario
+        self.stacks = stacks or []
 
     def compose(self) -> ComposeResult:
         s = self.scenario
@@ -298,6 +301,8 @@ class ScenarioInfo(Dialog[None]):
                 yield Static(Wrapped(Text(safe(_(s.summary)), style="italic")))
             if s.description:
                 yield Static(Wrapped(Text(story_text(s.description))), classes="scenario-description")
+            for line in self.stacks:
+                yield Static(Wrapped(Text(line, style="italic")), classes="scenario-stack")
             yield Label(_("Steps"), classes="help-heading")
             yield Static(steps)
             if s.expectations:
