@@ -297,7 +297,7 @@ class Ladder:
 
     def _timer(self, e: TimerEvent) -> None:
         if e.name == "2msl" and e.action in ("set", "restart"):
-            text = _("◔ 2MSL wait until {t}") if e.action == "set" else _("◔ 2MSL RESTARTED until {t}")
+            text = _("◔ 2MSL wait until t = {t} s") if e.action == "set" else _("◔ 2MSL RESTARTED until t = {t} s")
             self.lane_line(e.t, e.endpoint, Text(text.format(t=f"{e.deadline:g}"), style="magenta"))
         elif e.action == "expire":
             if e.name in ("2msl", "rto"):

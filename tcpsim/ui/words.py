@@ -66,7 +66,7 @@ HINTS: dict[State, tuple[str, ...]] = {
     State.CLOSE_WAIT: (N_("c close: the peer waits for our FIN"), N_("s send")),
     State.CLOSING: (_RESEND,),
     State.LAST_ACK: (_RESEND,),
-    State.TIME_WAIT: (N_("n step: jump to the end of TIME-WAIT"),),  # 2·MSL, or a stack's own length
+    State.TIME_WAIT: (N_("n step: jump past TIME-WAIT"),),  # 2·MSL, or a stack's own length
 }
 """What the keys usefully do to an endpoint in each state: phrases joined by " · "."""
 OPEN_HINT = {"client": N_("o connect"), "server": N_("o listen")}

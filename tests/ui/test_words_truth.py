@@ -125,7 +125,7 @@ def test_the_time_wait_hint_does_not_promise_2msl_under_linux() -> None:
         hints.append(app.query_one("#client").hint_text)  # type: ignore[attr-defined]
 
     drive(script, size=(120, 36), stack="linux")
-    assert hints == ["n step: jump to the end of TIME-WAIT"], hints
+    assert hints == ["n step: jump past TIME-WAIT"], hints
 
 
 def test_the_census_counts_one_packet_as_one() -> None:

@@ -242,10 +242,11 @@ class Timeline(Rows):
             return self._lane(e.t, e.endpoint, Text(f"⚑ {rule_text(e.message)}", lane("timeline--signal")), width)
         if isinstance(e, TimerEvent):
             if e.name == "2msl" and e.action in ("set", "restart"):
+                set_ = e.action == "set"
                 if e.rule:  # a stack's own length (Linux's 60 s), not 2·MSL
-                    wait = _("◔ TIME-WAIT until {t}") if e.action == "set" else _("◔ TIME-WAIT RESTARTED until {t}")
+                    wait = _("◔ TIME-WAIT until t = {t} s") if set_ else _("◔ TIME-WAIT RESTARTED until t = {t} s")
                 else:
-                    wait = _("◔ 2MSL wait until {t}") if e.action == "set" else _("◔ 2MSL RESTARTED until {t}")
+                    wait = _("◔ 2MSL wait until t = {t} s") if set_ else _("◔ 2MSL RESTARTED until t = {t} s")
                 armed = lane("timeline--timer") + lane("timeline--armed")
                 return self._lane(e.t, e.endpoint, Text(wait.format(t=f"{e.deadline:g}"), armed), width)
             name = _(TIMERS.get(e.name, e.name))
