@@ -1,10 +1,12 @@
-"""Build: a regular install compiles the protocol core and the lab's engine with mypyc.
+"""Build: a regular install compiles the protocol core, the lab's engine and the census with mypyc.
 
-Only the TIME-WAIT lab's figure needs compiling (100,000 connections through TIME-WAIT in under
-10 s, BENCHMARKS.md), and the lab runs only :mod:`tcpsim.core` and :mod:`tcpsim.lab.engine`; so
-only those are compiled. Everything else, and those too in the test command's editable install, is
-ordinary Python. The source is the reference: the suite runs it, and also builds this compiled form
-and runs the tests of the compiled code against it (tests/test_compiled.py).
+Two figures need compiling (BENCHMARKS.md): the TIME-WAIT lab's (100,000 connections through
+TIME-WAIT in under 10 s), which runs only :mod:`tcpsim.core` and :mod:`tcpsim.lab.engine`, and the
+whole-capture census's (``tcpsim import --all`` within 1.5x of ``tshark -z conv,tcp``), which runs
+the core and the capture modules in :data:`HOT`; so only those are compiled. Everything else,
+and those too in the test command's editable install, is ordinary Python. The source is the
+reference: the suite runs it, and also builds this compiled form and runs the tests of the
+compiled code against it (tests/test_compiled.py).
 
 The message catalogues (``tcpsim/locale/LANG/LC_MESSAGES/tcpsim.po``) are compiled with Babel into
 the ``.mo`` files that Python's gettext reads: into the build for a wheel, and for an editable
@@ -39,8 +41,18 @@ from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
-HOT = ["tcpsim/core/", "tcpsim/lab/engine.py"]
-"""What mypyc compiles: the code the load lab runs for every event."""
+HOT = [
+    "tcpsim/core/",
+    "tcpsim/lab/engine.py",
+    "tcpsim/capture/files.py",
+    "tcpsim/capture/decode.py",
+    "tcpsim/capture/census.py",
+    "tcpsim/capture/tracked.py",
+    "tcpsim/capture/anomalies.py",
+    "tcpsim/capture/census_records.py",
+]
+"""What mypyc compiles: the code the load lab runs for every event, and what the whole-capture
+census runs for every packet (reading the file, decoding the frame, following each side)."""
 
 EDITABLE_COMMANDS = ("editable_wheel", "develop")
 """setuptools commands of an editable install (PEP 660's build_editable runs ``editable_wheel``)."""

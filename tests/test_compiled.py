@@ -1,6 +1,6 @@
 """The compiled build: what ``pip install .`` gives users is tested too, not only the source.
 
-A regular install compiles the core and the lab's engine with mypyc (setup.py); the rest of the
+A regular install compiles the core, the lab's engine and the census with mypyc (setup.py); the rest of the
 suite runs them as source (the test command's install is editable, which never compiles). mypyc
 checks types at run time and some Python idioms behave differently once compiled, so this test
 builds the wheel the way a user's install does, and runs the tests of the compiled code against it
@@ -19,13 +19,32 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = ["core", "sim", "lab", "scenario", "cli"]
-"""The test folders run against the compiled build. Left out: the UI's, the capture import's and the
-exports' (interpreted either way, and the slowest; they reach the core only through the layers
-these folders test)."""
+SUITES = [
+    "core",
+    "sim",
+    "lab",
+    "scenario",
+    "cli",
+    "capture/test_capture_census.py",
+    "capture/test_capture_reader.py",
+    "capture/test_capture_hostile.py",
+    "capture/test_capture_fuzz.py",
+]
+"""The tests run against the compiled build: the folders of the core, the lab and the layers that
+drive them, and the capture tests of the compiled census and of the compiled file reader and
+decoder (setup.py's ``HOT``), on real, damaged, mutated and hostile captures. Left out: the UI's,
+the rest of the capture import's and the exports' (interpreted either way, and the slowest; they
+reach the compiled code only through the layers these test)."""
 
-COMPILED = ["tcpsim.core.tcb", "tcpsim.core.segment", "tcpsim.lab.engine"]
-INTERPRETED = ["tcpsim.sim.world", "tcpsim.scenario.runner"]
+COMPILED = [
+    "tcpsim.core.tcb",
+    "tcpsim.core.segment",
+    "tcpsim.lab.engine",
+    "tcpsim.capture.census",
+    "tcpsim.capture.tracked",
+    "tcpsim.capture.files",
+]
+INTERPRETED = ["tcpsim.sim.world", "tcpsim.scenario.runner", "tcpsim.capture.observer", "tcpsim.capture.census_text"]
 """Samples of both sides of the line setup.py draws (its ``HOT``)."""
 
 COPY_IGNORE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "*.so", "*.mo")
@@ -65,7 +84,7 @@ def _env(site: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(site), "TCPSIM_TESTING_COMPILED": "1"}
 
 
-def test_the_wheel_compiles_the_core_and_the_lab_engine_only(compiled: Path, tmp_path: Path) -> None:
+def test_the_wheel_compiles_the_core_the_lab_engine_and_the_census_only(compiled: Path, tmp_path: Path) -> None:
     modules = COMPILED + INTERPRETED
     probe = f"import importlib\nfor name in {modules!r}: print(importlib.import_module(name).__file__)\n"
     result = subprocess.run(

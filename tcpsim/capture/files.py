@@ -70,6 +70,10 @@ class Record(NamedTuple):
     to trust."""
 
 
+Frame = tuple[int, int, int, int, bytes, int]
+"""A :class:`Record`'s fields as a plain tuple, in its order (:meth:`CaptureFile.frames`)."""
+
+
 class _Reader:
     """Sequential reads in chunks from a binary file; ``pos`` is the offset in the file."""
 
@@ -194,15 +198,21 @@ class CaptureFile:
         """Walk every record's header, reading no packet: raise :class:`CaptureError` where the
         chain breaks. Returns the number of packets."""
         count = 0
-        for record in self._walk(data=False):
-            count = record.number
+        for fields in self._walk(data=False):
+            count = fields[0]
         return count
 
     def records(self) -> Iterator[Record]:
         """Every packet record, in file order (raises :class:`CaptureError` where the chain breaks)."""
+        for fields in self._walk(data=True):
+            yield Record(*fields)
+
+    def frames(self) -> Iterator[Frame]:
+        """:meth:`records` as plain tuples: the whole-capture census reads millions, and a tuple
+        is made without the call into Python that a NamedTuple's constructor is."""
         return self._walk(data=True)
 
-    def _walk(self, *, data: bool) -> Iterator[Record]:
+    def _walk(self, *, data: bool) -> Iterator[Frame]:
         self._f.seek(0)
         try:
             if self.format == "pcap":
@@ -266,7 +276,7 @@ class CaptureFile:
         self._pcap_linktype = linktype & 0xFFFF
         self._pcap_snaplen = snaplen
 
-    def _pcap(self, data: bool) -> Iterator[Record]:
+    def _pcap(self, data: bool) -> Iterator[Frame]:
         unit = self._pcap_unit
         record = struct.Struct(self._pcap_order + "IIII")
         limit = max(self._pcap_snaplen, MAX_RECORD)
@@ -293,12 +303,12 @@ class CaptureFile:
             else:
                 reader.skip(caplen)
                 payload = b""
-            yield Record(frame, offset, seconds * 1_000_000_000 + fraction * unit, linktype, payload, wire)
+            yield frame, offset, seconds * 1_000_000_000 + fraction * unit, linktype, payload, wire
         if reader.at < len(reader.buf):
             raise self._truncated(frame + 1, reader.pos, "a packet record's header")
 
     # ------------------------------------------------------------------ pcapng
-    def _pcapng(self, data: bool) -> Iterator[Record]:
+    def _pcapng(self, data: bool) -> Iterator[Frame]:
         reader = _Reader(self._f, 0)
         interfaces: list[tuple[int, int, int]] = []  # (link type, ticks per second, offset in seconds)
         order = "<"
@@ -370,7 +380,7 @@ class CaptureFile:
                 if stamp is not None:
                     last_time = shift * 1_000_000_000 + stamp * 1_000_000_000 // ticks
                 payload = block[captured[0] : captured[1]] if data else b""
-                yield Record(frame, offset, last_time, linktype, payload, wire)
+                yield frame, offset, last_time, linktype, payload, wire
 
     def _interface(self, block: bytes, order: str, offset: int) -> tuple[int, int, int]:
         if len(block) < 20:

@@ -63,6 +63,9 @@ SENDING = (ESTABLISHED, CLOSE_WAIT)
 ABORTABLE = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK)
 CLOSED_AFTER_FIN = (FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT)
 SIDES = ("a", "b")
+NAME = {state: state.value for state in State}
+"""Each state's RFC spelling: a dict lookup, where ``state.value`` is a call into Python's enum
+module on every state change (measured: a tenth of a census's time, BENCHMARKS.md)."""
 
 
 def shared_config(msl: float, personality: object) -> EndpointConfig:
@@ -200,7 +203,7 @@ class Tracked:
         return _("client") if side == self.client else _("server")
 
     def final(self, side: int) -> str:
-        return self.eps[side].state.value
+        return NAME[self.eps[side].state]
 
     # ------------------------------------------------------------------ a packet
     def packet(self, side: int, seg: Segment, t: float, frame: int) -> None:
@@ -549,7 +552,7 @@ class Tracked:
         states = self.states[side]
         for a in actions:
             if isinstance(a, act.StateChanged):
-                states.append(a.new.value)
+                states.append(NAME[a.new])
         if new is not old:
             self.census.moved(self.hosts[side], old, new)
             if old is CLOSE_WAIT:
