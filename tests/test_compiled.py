@@ -123,3 +123,26 @@ def test_the_wheel_carries_the_compiled_catalogues(compiled: Path, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "双方的 FIN 都已确认" in result.stdout and "RFC 9293 连接状态" in result.stdout
+
+
+def test_the_compiled_census_says_what_the_source_says(compiled: Path, tmp_path: Path) -> None:
+    """``tcpsim import --all`` compiled (setup.py's ``HOT``) and as source, line for line the same:
+    on every real capture of tests/capture/data and on a generated one of many connections, in
+    JSON lines and in text (which reads every finding of the census)."""
+    import census_synth  # benchmarks/census_synth.py (pyproject.toml's pythonpath)
+
+    synth = tmp_path / "many.pcap"
+    census_synth.write(synth, 600, hosts=40)
+    captures = [*sorted((ROOT / "tests" / "capture" / "data").glob("*.pcap*")), synth]
+    source = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    built = {**_env(compiled), "COLUMNS": "100"}
+    for capture in captures:
+        for fmt in ("jsonl", "text"):
+            args = [sys.executable, "-c", "from tcpsim.cli import entry; entry()", "import", str(capture), "--all"]
+            args += ["--format", fmt]
+            runs = [
+                subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+                for env in (source, built)
+            ]
+            assert [r.returncode for r in runs] == [0, 0], (capture, fmt, runs[0].stderr, runs[1].stderr)
+            assert runs[0].stdout == runs[1].stdout, (capture.name, fmt)

@@ -52,7 +52,7 @@ QUIET = 1000
 """Censuses in a stretch without any event beyond which they are left out (but its last)."""
 COLLECT_EVERY = 1 << 18
 """Records between two runs of the garbage collector (see :func:`collected_by_hand`)."""
-PROGRESS_EVERY = 1 << 16
+PROGRESS_EVERY = 1 << 14
 """Records between two progress reports."""
 
 _UNCOUNTED = (State.CLOSED, State.LISTEN)
@@ -145,6 +145,8 @@ class Census:
         self.capture = Capture(Path(path), "", [], 0, [])  # the reader's counts of frames left out
         self.tcp = 0
         self.backwards = 0
+        self.readings = 0
+        """Places where the packets fit two readings (each said in its conversation's notes)."""
         self.quiet = 0
         """Censuses left out: each would have repeated the one before (see :meth:`_skip_quiet`)."""
 
@@ -153,10 +155,13 @@ class Census:
         """Read the capture (``source``: already open, which this closes) and hand out everything."""
         if source is None:
             source = CaptureFile(self.path)
+        with collected_by_hand():  # one stretch: the collector turned on between would walk everything
+            return self._run(source)
+
+    def _run(self, source: CaptureFile) -> Summary:
         broken: str | None = None
         try:
-            with collected_by_hand():
-                self._read(source)
+            self._read(source)
         except CaptureError as exc:  # the file breaks part way: what came before stands
             broken = str(exc)
         finally:
@@ -172,8 +177,7 @@ class Census:
                     name=self.path, n=self.capture.frames, what=what or _("none")
                 )
             )
-        with collected_by_hand():
-            return self._finish(source, broken)
+        return self._finish(source, broken)
 
     def _read(self, source: CaptureFile) -> None:
         table = self.table
@@ -468,6 +472,7 @@ class Census:
             backwards=self.backwards,
             two_msl=self.two_msl,
             quiet=self.quiet,
+            readings=self.readings,
         )
         self._release()
         self.sink.summary(summary)

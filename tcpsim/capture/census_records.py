@@ -148,6 +148,9 @@ class Summary:
     """How long a TIME-WAIT lasts here: 2·MSL, or the stack's own length (Linux: 60 s)."""
     quiet: int = 0
     """Census times left out in long stretches without any event (each would repeat the one before)."""
+    readings: int = 0
+    """Places where the packets fit two readings (the ACK lost before or after the capture point):
+    each said in its conversation's notes, with the reading taken and what the other changes."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -168,5 +171,6 @@ class Summary:
                 for host, states in self.peaks.items()
             },
             "quiet": self.quiet,
+            "two_readings": self.readings,
             "broken": self.broken,
         }

@@ -290,6 +290,21 @@ class TextSink:
                     ).format(n=number(summary.backwards)),
                 )
             )
+        if summary.readings:
+            items.append(
+                (
+                    _("two readings"),
+                    ngettext(
+                        "{n} place where the packets fit two readings (a segment or its acknowledgment lost before "
+                        "or after the capture point): the census takes one, and its conversation's notes "
+                        "(--format jsonl) say which and what the other would change",
+                        "{n} places where the packets fit two readings (a segment or its acknowledgment lost before "
+                        "or after the capture point): the census takes one, and their conversations' notes "
+                        "(--format jsonl) say which and what the other would change",
+                        summary.readings,
+                    ).format(n=number(summary.readings)),
+                )
+            )
         end = {host: counts for host, counts in self.last.items() if counts}
         held = sum(sum(c.values()) for c in end.values())
         items.append(

@@ -483,6 +483,9 @@ class Tracked:
             return
         if state is CLOSED and self.resets:
             return  # sent before the RST reached it: it crossed the RST
+        if state is CLOSED and flags & FIN and self.fins[side] and len(self.states[side]) >= 2:
+            self._fin_again_after_its_ack(side, frame)
+            return
         self.note(
             _(
                 "the {role} sends data or a FIN (packet {frame}) in {state}, where it cannot: the capture misses how "
@@ -510,7 +513,44 @@ class Tracked:
                     del inbox[i]
                     self.lost[side] += 1
                     self.census.lost(self, side, frame)
+                    self._lost_or_its_ack(side, flight, frame)
                     break
+
+    def _lost_or_its_ack(self, side: int, first: Flight, frame: int) -> None:
+        """The packets fit two readings (issue 14): the first copy was lost after the capture
+        point, or it arrived and the acknowledgment was lost before the capture point. Said, with
+        the one the census takes and what the other would change."""
+        self.census.readings += 1
+        self.note(
+            _(
+                "two readings: packet {first}, sent again by the {role} in packet {frame} before anything "
+                "acknowledged it, was lost on its way after the capture point (the {peer} received only the copy: "
+                "the reading taken here), or it arrived and the {peer}'s acknowledgment was lost before the capture "
+                "point (then the {peer}'s states began {seconds} s earlier, at packet {first})"
+            ).format(
+                first=first.frame,
+                role=self.role(side),
+                frame=frame,
+                peer=self.role(1 - side),
+                seconds=f"{self.last - first.t:.6f}",
+            )
+        )
+
+    def _fin_again_after_its_ack(self, side: int, frame: int) -> None:
+        """``side`` sends its FIN again after the capture showed its peer acknowledge it, which
+        the model took as received (it is CLOSED): two readings, which the note says."""
+        self._retransmitted(side, frame)
+        self.census.readings += 1
+        before = self.states[side][-2]
+        self.note(
+            _(
+                "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
+                "acknowledge it: that acknowledgment was lost after the capture point (the {role} was still in "
+                "{state} until a later one arrived), or this copy crossed it on the way (it was sent before the "
+                "acknowledgment arrived). The census takes the acknowledgment as received when it was captured: "
+                "the {role} is CLOSED from then on"
+            ).format(role=self.role(side), frame=frame, peer=self.role(1 - side), state=before)
+        )
 
     def _retransmitted(self, side: int, frame: int) -> None:
         if not self.retransmissions[side]:

@@ -1,0 +1,119 @@
+"""The census says where the packets fit two readings, and shows its progress on a terminal.
+
+Issue 14: "where the packets fit two readings (the ACK lost before or after the capture point), say
+so instead of presenting one guess as fact". A capture at one point cannot tell a segment lost after
+it from an acknowledgment lost before it, nor an acknowledgment lost after it from a retransmission
+that crossed it; the census takes one reading, and says so in the conversation's notes (JSON lines)
+and in the summary (both formats). And: "a progress bar on stderr for a long file when stderr is a
+terminal", and nothing on stderr when it is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import census_synth
+from capture_files import pcap, scenario_packets
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def census(cli, tmp_path: Path, scenario: str) -> tuple[dict, dict, str]:
+    path = tmp_path / f"{scenario}.pcap"
+    path.write_bytes(pcap(scenario_packets(scenario), 101))
+    found = lines(cli("import", path, "--all", "--format", "jsonl").out)
+    (conversation,) = [line for line in found if line["type"] == "conversation"]
+    (summary,) = [line for line in found if line["type"] == "summary"]
+    text = " ".join(cli("import", path, "--all").out.split())
+    return conversation, summary, text
+
+
+def test_a_segment_sent_again_unanswered_fits_two_readings(cli, tmp_path: Path) -> None:
+    """lost-fin: the client's FIN (packet 6) is sent again (packet 7) with nothing from the server
+    between. Lost after the capture point (taken), or arrived with its ACK lost before it: the
+    server's CLOSE-WAIT would then begin a second earlier."""
+    conversation, summary, text = census(cli, tmp_path, "lost-fin")
+    (note,) = [n for n in conversation["notes"] if n.startswith("two readings")]
+    assert "packet 6, sent again by the client in packet 7" in note
+    assert "lost on its way after the capture point" in note and "the reading taken here" in note
+    assert "the server's acknowledgment was lost before the capture point" in note
+    assert "began 1.000000 s earlier, at packet 6" in note
+    assert summary["two_readings"] == 1
+    assert "two readings: 1 place where the packets fit two readings" in text
+    assert conversation["states"]["server"][-3:] == ["CLOSE-WAIT", "LAST-ACK", "CLOSED"]  # the states stand
+
+
+def test_a_fin_sent_again_after_its_ack_fits_two_readings(cli, tmp_path: Path) -> None:
+    """lost-final-ack: the capture shows the client's last ACK (packet 7), then the server sends its
+    FIN again (packet 8). The ACK was lost after the capture point, or the copy crossed it: said,
+    where the census used to say the server sent a FIN "in CLOSED, where it cannot"."""
+    conversation, summary, text = census(cli, tmp_path, "lost-final-ack")
+    (note,) = [n for n in conversation["notes"] if n.startswith("two readings")]
+    assert "the server sends its FIN again (packet 8)" in note
+    assert "lost after the capture point (the server was still in LAST-ACK" in note
+    assert "or this copy crossed it" in note
+    assert not [n for n in conversation["notes"] if "where it cannot" in n]
+    assert summary["two_readings"] == 1 and summary["matters"] == {"retransmitting": 1}
+    assert "two readings: 1 place" in text
+
+
+def test_a_clean_capture_has_one_reading(cli, tmp_path: Path) -> None:
+    conversation, summary, text = census(cli, tmp_path, "active-close-client")
+    assert summary["two_readings"] == 0 and "two readings" not in text
+    assert not [n for n in conversation["notes"] if n.startswith("two readings")]
+
+
+CONNECTIONS = 10_000
+"""100,000 packets: the census reports its progress every 16,384, and the bar shows once 1 s has passed."""
+
+
+def _run_census(path: Path, stderr_tty: bool) -> tuple[int, bytes, bytes]:
+    """``tcpsim import PATH --all --format jsonl`` with stdout to a file and stderr to a terminal
+    (a pty) or a pipe: (exit code, stdout, stderr)."""
+    command = [sys.executable, "-c", "from tcpsim.cli import entry; entry()", "import", str(path), "--all"]
+    command += ["--format", "jsonl"]
+    output = path.with_suffix(".jsonl")
+    with output.open("wb") as stdout:
+        if not stderr_tty:
+            done = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, timeout=600)
+            return done.returncode, output.read_bytes(), done.stderr
+        controller, terminal = pty.openpty()
+        process = subprocess.Popen(command, stdout=stdout, stderr=terminal)
+    os.close(terminal)
+    err = bytearray()
+    while True:  # read the terminal as the process writes it (a full one would block it)
+        ready, _, _ = select.select([controller], [], [], 600)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the process has closed its end
+            break
+        if not chunk:
+            break
+        err += chunk
+    code = process.wait(timeout=600)
+    os.close(controller)
+    return code, output.read_bytes(), bytes(err)
+
+
+def test_a_long_file_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    path = tmp_path / "long.pcap"
+    census_synth.write(path, CONNECTIONS)
+    code, out, err = _run_census(path, stderr_tty=True)
+    assert code == 0
+    assert lines(out.decode())[-1]["type"] == "summary"  # the output itself, whole, on stdout
+    shown = err.decode()
+    assert f"reading {path}: " in shown and "% · " in shown and "left" in shown, shown
+    assert shown.endswith("\r\x1b[K"), repr(shown[-40:])  # erased at the end: only the output stays
+    code, out, err = _run_census(path, stderr_tty=False)
+    assert code == 0 and err == b""
+    assert lines(out.decode())[-1]["type"] == "summary"
