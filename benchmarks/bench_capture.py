@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from bench_common import Figure, child_env
 
@@ -47,8 +48,17 @@ def _capture(connections: int) -> Path:
     return path
 
 
-def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Run ``command`` with its output discarded: (wall seconds, peak resident memory in KiB)."""
+class Timed(NamedTuple):
+    wall: float
+    """Seconds, start to exit: the figure."""
+    cpu: float
+    """User and system seconds: steadier than the wall time on a shared machine, in the details."""
+    peak_kib: int
+    """Peak resident memory."""
+
+
+def _timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
+    """Run ``command`` with its output discarded: its times and peak memory."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -59,10 +69,10 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{command[0]} failed ({code}): {error.strip()[-2000:]}")
-    return elapsed, usage.ru_maxrss
+    return Timed(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
-def _census(path: Path) -> tuple[float, int]:
+def _census(path: Path) -> Timed:
     command = [sys.executable, "-c", "from tcpsim.cli import entry; entry()", "import", str(path), "--all"]
     return _timed([*command, "--format", "jsonl"], env=child_env())
 
@@ -86,9 +96,12 @@ def _versus_tshark(connections: int) -> Figure:
             "capture_census", title, None, "× tshark", f"≤ {TARGET:g}×", None, "not measured: tshark is not installed"
         )
     path = _capture(connections)
-    tshark_s, tshark_kib = _timed([tshark, "-r", str(path), "-q", "-z", "conv,tcp"])
-    census_s, census_kib = _census(path)
+    tshark_run = _timed([tshark, "-r", str(path), "-q", "-z", "conv,tcp"])
+    census_run = _census(path)
+    tshark_s, _cpu, tshark_kib = tshark_run
+    census_s, _cpu, census_kib = census_run
     ratio = census_s / tshark_s
+    cpu_ratio = census_run.cpu / tshark_run.cpu
     return Figure(
         key="capture_census",
         title=title,
@@ -98,13 +111,17 @@ def _versus_tshark(connections: int) -> Figure:
         met=ratio <= TARGET,
         summary=(
             f"{packets:,} packets, {connections:,} connections: tcpsim import --all --format jsonl {census_s:.1f} s "
-            f"({census_kib / 1024:.0f} MiB), tshark -q -z conv,tcp {tshark_s:.1f} s ({tshark_kib / 1024:.0f} MiB)"
+            f"({census_kib / 1024:.0f} MiB), tshark -q -z conv,tcp {tshark_s:.1f} s ({tshark_kib / 1024:.0f} MiB); "
+            f"CPU time {cpu_ratio:.2f}× ({census_run.cpu:.1f} s vs {tshark_run.cpu:.1f} s)"
         ),
         details={
             "packets": packets,
             "connections": connections,
             "census_s": census_s,
             "tshark_s": tshark_s,
+            "census_cpu_s": census_run.cpu,
+            "tshark_cpu_s": tshark_run.cpu,
+            "cpu_ratio": round(cpu_ratio, 2),
             "census_peak_kib": census_kib,
             "tshark_peak_kib": tshark_kib,
         },
@@ -112,8 +129,8 @@ def _versus_tshark(connections: int) -> Figure:
 
 
 def _memory(big: int, small: int) -> Figure:
-    small_s, small_kib = _census(_capture(small))
-    big_s, big_kib = _census(_capture(big))
+    small_s, _cpu, small_kib = _census(_capture(small))
+    big_s, _cpu, big_kib = _census(_capture(big))
     ratio = big_kib / small_kib
     return Figure(
         key="capture_census_memory",
