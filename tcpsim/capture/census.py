@@ -350,18 +350,30 @@ class Census:
 
     def _top_peaks(self) -> dict[str, dict[str, tuple[int, float]]]:
         """The :data:`TOP_HOSTS` hosts with the most endpoints at a census (summed over states)."""
-        ranked = [(sum(n for n, _t in peaks.values()), host, peaks) for host, peaks in self.peaks.items()]
-        ranked += self.retired
+        retired = {host: peaks for _total, host, peaks in self.retired}
+        ranked = []
+        for host, peaks in self.peaks.items():
+            if host in retired:  # it had none left once, then some again
+                peaks = _merged(retired.pop(host), peaks)
+            ranked.append((_total(peaks), host, peaks))
+        ranked += [(_total(peaks), host, peaks) for host, peaks in retired.items()]
         ranked.sort(key=lambda item: (-item[0], item[1]))
-        return {host: peaks for _total, host, peaks in ranked[:TOP_HOSTS]}
+        return {host: peaks for _total_, host, peaks in ranked[:TOP_HOSTS]}
 
     def _retire(self, host: str) -> None:
-        """``host`` has no endpoint left: its peaks join the few kept for the summary."""
+        """``host`` has no endpoint left: its peaks join the few kept for the summary (once: a host
+        that retires again, after it had endpoints anew, has its two sets of peaks merged)."""
         peaks = self.peaks.pop(host, None)
         if not peaks:
             return
-        total = sum(n for n, _t in peaks.values())
-        heapq.heappush(self.retired, (total, host, peaks))
+        for i, (_total_, old_host, old) in enumerate(self.retired):
+            if old_host == host:
+                peaks = _merged(old, peaks)
+                self.retired[i] = self.retired[-1]
+                self.retired.pop()
+                heapq.heapify(self.retired)
+                break
+        heapq.heappush(self.retired, (_total(peaks), host, peaks))
         if len(self.retired) > TOP_HOSTS:
             heapq.heappop(self.retired)
 
@@ -487,3 +499,16 @@ class Census:
         self.timers.clear()
         self.flights.clear()
         self.lingering.clear()
+
+
+def _total(peaks: dict[str, tuple[int, float]]) -> int:
+    return sum(n for n, _t in peaks.values())
+
+
+def _merged(before: dict[str, tuple[int, float]], after: dict[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+    """A host's peaks over two stretches of time: per state the higher, the earlier of two equal."""
+    out = dict(before)
+    for state, (n, t) in after.items():
+        if state not in out or n > out[state][0]:
+            out[state] = (n, t)
+    return out

@@ -346,3 +346,14 @@ def test_a_year_without_packets_is_not_a_flood_of_lines(cli, tmp_path: Path) -> 
     assert census[-1]["t"] == found[-1]["end"]
     conv = next(line for line in found if line["type"] == "conversation")
     assert conv["final"] == {"client": "TIME-WAIT", "server": "CLOSED"}
+
+
+def test_a_host_that_empties_and_fills_again(cli, tmp_path: Path) -> None:
+    """Three connections from one client, 100 s apart: its TIME-WAITs end between them, so the host
+    is left with no endpoint twice with the same peaks (a traceback, comparing their dicts, before)."""
+    path = tmp_path / "sparse.pcap"
+    census_synth.write(path, 3, hosts=1, rate=0.01)
+    result = cli("import", path, "--all", "--format", "jsonl")
+    assert result.code == 0, result.err
+    summary = lines(result.out)[-1]
+    assert summary["peaks"]["10.1.0.0"] == {"SYN-SENT": {"n": 1, "t": 0.0}, "TIME-WAIT": {"n": 1, "t": 1.0}}
