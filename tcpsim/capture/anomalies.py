@@ -391,6 +391,7 @@ class Anomalies:
             lost=sum(conv.lost),
             close_wait=longest,
             matters=tuple(matters),
+            octets=conv.octets,
         )
 
     def _half_open_at_end(self, conv: Tracked, finals: tuple[State, State], t: float) -> str | None:

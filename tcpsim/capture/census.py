@@ -358,7 +358,7 @@ class Census:
             ranked.append((_total(peaks), host, peaks))
         ranked += [(_total(peaks), host, peaks) for host, peaks in retired.items()]
         ranked.sort(key=lambda item: (-item[0], item[1]))
-        return {host: peaks for _total_, host, peaks in ranked[:TOP_HOSTS]}
+        return {host: peaks for _score, host, peaks in ranked[:TOP_HOSTS]}
 
     def _retire(self, host: str) -> None:
         """``host`` has no endpoint left: its peaks join the few kept for the summary (once: a host
@@ -366,7 +366,7 @@ class Census:
         peaks = self.peaks.pop(host, None)
         if not peaks:
             return
-        for i, (_total_, old_host, old) in enumerate(self.retired):
+        for i, (_score, old_host, old) in enumerate(self.retired):
             if old_host == host:
                 peaks = _merged(old, peaks)
                 self.retired[i] = self.retired[-1]

@@ -59,6 +59,8 @@ class ConversationRecord:
     """The longest time a side spent in CLOSE-WAIT (to the end of the capture, if it never left)."""
     matters: tuple[str, ...] = ()
     """Why it matters (:data:`MATTERS`), if it does."""
+    octets: int = 0
+    """Payload bytes both ways, retransmissions included (not in the JSON line, whose fields issue 14 spells)."""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -127,7 +127,7 @@ def observe_as(result: ImportResult, stack: str) -> ImportResult:
     items = merged(conv.packets, capture.notes)
     again = Observer(conv, observation.msl, items, capture.unnoted, frames=True, stack=stack).run()
     calls = [e for e in again.trace if isinstance(e, CallEvent)]
-    scenario = import_scenario(capture.path, result.stream, again.roles, again.msl, calls, again, stack)
+    scenario = import_scenario(capture.path, conv.index, again.roles, again.msl, calls, again, stack)
     return ImportResult(capture, result.conversations, result.stream, scenario, again)
 
 

@@ -124,6 +124,7 @@ class Tracked:
         "lost",
         "mid",
         "notes",
+        "octets",
         "packets",
         "resets",
         "retransmissions",
@@ -161,6 +162,8 @@ class Tracked:
         self.first = self.last = 0.0
         self.first_frame = self.last_frame = 0
         self.packets = 0
+        self.octets = 0
+        """Payload bytes both ways, retransmissions included (what the app's census table shows)."""
         self.notes: list[str] = []
         self.mid = False
         """The capture starts in the middle of this connection."""
@@ -209,6 +212,7 @@ class Tracked:
     def packet(self, side: int, seg: Segment, t: float, frame: int) -> None:
         """A packet ``side`` sent: settle what it shows reached it, explain it, send it on."""
         self.packets += 1
+        self.octets += len(seg.data)
         self.last, self.last_frame = t, frame
         if self.inbox[side]:
             self._settle(side, seg, t)

@@ -35,7 +35,7 @@ def run_import(args: argparse.Namespace) -> int:
         )
     except CaptureError as exc:
         return error(str(exc))
-    if len(result.conversations) > 1 and args.stream is None:
+    if len(result.conversations) > 1 and args.stream is None and args.format is not None:  # the app: the census
         origin = (result.capture.first_ns or 0) / 1e9
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         count = len(result.conversations)
@@ -50,7 +50,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.format is None:
         from ..ui import launch_import
 
-        return launch_import(result, i18n.language())
+        return launch_import(result, i18n.language(), census=args.stream is None)
     if args.format == "jsonl":
         from ..render import write_jsonl
 

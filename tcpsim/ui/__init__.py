@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     import argparse
 
     from ..capture import ImportResult
+    from ..scenario.view import SessionProtocol
     from .app import TcpsimApp
+    from .census_actions import CensusSource
 
 
 @contextmanager
@@ -64,14 +66,15 @@ def launch(
             print_error(str(exc))
             return 2
         settle_imports()
-        app = TcpsimApp(session=session)
+        app = TcpsimApp(session=session, census=_census_of(session))
         app.predicting = predict
         app.run()
     return 0
 
 
-def launch_import(result: ImportResult, language: str = "en") -> int:
-    """Open the app on an imported capture (``tcpsim import FILE``), to step through it."""
+def launch_import(result: ImportResult, language: str = "en", *, census: bool = False) -> int:
+    """Open the app on an imported capture (``tcpsim import FILE``), to step through it; ``census``:
+    on the census of its conversations when it has more than one (no ``--stream`` was given)."""
     with quiet_start():
         from ..capture.session import ImportSession
         from ..i18n import set_language
@@ -80,8 +83,20 @@ def launch_import(result: ImportResult, language: str = "en") -> int:
         set_language(language)
         session = ImportSession(result)
         settle_imports()
-        TcpsimApp(session=session).run()
+        TcpsimApp(session=session, census=_census_of(session) if census else None).run()
     return 0
+
+
+def _census_of(session: SessionProtocol) -> CensusSource | None:
+    """What to open the census of: an imported capture of more than one conversation (issue 14:
+    the census, where stream 0 was shown before)."""
+    from ..capture.session import ImportSession
+    from .census_actions import CensusSource
+
+    if not isinstance(session, ImportSession) or len(session.result.conversations) < 2:
+        return None
+    view = session.view  # the import's own MSL and stack: the census observes as the import did
+    return CensusSource(str(session.result.capture.path), view.msl, view.stack)
 
 
 def lab_app(args: argparse.Namespace, *, clock: bool = True) -> TcpsimApp:

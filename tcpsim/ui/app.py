@@ -32,6 +32,7 @@ from ..scenario.view import SessionProtocol, View, WalkKey
 from ..wrapping import cell_width, wrap
 from . import access
 from .access import Local
+from .census_actions import CensusActions, CensusSource
 from .commands import COMMANDS, bindings, translate_bindings
 from .files import FileActions
 from .intents import EndpointActions
@@ -66,7 +67,7 @@ FIRST_ENDPOINT: EndpointName = "client"
 """The endpoint user commands go to when the app opens."""
 
 
-class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[None]):
+class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, CensusActions, App[None]):
     """Interactive simulator of two TCP endpoints."""
 
     CSS_PATH = "tcpsim.tcss"
@@ -88,14 +89,17 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[
         session: SessionProtocol | None = None,
         lab: LoadLabScreen | None = None,
         files: Local | None = None,
+        census: CensusSource | None = None,
     ) -> None:
         """``lab``: open on this TIME-WAIT lab screen (``tcpsim load --ui``); leaving it ends the app.
+        ``census``: open on this capture's census (``tcpsim import FILE``, several conversations).
         ``files``: where the load and save commands may reach (tcpsim.ui.access; by default the
         policy the process was started with: any path in a terminal, confined when served)."""
         super().__init__()
         translate_bindings(self)
         self.files = files if files is not None else access.current()
         self._lab_only = lab
+        self._census_first = census
         self.session: SessionProtocol = session if session is not None else Session(scenario)
         self._announced = 0
         self._last_frame = time.monotonic()
@@ -158,6 +162,9 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, App[
         if self._lab_only is not None:
             # `tcpsim load --ui`: the lab is what was asked for, and leaving it is leaving tcpsim.
             self.push_screen(self._lab_only, lambda _: self.exit())
+            return
+        if self._census_first is not None:
+            self.open_census(self._census_first, leave=False)  # the census is the welcome
             return
         self.call_after_refresh(self._welcome)
 

@@ -137,6 +137,15 @@ COMMANDS: tuple[Command, ...] = (
         display_key="?",
         priority=100,
     ),
+    Command(
+        "escape",
+        "census",
+        N_("Census"),
+        N_("Back to the census of the capture, after enter opened one of its conversations there"),
+        footer=False,
+        display_key="esc",
+        priority=85,
+    ),
     Command("q", "quit", N_("Quit"), N_("Quit tcpsim"), priority=100),
 )
 

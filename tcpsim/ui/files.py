@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ..scenario.view import SessionProtocol
     from .access import Local
+    from .census_actions import CensusSource
 
     _Base = App[None]
 else:
@@ -42,6 +43,12 @@ class FileActions(_Base):
 
     def publish(self) -> None:  # pragma: no cover - the app's
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # the app's (CensusActions), after this class in its bases
+
+        def open_census(self, source: CensusSource, *, leave: bool = True) -> None: ...
+
+        def forget_census(self) -> None: ...
 
     def action_load(self) -> None:
         from .screens.load import LoadScenario
@@ -69,6 +76,13 @@ class FileActions(_Base):
 
         try:
             opened = open_path(path)
+            if opened.capture is not None and len(opened.capture.conversations) > 1:
+                # Several conversations: their census, over the session the user has (escape comes back to it).
+                from ..capture.notes import DEFAULT_MSL
+                from .census_actions import CensusSource
+
+                self.open_census(CensusSource(str(path), DEFAULT_MSL, "rfc9293"))  # as open_path imported it
+                return True
             if opened.capture is not None:
                 from ..capture.session import ImportSession
 
@@ -87,6 +101,7 @@ class FileActions(_Base):
             message = _("{file}: cannot be opened ({error})").format(file=path, error=f"{type(exc).__name__}: {exc}")
             self.notify(message, title=_("Cannot load"), severity="error", timeout=10, markup=False)
             return False
+        self.forget_census()
         self.playing = False
         self.session = session
         scenario = session.scenario
@@ -95,19 +110,6 @@ class FileActions(_Base):
         )
         summary = _(scenario.summary)  # a bundled scenario's summary is a message of the catalogue
         self.notify(f"{summary}\n{loaded}" if summary else loaded, timeout=8, markup=False)
-        if opened.capture is not None and len(opened.capture.conversations) > 1:
-            count = len(opened.capture.conversations)
-            conversations = ngettext(
-                "{file}: {n} TCP conversation; showing stream 0 (tcpsim import {file} --stream N for another)",
-                "{file}: {n} TCP conversations; showing stream 0 (tcpsim import {file} --stream N for another)",
-                count,
-            )
-            self.notify(
-                conversations.format(file=path, n=count),
-                severity="warning",
-                timeout=10,
-                markup=False,
-            )
         self.publish()
         return True
 

@@ -380,14 +380,19 @@ def test_the_app_opens_captures_and_scenarios_alike(tmp_path: Path, monkeypatch:
     run_app(TcpsimApp(clock=False), script)
 
 
-def test_a_capture_with_several_conversations_says_which_it_shows(tmp_path: Path) -> None:
+def test_a_capture_with_several_conversations_opens_their_census(tmp_path: Path) -> None:
+    """Issue 14 changed this: where the app showed stream 0 with a warning naming the others, it now
+    opens the census of them all (tests/ui/test_census_screen.py), over the session the user had."""
+    from tcpsim.ui.screens.census import CensusScreen
+
     path = capture_files.two_streams(tmp_path / "two.pcap")
 
     async def script(app: TcpsimApp, pilot: Pilot) -> list[str]:
+        before = app.session
         assert app.load_path(path)
         await pilot.pause()
-        warnings = [n.message for n in app._notifications if n.severity == "warning"]
-        assert any("2 TCP conversations; showing stream 0" in m and str(path) in m for m in warnings), warnings
+        assert isinstance(app.screen, CensusScreen) and app.screen.path == str(path)
+        assert app.session is before
         return []
 
     run_app(TcpsimApp(clock=False), script)

@@ -37,8 +37,18 @@ class KeyBar(Static):
     def __init__(self, width: int = 0, **kwargs: object) -> None:
         """``width``: the terminal's, if known, so that the bar is born with its keys (not drawn
         empty, then again with them)."""
+        self.extra: frozenset[str] = frozenset()
+        """Actions of commands kept out of the footer shown all the same, while they apply (the
+        census's escape, once a conversation was opened from it)."""
         super().__init__(self.line(width) if width else "", markup=False, **kwargs)  # type: ignore[arg-type]
         self._width = width or -1
+
+    def show_extra(self, actions: frozenset[str]) -> None:
+        """Show these commands too (or no longer), whatever the catalogue says of their footer."""
+        if actions != self.extra:
+            self.extra = actions
+            if self._width > 0:
+                self.update(self.line(self._width))
 
     def on_resize(self, event: Resize) -> None:
         if event.size.width != self._width:
@@ -54,9 +64,10 @@ class KeyBar(Static):
             self.update(self.line(self.size.width))
 
     @staticmethod
-    def keys_for(width: int) -> tuple[list[Command], str, bool]:
-        """The commands shown at ``width``, the spacing between them, and whether the palette hint fits."""
-        shown = [c for c in COMMANDS if c.footer]
+    def keys_for(width: int, extra: frozenset[str] = frozenset()) -> tuple[list[Command], str, bool]:
+        """The commands shown at ``width``, the spacing between them, and whether the palette hint fits
+        (``extra``: actions shown as well)."""
+        shown = [c for c in COMMANDS if c.footer or c.action in extra]
 
         def length(commands: list[Command], gap: str) -> int:
             return sum(len(c.shown_key) + 1 + cell_len(c.title) for c in commands) + len(gap) * (len(commands) - 1) + 1
@@ -74,7 +85,7 @@ class KeyBar(Static):
         return shown, " ", False
 
     def line(self, width: int) -> Content:
-        shown, gap, palette = self.keys_for(width)
+        shown, gap, palette = self.keys_for(width, self.extra)
         keys = gap.join(
             f"[@click=app.{c.action}][b $footer-key-foreground]{c.shown_key}[/] {escape(c.title)}[/]" for c in shown
         )

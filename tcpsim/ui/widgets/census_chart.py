@@ -1,0 +1,122 @@
+"""The census chart: one host's endpoints in each state over the capture's time.
+
+A row per state the host was seen in, in the RFC's order, drawn in the lab's blocks (the load
+lab's :func:`~tcpsim.ui.widgets.lab.bar_rows`, one line high), each scaled to its own peak as the
+text format's chart is (``tcpsim import FILE --all``), with the peak, when, and the count at the end.
+The columns the census kept are merged (the most in each group) to fit the widget's width.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from ...i18n import _, number
+from ..census_model import HostSeries, chart_states
+from .lab import bar_rows
+
+LABEL = 13
+"""The longest state name (SYN-RECEIVED) and a space."""
+BOLD = Style(bold=True)
+
+
+def seconds(value: float) -> str:
+    """A time in seconds, short: 0.000264, 1.5, 3,600 (as the text format writes them)."""
+    if value >= 100:
+        return number(value)
+    return f"{value:.6g}"
+
+
+def fit(values: list[int], width: int) -> tuple[list[int], int]:
+    """``values`` in at most ``width`` columns (each the most of its group), and the group's size."""
+    group = max(1, math.ceil(len(values) / max(width, 1)))
+    if group == 1:
+        return values, 1
+    return [max(values[i : i + group]) for i in range(0, len(values), group)], group
+
+
+class CensusChart(Widget):
+    """One host's census over time (:meth:`show`), drawn at whatever size the widget has."""
+
+    DEFAULT_CSS = """
+    CensusChart { height: auto; }
+    CensusChart > .census-chart--bars { color: $text-primary; }
+    CensusChart > .census-chart--time-wait { color: $text-accent; }
+    CensusChart > .census-chart--close-wait { color: $text-warning; }
+    CensusChart > .census-chart--axis { color: $text-muted; }
+    """
+
+    COMPONENT_CLASSES = {
+        "census-chart--bars",
+        "census-chart--time-wait",
+        "census-chart--close-wait",
+        "census-chart--axis",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.series: HostSeries | None = None
+        self.times: list[float] = []
+        self.end = 0.0
+        self.step = 1.0
+        self.title = ""
+
+    def show(self, series: HostSeries | None, times: list[float], end: float, *, step: float, title: str) -> None:
+        """``series``: the host's columns (None: nothing to chart); ``times``: each column's start;
+        ``end``: the last packet's time; ``step``: seconds per column kept; ``title``: the border's,
+        to which the chart adds how long a column it draws is (columns are merged to fit)."""
+        self.series, self.times, self.end = series, times, end
+        self.step, self.title = step, title
+        self.border_title = title
+        self.refresh(layout=True)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        if self.series is None:
+            return 1
+        return len(chart_states(self.series)) + 2
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        axis = style("census-chart--axis")
+        text = Text(no_wrap=True, overflow="crop")
+        if self.series is None:
+            text.append(_("no endpoint in any state at a census"), style=axis)
+            return text
+        series = self.series
+        states = chart_states(series)
+        figures = {}
+        for state in states:
+            row = series.rows[state]
+            peak = max(row)
+            at = self.times[row.index(peak)] if row.index(peak) < len(self.times) else self.end
+            figures[state] = f"{number(peak)} ({seconds(at)}) · {number(series.last.get(state, 0))}"
+        head = _("peak (at s) · at the end")
+        fig_width = max([cell_len(head), *(len(f) for f in figures.values())])
+        plot = max(4, self.size.width - LABEL - 1 - fig_width)
+        label = _("state")
+        text.append(label + " " * max(1, LABEL + plot + 1 - cell_len(label)) + head, style=axis)
+        group = 1
+        for state in states:
+            row = series.rows[state]
+            values, group = fit(row + [0] * (len(self.times) - len(row)), plot)
+            bars = bar_rows(values, max(values), 1)[0]
+            kind = {"TIME-WAIT": "census-chart--time-wait", "CLOSE-WAIT": "census-chart--close-wait"}.get(
+                state, "census-chart--bars"
+            )
+            text.append("\n")
+            text.append(f"{state:<{LABEL}}", style=BOLD)
+            text.append(f"{bars:<{plot}}", style=style(kind))
+            text.append(" " + figures[state])
+        columns = math.ceil(len(self.times) / group)
+        left = f"t = {seconds(self.times[0] if self.times else 0.0)} s"
+        right = f"{seconds(self.end)} s"
+        gap = max(1, columns - len(left) - len(right))
+        text.append("\n" + " " * LABEL + left + " " * gap + right, style=axis)
+        title = self.title + " · " + _("one column = {step} s").format(step=seconds(self.step * group))
+        if title != self.border_title:
+            self.border_title = title  # columns merged to fit: a column stands for longer
+        return text
