@@ -119,6 +119,30 @@ def test_import_of_several_conversations_opens_the_census(capture: Path, monkeyp
     run(app, script)
 
 
+def test_a_chart_with_no_room_for_every_state_names_those_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80x24 the chart of ::1 (six states) was cropped at its panel's edge: TIME-WAIT, the state
+    that ended the conversation, was missing and nothing said so."""
+    app = opened(monkeypatch, "import", str(DATA / "linux-ipv6-and-refused-lo.pcap"))
+    rows = ("SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1", "LAST-ACK", "TIME-WAIT")
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        screen = await loaded(app, pilot)
+        drawn = str(screen.query_one(CensusChart).render())
+        assert [line.split()[0] for line in drawn.splitlines()[1:7]] == list(rows)  # all of them at 80x24
+        assert "not shown" not in drawn
+        await pilot.resize_terminal(80, 14)
+        await pilot.pause()
+        chart = screen.query_one(CensusChart)
+        drawn = str(chart.render())
+        lines = drawn.splitlines()
+        assert len(lines) == chart.size.height < len(rows) + 2
+        kept = [line.split()[0] for line in lines[1:-2]]
+        assert kept == list(rows[: len(kept)])
+        assert lines[-1] == "not shown, a taller terminal has room: " + ", ".join(rows[len(kept) :])
+
+    run(app, script, size=(80, 24))
+
+
 def test_one_conversation_opens_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     app = opened(monkeypatch, "import", str(DATA / "linux-client-closes-lo.pcap"))
 

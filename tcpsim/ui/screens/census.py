@@ -86,7 +86,7 @@ class CensusScreen(Dialog[None]):
     #census-loading ProgressBar { margin: 1 0 0 0; }
     #census-body { height: 1fr; }
     .census-panel { border: round $panel-lighten-2; padding: 0 1; }
-    #census-chart { height: auto; max-height: 40%; }
+    #census-chart { height: auto; max-height: 60%; }
     #census-anomalies-box { height: auto; max-height: 25%; min-height: 3; }
     #census-table { height: 1fr; min-height: 5; }
     #census-filter { dock: bottom; display: none; }

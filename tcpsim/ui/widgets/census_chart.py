@@ -100,7 +100,11 @@ class CensusChart(Widget):
         label = _("state")
         text.append(label + " " * max(1, LABEL + plot + 1 - cell_len(label)) + head, style=axis)
         group = 1
-        for state in states:
+        shown, hidden = states, []
+        room = self.size.height - 2  # the header and the time axis take a line each
+        if 0 < room < len(states):  # squeezed: name what is left out rather than crop it silently
+            shown, hidden = states[: room - 1], states[room - 1 :]
+        for state in shown:
             row = series.rows[state]
             values, group = fit(row + [0] * (len(self.times) - len(row)), plot)
             bars = bar_rows(values, max(values), 1)[0]
@@ -116,6 +120,11 @@ class CensusChart(Widget):
         right = f"{seconds(self.end)} s"
         gap = max(1, columns - len(left) - len(right))
         text.append("\n" + " " * LABEL + left + " " * gap + right, style=axis)
+        if hidden:
+            text.append("\n")
+            text.append(
+                _("not shown, a taller terminal has room: {states}").format(states=", ".join(hidden)), style=axis
+            )
         title = self.title + " · " + _("one column = {step} s").format(step=seconds(self.step * group))
         if title != self.border_title:
             self.border_title = title  # columns merged to fit: a column stands for longer
