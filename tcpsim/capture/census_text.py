@@ -52,10 +52,14 @@ assert sorted(ORDER) == sorted(MATTERS)
 
 
 def seconds(value: float) -> str:
-    """A time in seconds, short: 0.000264, 1.5, 3,600."""
+    """A time in seconds, short and never in exponent form: 0.00002, 0.000264, 1.5, 3,600 (a
+    loopback capture lasts under a millisecond, where ``.6g`` would write 2e-05)."""
     if value >= 100:
         return number(value)
-    return f"{value:.6g}"
+    text = f"{value:.6g}"
+    if "e" in text:
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text
 
 
 class TextSink:

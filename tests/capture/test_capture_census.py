@@ -357,3 +357,18 @@ def test_a_host_that_empties_and_fills_again(cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     summary = lines(result.out)[-1]
     assert summary["peaks"]["10.1.0.0"] == {"SYN-SENT": {"n": 1, "t": 0.0}, "TIME-WAIT": {"n": 1, "t": 1.0}}
+
+
+def test_times_are_never_written_in_exponent_form() -> None:
+    """A loopback capture lasts under a millisecond: its census said "one column = 2e-05 s"."""
+    from tcpsim.capture.census_text import seconds
+
+    assert [seconds(v) for v in (0.0, 2e-05, 5e-05, 0.000225, 1.5, 26.4, 3600.0)] == [
+        "0",
+        "0.00002",
+        "0.00005",
+        "0.000225",
+        "1.5",
+        "26.4",
+        "3,600",
+    ]

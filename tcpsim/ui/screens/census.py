@@ -26,10 +26,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
+from ...capture.census_text import seconds
 from ...i18n import N_, _, ngettext, number
 from ...richtext import Wrapped
 from ..census_model import KIND_WORDS, SORTS, Cancelled, Collector, Row, cells_words, read_census, shown
-from ..widgets.census_chart import CensusChart, seconds
+from ..widgets.census_chart import CensusChart
 from ..widgets.census_table import VirtualTable
 from .modal import Dialog
 

@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from ...capture.census_text import seconds
 from ...i18n import _, number
 from ..census_model import HostSeries, chart_states
 from .lab import bar_rows
@@ -22,13 +23,6 @@ from .lab import bar_rows
 LABEL = 13
 """The longest state name (SYN-RECEIVED) and a space."""
 BOLD = Style(bold=True)
-
-
-def seconds(value: float) -> str:
-    """A time in seconds, short: 0.000264, 1.5, 3,600 (as the text format writes them)."""
-    if value >= 100:
-        return number(value)
-    return f"{value:.6g}"
 
 
 def fit(values: list[int], width: int) -> tuple[list[int], int]:
