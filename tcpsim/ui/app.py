@@ -112,6 +112,8 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         self._too_small: Static | None = None
         self._welcome_toast = ("", "")
         """The welcome toast's (message, title) as shown."""
+        self._dead_end_toast: tuple[str, tuple[float, int]] | None = None
+        """The "nothing more will happen" toast as shown, and the present (t, trace length) it describes."""
         self._screen_ready = False
         """The screen is composed, so the watchers can reach the widgets."""
 
@@ -273,6 +275,8 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         home.query_one("#log", EventLog).show(view, relative=self.relative)
         if self.view == "diagram":
             self._paint_diagram()
+        if self._dead_end_toast is not None and self._dead_end_toast[1] != (view.t, view.trace.length):
+            self._withdraw_dead_end()  # the present it described is gone
         self._announce_checks(view)
         self._status(view)
         self._predict_end()
@@ -340,6 +344,24 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
             return text
         return "\n".join(wrap(text, width))
 
+    def _say_dead_end(self) -> None:
+        """Why nothing more happens by itself, and what the user can do. The toast describes the
+        present: once an action changes it (c closes, s sends), publish withdraws it, or it would
+        go on saying "the connection is open and idle" beside a closing one."""
+        view = self.session.view
+        self._withdraw_dead_end()
+        message = dead_end(view, self.focused_endpoint)
+        self._dead_end_toast = (self._toast_text(message), (view.t, view.trace.length))
+        self.notify(message)
+
+    def _withdraw_dead_end(self) -> None:
+        if self._dead_end_toast is None:
+            return
+        for shown in list(self._notifications):
+            if shown.message == self._dead_end_toast[0]:
+                self._unnotify(shown)
+        self._dead_end_toast = None
+
     def _on_notify(self, event: Notify) -> None:
         """A message already on screen is shown once: the copy replaces it (and its timeout starts again)."""
         new = event.notification
@@ -362,7 +384,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         session.advance_to(target)
         if session.view.finished:
             self.playing = False
-            self.notify(dead_end(session.view, self.focused_endpoint))
+            self._say_dead_end()
         self.publish()
 
     def watch_playing(self, playing: bool) -> None:
@@ -377,7 +399,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
 
     def action_toggle_play(self) -> None:
         if not self.playing and self.session.view.finished:
-            self.notify(dead_end(self.session.view, self.focused_endpoint))
+            self._say_dead_end()
             return
         self.playing = not self.playing
 
@@ -386,7 +408,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         if self._predict_step():  # predict mode asks first; its answer takes the step
             return
         if not self.session.step():
-            self.notify(dead_end(self.session.view, self.focused_endpoint))
+            self._say_dead_end()
         self.publish()
 
     def action_step_back(self) -> None:

@@ -54,6 +54,35 @@ def test_8_the_sandbox_status_line_never_says_nothing_is_left_while_the_user_can
         assert "your move" in line, line
 
 
+def test_8_a_dead_end_toast_is_withdrawn_once_the_user_acts() -> None:
+    """Seen in tmux: "The connection is open and idle: s sends data, c closes it" stayed on screen
+    after c, above the FIN-WAIT-2 dead end's own toast."""
+    shown: list[list[str]] = []
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.press("o")
+        while app.session.view.endpoints["server"].state is not State.ESTABLISHED:
+            await pilot.press("n")
+        await pilot.press("n")  # nothing more: the connection is open and idle
+        await pilot.pause()
+        shown.append([n.message for n in app._notifications])
+        await pilot.press("c")
+        await pilot.pause()
+        shown.append([n.message for n in app._notifications])
+        while app.session.step():
+            pass
+        await pilot.press("n")  # the next dead end: the server's application must close
+        await pilot.pause()
+        shown.append([n.message for n in app._notifications])
+
+    drive(script)
+    idle, closing, stuck = shown
+    assert any("open and idle" in m for m in idle), idle
+    assert not any("open and idle" in m for m in closing), closing
+    dead_ends = [m for m in stuck if m.startswith("Nothing more will happen")]
+    assert len(dead_ends) == 1 and "must close" in dead_ends[0], stuck
+
+
 def test_8_the_status_line_says_your_move_in_chinese_too() -> None:
     i18n.set_language("zh")
     try:
