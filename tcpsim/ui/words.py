@@ -103,6 +103,9 @@ def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
         return _("n step: the scenario calls {call} at t = {at} s").format(at=at, call=planned.call.upper())
     if state is State.FIN_WAIT_2 and peer is State.CLOSE_WAIT and view.next is None:
         return _("waiting for the {peer}'s FIN: its application must close (tab, c)").format(peer=who(peer_of(name)))
+    if state is State.TIME_WAIT and (end := ep.timer("2msl")) is not None and view.next and view.next.at < end:
+        # n steps to the next event, not past the wait: in lost-final-ack, the peer's FIN comes again
+        return _("n step: something happens before TIME-WAIT ends")
     phrases = state_hint(state, name)
     if any(f.user and f.sender == name and f.kind == "drop" and f.any_segment for f in view.faults):
         phrases = [p for p in phrases if p != _(_DROP_NEXT)]  # it would arm a second drop: the badge says d cancels

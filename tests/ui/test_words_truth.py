@@ -142,3 +142,24 @@ def test_the_census_counts_one_packet_as_one() -> None:
     assert ", 1 packet: client X" in _conversation_line(record, "")  # type: ignore[arg-type]
     head = sink._heading(SimpleNamespace(path="f.pcap", conversations=1, packets=1, end=0.5))  # type: ignore[arg-type]
     assert "1 TCP conversation in 1 packet over" in head, head
+
+
+def test_the_time_wait_hint_says_when_n_stops_before_the_wait_ends() -> None:
+    """lost-final-ack, the client in TIME-WAIT with its last ACK lost: the hint said "n step: jump
+    past TIME-WAIT", yet n stepped to the server's FIN coming again."""
+    from tcpsim.scenario.library import resolve
+    from tcpsim.scenario.load import load_file
+    from tcpsim.scenario.session import Session
+    from tcpsim.ui.words import pane_hint
+
+    session = Session(load_file(resolve("lost-final-ack")))
+    hints: list[tuple[float, str]] = []
+    while True:
+        view = session.view
+        if view.endpoints["client"].state is State.TIME_WAIT:
+            hints.append((view.t, pane_hint(view, "client", "client")))
+        if not session.step():
+            break
+    early = [hint for t, hint in hints if t < 2.0]  # before the server's FIN comes again (its RTO)
+    assert early and set(early) == {"n step: something happens before TIME-WAIT ends"}, hints
+    assert hints[-1][1] == "n step: jump past TIME-WAIT", hints  # nothing else left before it ends
