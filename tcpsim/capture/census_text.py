@@ -6,11 +6,10 @@ peak and the count at the end), then the conversations that matter first (never 
 CLOSE-WAIT, half-open, reset, retransmitting) and the anomalies named with their packets, then a
 summary of the capture.
 
-What it keeps is bounded whatever the capture's length: the chart's columns are merged two by two
-whenever they fill the width (a column then shows the most endpoints of its stretch),
-series are kept for :data:`CHART_HOSTS` hosts at most (those with the highest peaks: a host
-dropped for a busier one is not charted), and :data:`LISTED` conversations and anomalies of each
-kind are listed, the rest counted (``--format jsonl`` lists every one).
+What it keeps is bounded whatever the capture's length: the chart is a
+:class:`~.census_series.Series` as wide as the text (its columns merged two by two when full, its
+hosts the busiest), and :data:`LISTED` conversations and anomalies of each kind are listed, the
+rest counted (``--format jsonl`` lists every one).
 """
 
 from __future__ import annotations
@@ -21,11 +20,10 @@ from ..escape import visible
 from ..i18n import _, ngettext, number
 from ..wrapping import wrap
 from .census_records import CENSUS_STATES, KINDS, MATTERS, Anomaly, ConversationRecord, Sample, Summary
+from .census_series import Series
 
 LEVELS = " ▁▂▃▄▅▆▇█"
 """A column's height in eighths: the lab's chart draws with the same blocks."""
-CHART_HOSTS = 200
-"""Hosts whose series are kept for the chart (the busiest)."""
 CHARTED = 12
 """Hosts charted (the busiest of those kept)."""
 LISTED = 20
@@ -70,21 +68,11 @@ class TextSink:
         self.width = max(60, width)
         self.columns = max(8, self.width - 2 - LABEL - 1 - FIGURES)
         """Columns of the chart: what fits beside the labels and the figures."""
-        self.times: list[float] = []
-        """The start of each column's stretch of capture time."""
-        self.span = 1
-        """Samples per column (doubled when the columns are merged)."""
-        self.filled = 0
-        """Samples in the last column."""
-        self.series: dict[str, dict[str, list[int]]] = {}
-        self.peak: dict[str, int] = {}
-        self.last: dict[str, dict[str, int]] = {}
-        self.dropped = 0
+        self.chart = Series(self.columns)
         self.matters: dict[str, list[ConversationRecord]] = {why: [] for why in MATTERS}
         self.matter_counts: dict[str, int] = dict.fromkeys(MATTERS, 0)
         self.anomalies: dict[str, list[Anomaly]] = {kind: [] for kind in KINDS}
         self.anomaly_counts: dict[str, int] = dict.fromkeys(KINDS, 0)
-        self.sample_t: float | None = None
 
     # ------------------------------------------------------------------ collecting
     def conversation(self, record: ConversationRecord) -> None:
@@ -99,53 +87,7 @@ class TextSink:
             self.anomalies[anomaly.kind].append(anomaly)
 
     def sample(self, sample: Sample) -> None:
-        if sample.t != self.sample_t:
-            self.sample_t = sample.t
-            self._next_sample(sample.t)
-        host = sample.host
-        self.last[host] = dict(sample.counts)
-        if not sample.counts and host not in self.series:
-            return
-        total = sum(sample.counts.values())
-        series = self.series.get(host)
-        if series is None:
-            if len(self.series) >= CHART_HOSTS:
-                quietest = min(self.series, key=lambda h: self.peak[h])
-                if self.peak[quietest] >= total:
-                    self.dropped += 1
-                    return
-                del self.series[quietest]
-                self.dropped += 1
-            series = self.series[host] = {}
-            self.peak[host] = 0
-        self.peak[host] = max(self.peak[host], total)
-        column = len(self.times) - 1
-        for state, n in sample.counts.items():
-            row = series.get(state)
-            if row is None:
-                row = series[state] = []
-            row.extend([0] * (column + 1 - len(row)))
-            row[column] = max(row[column], n)
-
-    def _next_sample(self, t: float) -> None:
-        """A new census time: a new column, or the last one's stretch goes on."""
-        if self.times and self.filled < self.span:
-            self.filled += 1
-            return
-        if len(self.times) == self.columns:
-            self._merge()
-        self.times.append(t)
-        self.filled = 1
-
-    def _merge(self) -> None:
-        """The chart is full: each two columns become one (the larger counts), in half the width."""
-        n = len(self.times)
-        self.times = self.times[::2]
-        for series in self.series.values():
-            for state, row in series.items():
-                row.extend([0] * (n + n % 2 - len(row)))
-                series[state] = [max(row[i], row[i + 1]) for i in range(0, len(row), 2)]
-        self.span *= 2
+        self.chart.add(sample)
 
     # ------------------------------------------------------------------ writing
     def summary(self, summary: Summary) -> None:
@@ -176,8 +118,9 @@ class TextSink:
 
     def _chart(self, summary: Summary) -> None:
         w = self.out.write
-        hosts = sorted(self.series, key=lambda h: (-self.peak[h], h))[:CHARTED]
-        step = summary.interval * self.span
+        chart = self.chart
+        hosts = chart.ranked()[:CHARTED]
+        step = summary.interval * chart.span
         self._para(
             _(
                 "Census over time: endpoints in each state on each host, as ss -s counts them (a TIME-WAIT "
@@ -192,22 +135,22 @@ class TextSink:
         w(" " * (2 + LABEL + self.columns + 1) + figures + "\n")
         for host in hosts:
             w(host + "\n")
-            series = self.series[host]
-            end = self.last.get(host, {})
+            series = chart.hosts[host]
+            end = chart.last.get(host, {})
             for state in CENSUS_STATES:
-                row = series.get(state)
+                row = series.rows.get(state)
                 if row is None:
                     continue
                 peak = max(row)
-                at = self.times[row.index(peak)]
-                bars = "".join(_level(v, peak) for v in row).ljust(len(self.times))
+                at = chart.times[row.index(peak)]
+                bars = "".join(_level(v, peak) for v in row).ljust(len(chart.times))
                 figures = f"{number(peak)} ({seconds(at)}) · {number(end.get(state, 0))}"
                 w(f"  {state:<{LABEL}}{bars:<{self.columns}} {figures}\n")
-        first, last = (self.times[0], summary.end) if self.times else (0.0, summary.end)
+        first, last = (chart.times[0], summary.end) if chart.times else (0.0, summary.end)
         axis = f"t = {seconds(first)} s"
         right = f"{seconds(last)} s"
-        w(" " * (2 + LABEL) + axis + " " * max(1, len(self.times) - len(axis) - len(right)) + right + "\n")
-        more = len(self.series) - len(hosts) + self.dropped
+        w(" " * (2 + LABEL) + axis + " " * max(1, len(chart.times) - len(axis) - len(right)) + right + "\n")
+        more = len(chart.hosts) - len(hosts) + chart.dropped
         if more > 0:
             w(
                 "  "
@@ -309,7 +252,7 @@ class TextSink:
                     ).format(n=number(summary.readings)),
                 )
             )
-        end = {host: counts for host, counts in self.last.items() if counts}
+        end = {host: counts for host, counts in self.chart.last.items() if counts}
         held = sum(sum(c.values()) for c in end.values())
         items.append(
             (

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from ..capture.census_records import CENSUS_STATES, KINDS, MATTERS, Anomaly, ConversationRecord, Sample, Summary
+from ..capture.census_series import HostSeries, Series
 from ..i18n import N_, _
 
 MAX_COLUMNS = 512
 """Chart columns kept per host: wider than any terminal; more are merged two by two."""
-CHART_HOSTS = 200
-"""Hosts whose census is kept for the chart (the busiest, as the text format keeps them)."""
 LISTED = 50
 """Anomalies of each kind kept to be read on the screen (the rest are counted)."""
 FINE = 60.0
@@ -137,17 +135,6 @@ def shown(rows: Sequence[Row], column: str, reverse: bool, text: str) -> list[Ro
     return kept
 
 
-@dataclass
-class HostSeries:
-    """One host's census over time: a list of columns per state (the most in each column's stretch)."""
-
-    rows: dict[str, list[int]] = field(default_factory=dict)
-    peak: int = 0
-    """The most endpoints at one census, all states together (which hosts are charted first)."""
-    last: dict[str, int] = field(default_factory=dict)
-    """Its counts at the last census."""
-
-
 class Cancelled(Exception):
     """The screen went away while its census was being read."""
 
@@ -165,15 +152,9 @@ class Collector:
         """Conversation → the anomalies named on it (kinds), for its row."""
         self.anomalies: list[Anomaly] = []
         self.anomaly_counts: dict[str, int] = dict.fromkeys(KINDS, 0)
-        self.times: list[float] = []
-        """The start of each chart column's stretch of capture time."""
-        self.span = 1
-        """Census samples per chart column."""
-        self.filled = 0
-        self.series: dict[str, HostSeries] = {}
-        self.dropped = 0
-        """Hosts not charted (quieter than the :data:`CHART_HOSTS` kept)."""
-        self.sample_t: float | None = None
+        self.chart = Series(MAX_COLUMNS)
+        """Each host's census over time, as the text format's chart keeps it."""
+        self._sample_t: float | None = None
         self.result: Summary | None = None
         self.progress = 0.0
         """How far through the file the census is, 0 to 1."""
@@ -219,51 +200,10 @@ class Collector:
                 kinds.append(anomaly.kind)
 
     def sample(self, sample: Sample) -> None:
-        if sample.t != self.sample_t:
+        if sample.t != self._sample_t:  # a census time: a chance to stop
             self._check()
-            self.sample_t = sample.t
-            self._next_column(sample.t)
-        series = self.series.get(sample.host)
-        total = sum(sample.counts.values())
-        if series is None:
-            if not sample.counts:
-                return
-            if len(self.series) >= CHART_HOSTS:
-                quietest = min(self.series, key=lambda h: self.series[h].peak)
-                self.dropped += 1
-                if self.series[quietest].peak >= total:
-                    return
-                del self.series[quietest]
-            series = self.series[sample.host] = HostSeries()
-        series.peak = max(series.peak, total)
-        series.last = dict(sample.counts)
-        column = len(self.times) - 1
-        for state, n in sample.counts.items():
-            row = series.rows.get(state)
-            if row is None:
-                row = series.rows[state] = []
-            if len(row) <= column:
-                row.extend([0] * (column + 1 - len(row)))
-            if n > row[column]:
-                row[column] = n
-
-    def _next_column(self, t: float) -> None:
-        if self.times and self.filled < self.span:
-            self.filled += 1
-            return
-        if len(self.times) == MAX_COLUMNS:
-            self._merge()
-        self.times.append(t)
-        self.filled = 1
-
-    def _merge(self) -> None:
-        n = len(self.times)
-        self.times = self.times[::2]
-        for series in self.series.values():
-            for state, row in series.rows.items():
-                row.extend([0] * (n + n % 2 - len(row)))
-                series.rows[state] = [max(row[i], row[i + 1]) for i in range(0, len(row), 2)]
-        self.span *= 2
+            self._sample_t = sample.t
+        self.chart.add(sample)
 
     def summary(self, summary: Summary) -> None:
         self.result = summary
@@ -282,7 +222,7 @@ class Collector:
 
     def hosts(self) -> list[str]:
         """The hosts charted, busiest first."""
-        return sorted(self.series, key=lambda h: (-self.series[h].peak, h))
+        return self.chart.ranked()
 
 
 def _extra(matters: tuple[str, ...], kinds: list[str]) -> tuple[str, ...]:

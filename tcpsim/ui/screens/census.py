@@ -217,16 +217,16 @@ class CensusScreen(Dialog[None]):
         assert data is not None and data.result is not None
         chart = self.query_one(CensusChart)
         hosts = data.hosts()
-        step = data.result.interval * data.span
+        step = data.result.interval * data.chart.span
         if not hosts:
             chart.border_title = _("Census over time")
-            chart.show(None, data.times, data.result.end, step=step, title=_("Census over time"))
+            chart.show(None, data.chart.times, data.result.end, step=step, title=_("Census over time"))
             return
         self.host_index %= len(hosts)
         host = hosts[self.host_index]
         title = _("Census over time · {host} ({i} of {n} hosts)").format(host=host, i=self.host_index + 1, n=len(hosts))
         chart.border_subtitle = _("endpoints in each state, as ss -s counts them; each row scaled to its peak")
-        chart.show(data.series[host], data.times, data.result.end, step=step, title=title)
+        chart.show(data.chart.hosts[host], data.chart.times, data.result.end, step=step, title=title)
 
     def _show_anomalies(self) -> None:
         data = self.data
