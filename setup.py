@@ -48,6 +48,8 @@ HOT = [
     "tcpsim/capture/decode.py",
     "tcpsim/capture/census.py",
     "tcpsim/capture/tracked.py",
+    "tcpsim/capture/tracked_sides.py",
+    "tcpsim/capture/tracked_sent.py",
     "tcpsim/capture/anomalies.py",
     "tcpsim/capture/census_records.py",
 ]

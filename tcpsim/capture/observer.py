@@ -22,6 +22,11 @@ One pass, in bounded memory: the packets come from an iterator, read at most
 record as soon as nothing can change it any more (a segment taken as lost keeps the records after
 its send open, for a drop to go in, until it turns up or falls behind the horizon). :meth:`run`
 keeps them all instead, with a snapshot of both sides after every packet for the app.
+
+The observer is one class in layers, each in its own module: :mod:`.arrival` decides when each
+segment reaches its receiver, :mod:`.observer_trace` keeps the trace and hands it out,
+:mod:`.observer_start` sets both sides up before the first packet, and this module runs the
+packets through them and explains what each side sent.
 """
 
 from __future__ import annotations
@@ -33,30 +38,23 @@ from ..core import actions as act
 from ..core import seq as sq
 from ..core.names import EndpointName, peer_of
 from ..core.personality import personality
-from ..core.segment import Segment
-from ..core.seq import Seq
 from ..core.states import State
-from ..core.tcb import Endpoint, EndpointConfig
+from ..core.tcb import Endpoint
 from ..i18n import _, ngettext
-from ..sim.recording import trace_record
 from ..sim.trace import CallEvent, SendEvent, TraceEvent, round_time
-from .arrival import FORCED, NAMES, SCAN_PER_PACKET, SCAN_START, Arrivals, Flying, Lost
+from .arrival import FORCED, NAMES, SCAN_PER_PACKET, SCAN_START, Flying, Lost
 from .clone import clone, snapshot
-from .explain import ACK, GAP_BUDGET, RST, SYN, Account, Later, Prediction, account, mismatch_text
+from .explain import ACK, GAP_BUDGET, RST, SYN, mismatch_text
 from .notes import DEFAULT_MSL, CaptureNote
 from .observation import Frame, Observation, merged
-from .reader import Conversation, FrameNote, TcpPacket, endpoint_text
+from .observer_start import Starting
+from .reader import Conversation, FrameNote, TcpPacket
 from .window import PacketWindow
 
 __all__ = ["DEFAULT_MSL", "CaptureNote", "Frame", "Observation", "Observer", "clone", "merged", "observe", "snapshot"]
 
-UNLIMITED = 1 << 30
-"""The window (and MSS) an observer assumes where the capture does not tell: never the limit."""
-KEPT_RECEIVED = 4096
-"""The bytes each side has received that its endpoint keeps, for display (the trace has them all)."""
 
-
-class Observer(Arrivals):
+class Observer(Starting):
     """Runs the two observers over one conversation: :meth:`run` returns the :class:`Observation`
     with its whole trace; :meth:`records` hands the trace out as it becomes final, then
     :attr:`observation` holds the rest."""
@@ -110,192 +108,6 @@ class Observer(Arrivals):
         self.scale = self._window_scales()
         (_, cport), (_, sport) = self.roles["client"], self.roles["server"]
         self.eps = {"client": Endpoint(self._config(cport, sport)), "server": Endpoint(self._config(sport, cport))}
-
-    # ------------------------------------------------------------------ set-up
-    def _config(self, port: int, peer: int) -> EndpointConfig:
-        return EndpointConfig(
-            port=port, peer_port=peer, isn=0, msl=self.msl, mss=UNLIMITED, rcv_wnd=65535, personality=self.personality
-        )
-
-    @staticmethod
-    def _roles(first: TcpPacket) -> tuple[dict[str, tuple[str, int]], str | None]:
-        flags = first.segment.flags
-        if flags & SYN and not flags & ACK:
-            return {"client": first.source, "server": first.destination}, None
-        if flags & SYN and flags & ACK:
-            return {"client": first.destination, "server": first.source}, None
-        a, b = first.source, first.destination
-        client, server = (a, b) if a[1] >= b[1] else (b, a)
-        return {"client": client, "server": server}, (
-            f"The capture starts in the middle of a connection: its first packet (frame {first.frame}) is not a "
-            "SYN. Both sides are taken to be ESTABLISHED, with the sequence numbers of the first segments they "
-            f"send; the client is taken to be {endpoint_text(client)}, the side with the higher (ephemeral) port, "
-            "and window scaling is unknown, so windows are not checked."
-        )
-
-    def _window_scales(self) -> dict[str, int | None]:
-        """The shift of each side's windows (RFC 7323): only when both SYNs offered one; None when the
-        SYNs are not in sight (the window is then unknown, and taken as no limit)."""
-        offered: dict[str, int | None] = {}
-        for k in self.window.ahead(-1):
-            packet = self.window.get(k)
-            if packet is not None and packet.segment.flags & SYN:
-                offered.setdefault(self.window.sender(k), packet.wscale)
-                if len(offered) == 2:
-                    break
-        if len(offered) < 2:
-            return {n: None for n in NAMES}
-        if offered["client"] is None or offered["server"] is None:
-            return {n: 0 for n in NAMES}
-        return dict(offered)
-
-    def _view(self, k: int) -> Segment:
-        """The segment at position ``k`` as the core takes it: the window scaled to octets."""
-        seg = self.window.segment(k)
-        if seg.flags & SYN:
-            return seg
-        shift = self.scale[self.window.sender(k)]
-        return seg.with_(wnd=UNLIMITED if shift is None else seg.wnd << shift)
-
-    def _seed_mid_connection(self) -> None:
-        """Both sides ESTABLISHED, numbered from the first segments each sends (or its peer acknowledges)."""
-        first: dict[str, Segment] = {}
-        for k in self.window.ahead(-1):
-            first.setdefault(self.window.sender(k), self.window.segment(k))
-            if len(first) == 2:
-                break
-        for name in NAMES:
-            own, other = first.get(name), first.get(peer_of(name))
-            snd = own.seq if own is not None else (other.ack if other is not None else Seq(0))
-            rcv = other.seq if other is not None else Seq(0)
-            if own is not None and own.flags & ACK:
-                rcv = own.ack
-            self.eps[name] = Endpoint.resumed(
-                self.eps[name].config, snd, rcv, snd_wnd=UNLIMITED, rcv_wnd=UNLIMITED, passive=name == "server"
-            )
-
-    def _seed_before_syn_ack(self) -> None:
-        """The capture starts with the server's SYN,ACK: the client's SYN went just before it."""
-        synack = self.first.segment
-        client, server = self.eps["client"], self.eps["server"]
-        syn = Segment(synack.dport, synack.sport, sq.add(synack.ack, -1), Seq(0), SYN, 65535)
-        self._note(
-            _(
-                "The capture starts with the server's SYN,ACK: the client's SYN (ISN {seq}, from its "
-                "acknowledgment) is not in it, and is taken to have been sent, and to have reached a listening "
-                "server, just before."
-            ).format(seq=syn.seq),
-            "start",
-            t=0.0,
-        )
-        client.next_iss = syn.seq
-        self.trace.append(CallEvent(0.0, "client", "connect", b"", "inferred: the SYN before the capture began"))
-        self._record("client", client.open_active(0.0), predict=False)
-        self.trace.append(CallEvent(0.0, "server", "listen", b"", "inferred: it answered a SYN with SYN,ACK"))
-        self._record("server", server.open_passive(0.0))
-        server.next_iss = synack.seq
-        self.last_arrival["server"] = syn
-        self._record("server", server.segment_arrives(syn, 0.0))
-
-    # ------------------------------------------------------------------ recording
-    def _t(self, packet: TcpPacket) -> float:
-        return round_time((packet.time_ns - self.origin_ns) / 1e9)
-
-    def _t_at(self, k: int) -> float:
-        packet = self.window.get(k)
-        assert packet is not None
-        return self._t(packet)
-
-    def _note(self, text: str, kind: str, endpoint: str | None = None, t: float | None = None) -> None:
-        self.trace.append(CaptureNote(self.now if t is None else t, text, endpoint, kind))
-
-    def _record(
-        self,
-        name: EndpointName,
-        actions: list[act.Action],
-        arriving: int = 0,
-        *,
-        predict: bool = True,
-        rule: str = "",
-    ) -> None:
-        """Put what an observer did in the trace; what it asked to send becomes predictions. ``rule``
-        replaces the rule of a state change the host forced (it is not the RFC's doing)."""
-        now, trace = self.now, self.trace
-        for a in actions:
-            if isinstance(a, act.Send):
-                if predict:
-                    self.preds[name].append(Prediction(a.segment, a.rule, a.retransmission, now))
-                continue
-            if isinstance(a, act.TimerChanged) and a.name == "rto":
-                continue  # the retransmission timer is the real stack's, not the model's
-            trace.append(trace_record(now, name, a, arriving, rule))
-            if isinstance(a, act.StateChanged) and a.new is State.CLOSED:
-                # no TCB, nothing more to send but the RST it just asked for
-                self.preds[name] = [p for p in self.preds[name] if p.segment.flags & RST]
-        ep = self.eps[name]
-        ep.timers.pop("rto", None)
-        if len(ep.received) > KEPT_RECEIVED:  # the application reads what arrives: keep only the last
-            del ep.received[:-KEPT_RECEIVED]
-
-    def _account(
-        self,
-        name: EndpointName,
-        seg: Segment,
-        ep: Endpoint,
-        preds: list[Prediction],
-        abort_ok: bool,
-        last: Segment | None = None,
-        later: Later | None = None,
-    ) -> Account:
-        return account(
-            name,
-            seg,
-            ep,
-            preds,
-            self.now,
-            abort_ok=abort_ok,
-            last=self.last_arrival[name] if last is None else last,
-            gap_budget=self.gap_budget,
-            later=later,
-        )
-
-    def _insert(self, index: int, events: list[TraceEvent]) -> None:
-        """Put ``events`` into the trace at (absolute) ``index``; the frames after it shift."""
-        self.trace[index - self.flushed : index - self.flushed] = events
-        for position in range(len(self.frames) - 1, -1, -1):
-            frame = self.frames[position]
-            if frame.trace_len < index:
-                break
-            self.frames[position] = Frame(frame.t, frame.trace_len + len(events), frame.endpoints)
-
-    def _index_after(self, event: TraceEvent) -> int:
-        """The absolute position just after ``event`` in the trace (which still holds it)."""
-        for index in range(len(self.trace) - 1, -1, -1):
-            if self.trace[index] is event:
-                return self.flushed + index + 1
-        raise ValueError("the record was handed out already")  # the oldest lost send holds the flush back
-
-    def _frame(self) -> None:
-        if not self.keep_frames:  # only the app steps through frames; the printed formats need none
-            return
-        length = self.flushed + len(self.trace)
-        if self.frames and self.frames[-1].trace_len == length and self.frames[-1].t == self.now:
-            return  # nothing happened since the last one
-        self.frames.append(Frame(self.now, length, {n: snapshot(ep) for n, ep in self.eps.items()}))
-
-    def _final(self) -> Iterator[TraceEvent]:
-        """Hand out the records nothing can change any more: those before the oldest lost send."""
-        oldest = self._oldest_lost()
-        end = len(self.trace) if oldest is None else self._index_after(oldest) - 1 - self.flushed  # the send stays
-        if end <= 0:
-            return
-        done, self.trace = self.trace[:end], self.trace[end:]
-        self.flushed += end
-        for record in done:
-            if isinstance(record, CaptureNote):
-                self._notes += 1
-                self._problems += record.kind != "projection"
-        yield from done
 
     # ------------------------------------------------------------------ the run
     def run(self) -> Observation:

@@ -1,0 +1,244 @@
+"""What one side of a conversation of a whole capture sent, explained as the user call that
+would send it: a SYN an OPEN, data a SEND, a FIN a CLOSE, a RST an ABORT; and what was sent
+before (a retransmission, or the capture's late copy of a gap it showed missing).
+
+Part of :class:`~.tracked.Tracked` (see :mod:`.tracked_sides`): kept apart because this is where
+the capture's packets are read as a side's acts, with the notes that say where a packet fits two
+readings or none, while the arrivals of what was sent are decided in :mod:`.tracked`.
+"""
+
+from __future__ import annotations
+
+from ..core import seq as sq
+from ..core.segment import ACK, FIN, SYN, Segment
+from ..core.seq import Seq
+from ..i18n import _
+from .tracked_sides import (
+    ABORTABLE,
+    CLOSED,
+    CLOSED_AFTER_FIN,
+    GONE,
+    MAX_GAP,
+    MAX_QUEUE,
+    SENDING,
+    SYN_RECEIVED,
+    SYN_SENT,
+    TIME_WAIT,
+    UNLIMITED,
+    Flight,
+    Sides,
+)
+
+
+class Senders(Sides):
+    """Explains each packet as its sender's act (mixed into :class:`~.tracked.Tracked`)."""
+
+    __slots__ = ()
+
+    # ------------------------------------------------------------------ what a side sent
+    def _sent_syn(self, side: int, seg: Segment, t: float, frame: int) -> None:
+        ep = self.eps[side]
+        state = ep.state
+        if not self.syn_seen:
+            self.syn_seen, self.syn_frame = True, frame
+        self.last_syn[side] = seg
+        if state is SYN_SENT and seg.seq == ep.iss:
+            self._again(side, seg.seq, sq.add(seg.seq, 1), frame)
+            return
+        if state is TIME_WAIT:
+            deadline = ep.timers.get("2msl", t)
+            self.note(
+                _(
+                    "the {role} opens a new connection (packet {frame}) on the same addresses and ports while in "
+                    "TIME-WAIT (until {deadline} s): its TIME-WAIT ended early."
+                ).format(role=self.role(side), frame=frame, deadline=f"{deadline:.6f}")
+            )
+            self._call(side, ep.timer_expired("2msl", deadline), t, frame)
+        elif state not in GONE:
+            self.census.half_open(self.whole, side, frame, t, state.value)
+            self._call(side, ep.abort(t), t, frame)  # it had lost the connection: forgotten, nothing sent
+        ep.next_iss = seg.seq  # the ISN the SYN shows (RFC 9293 3.4.1)
+        self._call(side, ep.open_active(t), t, frame)
+
+    def _sent_syn_ack(self, side: int, seg: Segment, t: float, frame: int) -> None:
+        ep = self.eps[side]
+        state = ep.state
+        self.synacks[side] += 1
+        if state in GONE:
+            syn = self.last_syn[1 - side]
+            if syn is None and not self.syn_seen:
+                self._syn_before_capture(side, seg, t, frame)
+                return
+            if syn is not None and seg.ack == sq.add(syn.seq, 1):  # it answers a SYN that arrived earlier
+                self._arrive(side, syn, t, seg, self.syn_frame)
+                return
+            self.note(
+                _(
+                    "the {role} sends a SYN,ACK (packet {frame}) that answers no SYN the capture shows it received"
+                ).format(role=self.role(side), frame=frame)
+            )
+            return
+        if seg.seq == ep.iss and self.synacks[side] > 1:
+            self._again(side, seg.seq, sq.add(seg.seq, 1), frame)
+
+    def _syn_before_capture(self, side: int, seg: Segment, t: float, frame: int) -> None:
+        """The conversation starts with the server's SYN,ACK: the client's SYN went just before."""
+        client = 1 - side
+        self.syn_seen, self.syn_frame = True, frame
+        syn = Segment(0, 0, sq.add(seg.ack, -1), Seq(0), SYN, UNLIMITED)
+        cep, sep = self.eps[client], self.eps[side]
+        if cep.state in GONE:
+            cep.next_iss = syn.seq
+            self._call(client, cep.open_active(t), t, frame)
+        self._call(side, sep.open_passive(t), t, frame)
+        sep.next_iss = seg.seq
+        self._arrive(side, syn, t, None, 0)
+        self.note(
+            _(
+                "the conversation starts with the server's SYN,ACK (packet {frame}): the client's SYN is not in the "
+                "capture and is taken to have been sent just before"
+            ).format(frame=frame)
+        )
+
+    def _sent_rst(self, side: int, seg: Segment, t: float, frame: int) -> None:
+        ep = self.eps[side]
+        self.census.reset(self.whole, side, frame, t)
+        if len(self.resets) < 8:
+            self.resets.append((side, frame))
+        if ep.state in ABORTABLE:  # the sender has dropped the connection: an ABORT (or a crash)
+            self._call(side, ep.abort(t), t, frame)
+        # Otherwise a reply that changes nothing for its sender: a closed port's (3.10.7.1), or
+        # SYN-SENT's and TIME-WAIT's to an unacceptable segment.
+
+    def _sent_data(self, side: int, seg: Segment, t: float, frame: int) -> None:
+        ep = self.eps[side]
+        state = ep.state
+        start, data, flags = seg.seq, seg.data, seg.flags
+        end = sq.add(start, len(data) + (1 if flags & FIN else 0))
+        if state in SENDING or (state is SYN_RECEIVED and not data):
+            nxt = ep.snd_nxt
+            if start != nxt:
+                if ((start - nxt) & sq.MASK) >= sq.HALF:  # lt(SEG.SEQ, SND.NXT)
+                    if ((end - nxt) & sq.MASK) >= sq.HALF or end == nxt:  # le(end, SND.NXT): sent before
+                        self._again(side, start, end, frame)
+                        return
+                    data = data[sq.diff(nxt, start) :]  # partly new: the new part
+                else:
+                    missing = sq.diff(start, nxt)
+                    if missing > MAX_GAP:
+                        self.note(
+                            _(
+                                "packet {frame}: {missing} octets the {role} sent before it are not in the capture, "
+                                "more than tcpsim makes up; its numbers are not followed from here"
+                            ).format(frame=frame, missing=missing, role=self.role(side))
+                        )
+                        return
+                    gaps = self.gaps[side]
+                    if len(gaps) < 16:
+                        gaps.append((nxt, start))
+                    self._call(side, ep.send(bytes(missing), t), t, frame)
+            if data:
+                self._call(side, ep.send(data, t), t, frame)
+            if flags & FIN:
+                if not self.fins[side]:
+                    self.fins[side] = frame
+                self._call(side, ep.close(t), t, frame)
+            if len(ep.retransmission_queue) > MAX_QUEUE:
+                self._unacknowledged(side, t)
+            return
+        if state in CLOSED_AFTER_FIN and (((end - ep.snd_nxt) & sq.MASK) >= sq.HALF or end == ep.snd_nxt):
+            self._again(side, start, end, frame)
+            return
+        if state is CLOSED and self.resets:
+            return  # sent before the RST reached it: it crossed the RST
+        if state is CLOSED and flags & FIN and self.fins[side] and len(self.states[side]) >= 2:
+            self._fin_again_after_its_ack(side, frame)
+            return
+        self.note(
+            _(
+                "the {role} sends data or a FIN (packet {frame}) in {state}, where it cannot: the capture misses how "
+                "it got there"
+            ).format(role=self.role(side), frame=frame, state=state.value)
+        )
+
+    def _again(self, side: int, start: Seq, end: Seq, frame: int) -> None:
+        """Octets sent before: the capture's own late copy of a gap, or a retransmission."""
+        gaps = self.gaps[side]
+        for i, (lo, hi) in enumerate(gaps):
+            if sq.le(lo, start) and sq.le(end, hi):
+                if start == lo and end == hi:
+                    del gaps[i]
+                return  # out of order at the capture point: seen after what followed it
+        self._retransmitted(side, frame)
+        ep = self.eps[side]
+        if ((ep.snd_una - end) & sq.MASK) >= sq.HALF and ep.snd_una != end:  # lt(SND.UNA, end): unacknowledged
+            inbox = self.inbox[1 - side]
+            for i, flight in enumerate(inbox):
+                if flight.seg.seq == start:
+                    # Its first copy is still on its way: nothing from the receiver acknowledged it.
+                    # Taken as lost (this copy arrives instead); if it was its acknowledgment that
+                    # was lost, the receiver's states are the same, only entered earlier.
+                    del inbox[i]
+                    self.lost[side] += 1
+                    self.census.lost(self.whole, side, frame)
+                    self._lost_or_its_ack(side, flight, frame)
+                    break
+
+    def _lost_or_its_ack(self, side: int, first: Flight, frame: int) -> None:
+        """The packets fit two readings (issue 14): the first copy was lost after the capture
+        point, or it arrived and the acknowledgment was lost before the capture point. Said, with
+        the one the census takes and what the other would change."""
+        self.census.readings += 1
+        self.note(
+            _(
+                "two readings: packet {first}, sent again by the {role} in packet {frame} before anything "
+                "acknowledged it, was lost on its way after the capture point (the {peer} received only the copy: "
+                "the reading taken here), or it arrived and the {peer}'s acknowledgment was lost before the capture "
+                "point (then the {peer}'s states began {seconds} s earlier, at packet {first})"
+            ).format(
+                first=first.frame,
+                role=self.role(side),
+                frame=frame,
+                peer=self.role(1 - side),
+                seconds=f"{self.last - first.t:.6f}",
+            )
+        )
+
+    def _fin_again_after_its_ack(self, side: int, frame: int) -> None:
+        """``side`` sends its FIN again after the capture showed its peer acknowledge it, which
+        the model took as received (it is CLOSED): two readings, which the note says."""
+        self._retransmitted(side, frame)
+        self.census.readings += 1
+        before = self.states[side][-2]
+        self.note(
+            _(
+                "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
+                "acknowledge it: that acknowledgment was lost after the capture point (the {role} was still in "
+                "{state} until a later one arrived), or this copy crossed it on the way (it was sent before the "
+                "acknowledgment arrived). The census takes the acknowledgment as received when it was captured: "
+                "the {role} is CLOSED from then on"
+            ).format(role=self.role(side), frame=frame, peer=self.role(1 - side), state=before)
+        )
+
+    def _retransmitted(self, side: int, frame: int) -> None:
+        if not self.retransmissions[side]:
+            self.again_t[side] = self.last
+        self.retransmissions[side] += 1
+        frames = self.again_frames[side]
+        if len(frames) < 8:
+            frames.append(frame)
+
+    def _unacknowledged(self, side: int, t: float) -> None:
+        """Nothing of what ``side`` sends is acknowledged in the capture (one direction only?): its
+        model takes all of it as acknowledged, so as not to keep every byte."""
+        ep = self.eps[side]
+        ack = Segment(0, 0, ep.rcv_nxt, ep.snd_nxt, ACK, UNLIMITED)
+        self._arrive(side, ack, t, None, 0)
+        if not self.unacknowledged:
+            self.unacknowledged = True
+            self.note(
+                _(
+                    "the capture shows no acknowledgment of what the {role} sends: taken as acknowledged (a capture "
+                    "of one direction only?)"
+                ).format(role=self.role(side))
+            )
