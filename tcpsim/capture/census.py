@@ -50,10 +50,10 @@ TOP_HOSTS = 20
 """Hosts whose peaks the summary gives (those with the most endpoints at a census)."""
 QUIET = 1000
 """Censuses in a stretch without any event beyond which they are left out (but its last)."""
-COLLECT_EVERY = 1 << 18
-"""Records between two runs of the garbage collector (see :func:`collected_by_hand`)."""
+COLLECT_GROWTH = 1 << 18
+"""Objects the collector tracks that may be added (net) before it runs again (see :func:`collected_by_hand`)."""
 PROGRESS_EVERY = 1 << 14
-"""Records between two progress reports."""
+"""Records between two progress reports (and looks at how much the collector's objects grew)."""
 
 _UNCOUNTED = (State.CLOSED, State.LISTEN)
 _TIME_WAIT = State.TIME_WAIT.value
@@ -61,13 +61,17 @@ _TIME_WAIT = State.TIME_WAIT.value
 
 @contextmanager
 def collected_by_hand() -> Iterator[None]:
-    """Python's cyclic garbage collector stopped while a census reads, and run every
-    :data:`COLLECT_EVERY` packets instead (:meth:`Census._read`). Left to itself it walks the young
-    objects every 700 new ones, and every ten such walks the older ones too: the conversations alive
-    (tens of thousands of objects at a busy server's 60 s of TIME-WAIT), which took a fifth of a
-    census's time (BENCHMARKS.md). A census's objects seldom form cycles (a conversation handed out
-    is freed by its reference count), and those that do are freed at the next collection, so memory
-    stays bounded. The collector is the process's: stopped for the whole process while this runs."""
+    """Python's cyclic garbage collector stopped while a census reads, and run by hand instead
+    (:meth:`Census._read`) once the objects it tracks have grown by :data:`COLLECT_GROWTH` since it
+    last ran. Left to itself it walks the young objects every 700 new ones, and every ten such walks
+    the older ones too: the conversations alive (hundreds of thousands of objects at a busy server's
+    60 s of TIME-WAIT), which took a fifth of a census's time (BENCHMARKS.md); run every so many
+    packets, it still walked them all each time, a tenth. A census's objects seldom form cycles (a
+    conversation handed out is freed by its reference count), so in a steady state the count of
+    tracked objects (``gc.get_count()[0]``: made minus freed since the last collection) stays put and
+    the collector need not run at all; cycles that do form count as growth and are freed once it
+    reaches the limit, so memory stays bounded. The collector is the process's: stopped for the
+    whole process while this runs."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -198,7 +202,7 @@ class Census:
             if not number % PROGRESS_EVERY:
                 if progress is not None:
                     progress(offset / size)
-                if not number % COLLECT_EVERY:
+                if gc.get_count()[0] > COLLECT_GROWTH:
                     gc.collect()
             at = ipv4_tcp_at(linktype, frame) if wire <= len(frame) else -1
             fields = ipv4_tcp(frame, at) if at >= 0 else None
