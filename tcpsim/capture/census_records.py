@@ -7,7 +7,9 @@ spells them; anomaly and summary lines extend them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 from ..core.states import State
@@ -30,6 +32,25 @@ KINDS = (
 
 MATTERS = ("close-wait", "never-closed", "half-open", "reset", "retransmitting")
 """Why a conversation is among those that matter, in the order the text lists them."""
+
+
+def _string(text: str) -> str:
+    """A JSON string, as ``json.dumps(text, ensure_ascii=False)`` writes it (the same function)."""
+    return encode_basestring(text)
+
+
+def _strings(texts: list[str]) -> str:
+    return "[" + ",".join([encode_basestring(text) for text in texts]) + "]"
+
+
+_QUOTED_STATES = tuple((name, encode_basestring(name)) for name in CENSUS_STATES)
+
+
+def _time(t: float) -> str:
+    """A time as json writes :func:`round_time`'s float, refusing what it refuses (``allow_nan=False``)."""
+    if not math.isfinite(t):
+        raise ValueError(f"Out of range float values are not JSON compliant: {t!r}")
+    return repr(round_time(t))
 
 
 @dataclass(slots=True)
@@ -76,6 +97,19 @@ class ConversationRecord:
             "notes": self.notes,
         }
 
+    def json_line(self) -> str:
+        """:meth:`to_json` as a line of JSON, spelt out for its fixed shape: the json module's general
+        encoder took a tenth of a census's time, at a line every ten packets. The same text as
+        ``json.dumps(to_json())`` with the writer's options, which the tests check."""
+        states, final = self.states, self.final
+        return (
+            f'{{"type":"conversation","id":{self.id},"client":{_string(self.client)},'
+            f'"server":{_string(self.server)},"first":{_time(self.first)},"last":{_time(self.last)},'
+            f'"packets":{self.packets},"states":{{"client":{_strings(states["client"])},'
+            f'"server":{_strings(states["server"])}}},"final":{{"client":{_string(final["client"])},'
+            f'"server":{_string(final["server"])}}},"notes":{_strings(self.notes)}}}\n'
+        )
+
 
 @dataclass(slots=True)
 class Sample:
@@ -90,6 +124,12 @@ class Sample:
     def to_json(self) -> dict[str, Any]:
         counts = {name: self.counts[name] for name in CENSUS_STATES if self.counts.get(name)}
         return {"type": "census", "t": round_time(self.t), "host": self.host, "counts": counts}
+
+    def json_line(self) -> str:
+        """:meth:`to_json` as a line of JSON, spelt out (see :meth:`ConversationRecord.json_line`)."""
+        counts = self.counts
+        inner = ",".join([f"{quoted}:{counts[name]}" for name, quoted in _QUOTED_STATES if counts.get(name)])
+        return f'{{"type":"census","t":{_time(self.t)},"host":{_string(self.host)},"counts":{{{inner}}}}}\n'
 
 
 @dataclass(slots=True)

@@ -16,8 +16,8 @@ from ..sim.trace import round_time
 from .census_records import CENSUS_STATES, Anomaly, ConversationRecord, Sample, Summary
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-"""One encoder for every line: ``json.dumps`` with options makes a new one for each (a tenth of
-the census's time at a line every few packets)."""
+"""One encoder for every line: ``json.dumps`` with options makes a new one for each. The two
+frequent lines, conversations and census samples, are spelt out by their records (``json_line``)."""
 
 
 def _line(obj: dict[str, object]) -> str:
@@ -31,10 +31,10 @@ class JsonlSink:
         self.out = out
 
     def conversation(self, record: ConversationRecord) -> None:
-        self.out.write(_line(record.to_json()))
+        self.out.write(record.json_line())  # _line(record.to_json()), faster
 
     def sample(self, sample: Sample) -> None:
-        self.out.write(_line(sample.to_json()))
+        self.out.write(sample.json_line())
 
     def anomaly(self, anomaly: Anomaly) -> None:
         self.out.write(_line(anomaly.to_json()))

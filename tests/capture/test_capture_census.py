@@ -10,6 +10,7 @@ and the errors.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -20,10 +21,13 @@ import pytest
 from capture_files import pcap, scenario_packets
 from capture_support import CaptureUnavailable
 from census_support import CensusCapture, capture_many
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from tcpsim.capture.census import Census
-from tcpsim.capture.census_records import CENSUS_STATES
+from tcpsim.capture.census_records import CENSUS_STATES, ConversationRecord, Sample
+from tcpsim.capture.census_writers import _line
 from tcpsim.capture.files import CaptureError
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -372,3 +376,52 @@ def test_times_are_never_written_in_exponent_form() -> None:
         "26.4",
         "3,600",
     ]
+
+
+_texts = st.text(max_size=30)  # any text: quotes, backslashes, control characters, non-ASCII
+_times = st.floats(min_value=0, max_value=1e10, allow_nan=False)
+
+
+@settings(max_examples=200)
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    _texts,
+    _texts,
+    _times,
+    _times,
+    st.integers(min_value=0, max_value=10**9),
+    st.lists(st.sampled_from(CENSUS_STATES), max_size=8),
+    st.lists(_texts, max_size=3),
+)
+def test_a_conversation_line_is_what_json_dumps_writes(
+    ident: int, client: str, server: str, first: float, last: float, packets: int, states: list[str], notes: list[str]
+) -> None:
+    """The conversation and census lines are spelt out for speed (``json_line``): the same text as
+    the json module writes for the record's ``to_json()``."""
+    record = ConversationRecord(
+        ident,
+        client,
+        server,
+        first,
+        last,
+        packets,
+        {"client": states, "server": states[::-1]},
+        {"client": "CLOSED", "server": client},
+        notes,
+    )
+    assert record.json_line() == _line(record.to_json())
+
+
+@settings(max_examples=200)
+@given(_times, _texts, st.dictionaries(st.sampled_from(CENSUS_STATES), st.integers(min_value=0, max_value=10**6)))
+def test_a_census_line_is_what_json_dumps_writes(t: float, host: str, counts: dict[str, int]) -> None:
+    sample = Sample(t, host, counts)
+    assert sample.json_line() == _line(sample.to_json())
+
+
+def test_a_time_json_cannot_write_is_refused_as_json_refuses_it() -> None:
+    for t in (math.inf, math.nan):
+        with pytest.raises(ValueError):
+            _line(Sample(t, "h", {}).to_json())
+        with pytest.raises(ValueError):
+            Sample(t, "h", {}).json_line()
