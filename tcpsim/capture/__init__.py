@@ -24,7 +24,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .load import ImportResult, import_capture, import_scenario
+    from .load import ImportResult, import_capture, import_scenario, several_conversations
     from .notes import DEFAULT_MSL, CaptureNote
     from .observation import Frame, Observation
     from .observer import Observer, observe
@@ -34,6 +34,7 @@ _SOURCES: dict[str, str] = {
     "ImportResult": "load",
     "import_capture": "load",
     "import_scenario": "load",
+    "several_conversations": "load",
     "DEFAULT_MSL": "notes",
     "CaptureNote": "notes",
     "Frame": "observation",
@@ -65,6 +66,7 @@ __all__ = [
     "import_scenario",
     "observe",
     "read_capture",
+    "several_conversations",
 ]
 
 

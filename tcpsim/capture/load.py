@@ -69,6 +69,19 @@ class ImportResult:
         return pending
 
 
+def several_conversations(path: str | os.PathLike[str]) -> bool:
+    """Whether the capture holds more than one TCP conversation, read only as far as its second.
+
+    ``tcpsim import FILE`` and the app's open ask it first: several conversations open their census,
+    which reads the file itself, and one opens in the two-endpoint view. Importing the first
+    conversation to find out would read a big capture once for nothing, and would refuse one whose
+    first conversation is over the app's limit (:data:`APP_PACKETS`) though its census can be shown.
+    Raises :class:`CaptureError` as :func:`import_capture` does for a file it cannot read, or that
+    holds no TCP connection."""
+    with CaptureReader(path, -1, enough=2) as reader:
+        return len(reader.capture.conversations) > 1
+
+
 def import_capture(
     path: str | os.PathLike[str],
     stream: int | None = None,

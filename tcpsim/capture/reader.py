@@ -193,10 +193,16 @@ class CaptureReader:
     it is not closed. Raises :class:`CaptureError`."""
 
     def __init__(
-        self, path: str | os.PathLike[str], keep: int | None = None, limit: tuple[int, int] | None = None
+        self,
+        path: str | os.PathLike[str],
+        keep: int | None = None,
+        limit: tuple[int, int] | None = None,
+        *,
+        enough: int | None = None,
     ) -> None:
         """``keep``: the conversation whose packets the capture keeps (None: all; -1: none), at most
-        ``limit`` of them and of their payload bytes (more is a :class:`CaptureError`)."""
+        ``limit`` of them and of their payload bytes (more is a :class:`CaptureError`); ``enough``:
+        stop reading once that many conversations are found (the capture is then counted only so far)."""
         self.source = source = CaptureFile(path, MAX_CAPTURE_BYTES)
         try:
             if source.size > MAX_CAPTURE_BYTES:
@@ -208,7 +214,7 @@ class CaptureReader:
                 )
             source.validate()
             self.capture = Capture(source.path, source.format, source.link_types, 0, [])
-            _read(source.records(), self.capture, keep, limit)
+            _read(source.records(), self.capture, keep, limit, enough)
             _check(source.name, self.capture)
         except BaseException:
             source.close()
@@ -253,10 +259,15 @@ def _check(name: str, capture: Capture) -> None:
 
 
 def _read(
-    records: Iterable[Record], capture: Capture, stream: int | None, limit: tuple[int, int] | None = None
+    records: Iterable[Record],
+    capture: Capture,
+    stream: int | None,
+    limit: tuple[int, int] | None = None,
+    enough: int | None = None,
 ) -> None:
     """Decode every record into ``capture``: conversations counted, packets kept as asked (and
-    refused past ``limit``, packets and payload bytes kept, as soon as there are more)."""
+    refused past ``limit``, packets and payload bytes kept, as soon as there are more), until the
+    end or until ``enough`` conversations are found."""
     kept_bytes = 0
     found: dict[tuple[tuple[str, int], tuple[str, int]], Conversation] = {}
     convs = capture.conversations
@@ -277,6 +288,8 @@ def _read(
             convs.append(conv)
             if capture.first_ns is None:
                 capture.first_ns = packet.time_ns
+            if len(convs) == enough:
+                return
         keep = keep_all or conv.index == stream
         conv.add(packet, keep)
         if keep:

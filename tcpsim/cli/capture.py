@@ -18,7 +18,7 @@ from .output import EXIT_OK, error
 
 def run_import(args: argparse.Namespace) -> int:
     """``tcpsim import``: a capture's conversation with both sides' states inferred, in the app or printed."""
-    from ..capture import CaptureError, import_capture
+    from ..capture import CaptureError, import_capture, several_conversations
 
     if not args.capture:  # "" would be read as ".", the current directory
         return error(_("import: no capture given (the FILE argument is empty)"))
@@ -29,13 +29,17 @@ def run_import(args: argparse.Namespace) -> int:
     if args.format == "csv":
         return error(_("--format csv applies to --all (the census as columns)"))
     try:
+        if args.format is None and args.stream is None and several_conversations(args.capture):
+            from ..ui import launch_census
+
+            return launch_census(args.capture, args.msl, args.stack, i18n.language())  # it reads the file itself
         streaming = args.format is not None  # printed as observed, in bounded memory; the app keeps it all
         result = import_capture(
             args.capture, args.stream, args.msl, frames=not streaming, streaming=streaming, stack=args.stack
         )
     except CaptureError as exc:
         return error(str(exc))
-    if len(result.conversations) > 1 and args.stream is None and args.format is not None:  # the app: the census
+    if len(result.conversations) > 1 and args.stream is None:  # printed: which one, of how many
         origin = (result.capture.first_ns or 0) / 1e9
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         count = len(result.conversations)
@@ -50,7 +54,7 @@ def run_import(args: argparse.Namespace) -> int:
     if args.format is None:
         from ..ui import launch_import
 
-        return launch_import(result, i18n.language(), census=args.stream is None)
+        return launch_import(result, i18n.language())
     if args.format == "jsonl":
         from ..render import write_jsonl
 

@@ -11,9 +11,7 @@ if TYPE_CHECKING:
     import argparse
 
     from ..capture import ImportResult
-    from ..scenario.view import SessionProtocol
     from .app import TcpsimApp
-    from .census_actions import CensusSource
 
 
 @contextmanager
@@ -50,31 +48,32 @@ def launch(
     defines: tuple[str, ...] = (),
     predict: bool = False,
 ) -> int:
-    """Open the app, on a scenario file or bundled NAME, or a packetdrill ``FILE.pkt``, if given;
+    """Open the app, on a scenario file or bundled NAME, a capture, or a packetdrill ``FILE.pkt``, if given;
     ``stack``: played by that stack personality (the app's ``k`` changes it); ``predict``: in
     predict mode. Returns the exit code: 2, with the message, for a file that cannot be opened."""
     with quiet_start():
         from ..i18n import set_language
         from ..render import print_error
         from .app import TcpsimApp
+        from .census_actions import CensusSource
         from .opening import OpenError, open_session
 
         set_language(language)
         try:
-            session = open_session(scenario, stack, defines)
+            opened = open_session(scenario, stack, defines)
         except OpenError as exc:
             print_error(str(exc))
             return 2
         settle_imports()
-        app = TcpsimApp(session=session, census=_census_of(session))
+        # A capture of several conversations opens on their census.
+        app = TcpsimApp(census=opened) if isinstance(opened, CensusSource) else TcpsimApp(session=opened)
         app.predicting = predict
         app.run()
     return 0
 
 
-def launch_import(result: ImportResult, language: str = "en", *, census: bool = False) -> int:
-    """Open the app on an imported capture (``tcpsim import FILE``), to step through it; ``census``:
-    on the census of its conversations when it has more than one (no ``--stream`` was given)."""
+def launch_import(result: ImportResult, language: str = "en") -> int:
+    """Open the app on one imported conversation (``tcpsim import FILE``), to step through it."""
     with quiet_start():
         from ..capture.session import ImportSession
         from ..i18n import set_language
@@ -83,20 +82,23 @@ def launch_import(result: ImportResult, language: str = "en", *, census: bool = 
         set_language(language)
         session = ImportSession(result)
         settle_imports()
-        TcpsimApp(session=session, census=_census_of(session) if census else None).run()
+        TcpsimApp(session=session).run()
     return 0
 
 
-def _census_of(session: SessionProtocol) -> CensusSource | None:
-    """What to open the census of: an imported capture of more than one conversation (issue 14:
-    the census, where stream 0 was shown before)."""
-    from ..capture.session import ImportSession
-    from .census_actions import CensusSource
+def launch_census(path: str, msl: float, stack: str, language: str = "en") -> int:
+    """Open the app on the census of a capture of several conversations (``tcpsim import FILE``,
+    observed with its ``--msl`` and ``--stack``): the screen reads the file, with its progress shown;
+    enter there opens one conversation."""
+    with quiet_start():
+        from ..i18n import set_language
+        from .app import TcpsimApp
+        from .census_actions import CensusSource
 
-    if not isinstance(session, ImportSession) or len(session.result.conversations) < 2:
-        return None
-    view = session.view  # the import's own MSL and stack: the census observes as the import did
-    return CensusSource(str(session.result.capture.path), view.msl, view.stack)
+        set_language(language)
+        settle_imports()
+        TcpsimApp(census=CensusSource(path, msl, stack)).run()
+    return 0
 
 
 def lab_app(args: argparse.Namespace, *, clock: bool = True) -> TcpsimApp:

@@ -76,12 +76,9 @@ class FileActions(_Base):
 
         try:
             opened = open_path(path)
-            if opened.capture is not None and len(opened.capture.conversations) > 1:
+            if opened.census is not None:
                 # Several conversations: their census, over the session the user has (escape comes back to it).
-                from ..capture.notes import DEFAULT_MSL
-                from .census_actions import CensusSource
-
-                self.open_census(CensusSource(str(path), DEFAULT_MSL, "rfc9293"))  # as open_path imported it
+                self.open_census(opened.census)
                 return True
             if opened.capture is not None:
                 from ..capture.session import ImportSession

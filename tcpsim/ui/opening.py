@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..capture import ImportResult
     from ..packetdrill.session import ScriptSession
     from ..scenario.view import SessionProtocol
+    from .census_actions import CensusSource
 
 CAPTURE_MAGICS: frozenset[bytes] = frozenset(
     {
@@ -60,10 +61,13 @@ class OpenError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """What a path held: exactly one of a scenario, an imported capture or a packetdrill script."""
+    """What a path held: exactly one of a scenario, an imported capture (one conversation), the
+    census of a capture of several, or a packetdrill script."""
 
     scenario: Scenario | None = None
     capture: ImportResult | None = None
+    census: CensusSource | None = None
+    """Not read yet: the census screen reads it, with its progress shown."""
     script: ScriptSession | None = None
 
 
@@ -92,7 +96,8 @@ def looks_like_capture(path: Path) -> bool:
 
 
 def open_path(path: Path, stack: str | None = None, defines: tuple[str, ...] = ()) -> Opened:
-    """Read ``path`` as a scenario, a capture (stream 0) or a packetdrill script (``-D`` ``defines``),
+    """Read ``path`` as a scenario, a capture (its census when it holds several conversations) or a
+    packetdrill script (``-D`` ``defines``),
     played or observed by ``stack`` if given. Raises :class:`OpenError` for any problem."""
     name = str(path)
     try:
@@ -121,7 +126,7 @@ def open_path(path: Path, stack: str | None = None, defines: tuple[str, ...] = (
             )
             size, limit = f"{info.st_size / 2**20:.1f}", MAX_CAPTURE_BYTES // 2**20
             raise OpenError(message.format(file=name, size=size, limit=limit, name=path.name))
-        return Opened(capture=_import(path, stack or "rfc9293"))
+        return _capture(path, stack or "rfc9293")
     try:
         scenario = load_file(path)
         if stack is not None:
@@ -139,11 +144,15 @@ def _cannot_read(name: str, exc: OSError) -> str:
     return _("{file}: cannot read it ({reason})").format(file=name, reason=exc.strerror or exc)
 
 
-def _import(path: Path, stack: str) -> ImportResult:
-    from ..capture import CaptureError, import_capture
+def _capture(path: Path, stack: str) -> Opened:
+    from ..capture import CaptureError, import_capture, several_conversations
+    from ..capture.notes import DEFAULT_MSL
+    from .census_actions import CensusSource
 
     try:
-        return import_capture(path, stack=stack)
+        if several_conversations(path):
+            return Opened(census=CensusSource(str(path), DEFAULT_MSL, stack))
+        return Opened(capture=import_capture(path, stack=stack))
     except CaptureError as exc:
         raise OpenError(str(exc)) from None
     except OSError as exc:
@@ -160,9 +169,12 @@ def _script(path: Path, stack: str, defines: tuple[str, ...]) -> ScriptSession:
         raise OpenError(str(exc)) from None
 
 
-def open_session(name: str | None, stack: str | None = None, defines: tuple[str, ...] = ()) -> SessionProtocol:
+def open_session(
+    name: str | None, stack: str | None = None, defines: tuple[str, ...] = ()
+) -> SessionProtocol | CensusSource:
     """The session ``tcpsim [FILE|NAME] [--stack NAME] [-D NAME]...`` opens: the sandbox, a bundled
-    scenario, or a scenario, capture or packetdrill script file. :class:`OpenError` for any problem."""
+    scenario, or a scenario, capture or packetdrill script file; or, for a capture of several
+    conversations, their census to open on. :class:`OpenError` for any problem."""
     from ..scenario.session import Session
 
     if name is None:
@@ -180,6 +192,8 @@ def open_session(name: str | None, stack: str | None = None, defines: tuple[str,
         path = resolve(name)
         if path.suffix.lower() in CAPTURE_SUFFIXES:
             opened = open_path(path, stack)
+            if opened.census is not None:
+                return opened.census
             if opened.capture is not None:
                 from ..capture.session import ImportSession
 

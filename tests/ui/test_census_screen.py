@@ -143,6 +143,40 @@ def test_a_chart_with_no_room_for_every_state_names_those_left_out(monkeypatch: 
     run(app, script, size=(80, 24))
 
 
+def test_the_census_opens_without_importing_a_conversation_first(
+    capture: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tcpsim import FILE`` imported stream 0 before it opened the census: a pass over the file
+    for nothing, and a capture whose stream 0 was over the app's limit was refused, though its
+    census (which steps through nothing) could be shown. Now the file is read only as far as its
+    second conversation before the census reads it."""
+    from tcpsim.capture import load, part, reader
+
+    for module in (load, part):  # any conversation is over the app's limit
+        monkeypatch.setattr(module, "APP_PACKETS", 1)
+    decoded = []
+    decode = reader.decode_frame
+    monkeypatch.setattr(reader, "decode_frame", lambda frame, into: decoded.append(frame.number) or decode(frame, into))
+    app = opened(monkeypatch, "import", str(capture))
+    assert len(decoded) < 10, decoded  # frames 1 and 2 are already two conversations (of 400 frames)
+    assert not isinstance(app.session, ImportSession)  # nothing was imported to lie under the census
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        screen = await loaded(app, pilot)
+        assert screen.data is not None and len(screen.data.rows) == 44
+        assert not screen.can_leave  # nothing underneath to go back to
+        await pilot.press("enter")  # a conversation (a few packets) over the limit is refused in words, not a crash
+        for _ in range(200):
+            if app._notifications and screen.opening is None:
+                break
+            await pilot.pause(0.02)
+        (note,) = [n for n in app._notifications if n.title == "Cannot open the conversation"]
+        assert "more than 1 packets" in note.message
+        assert app.screen is screen
+
+    run(app, script)
+
+
 def test_one_conversation_opens_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     app = opened(monkeypatch, "import", str(DATA / "linux-client-closes-lo.pcap"))
 
@@ -210,6 +244,7 @@ def test_sort_filter_open_and_come_back(capture: Path, monkeypatch: pytest.Monke
         session = await conversation(app, pilot)
         assert session.scenario.name == f"{capture.name}, stream {chosen.id}"
         assert app.query_one(KeyBar).extra == {"census"}  # the footer says esc goes back
+        assert "escape" in footer_keys(screen)  # and the census's, once it is shown again
         while session.step():
             pass
         assert session.view.endpoints["client"].state is State.CLOSED  # reset, as the row said
@@ -228,15 +263,25 @@ def test_sort_filter_open_and_come_back(capture: Path, monkeypatch: pytest.Monke
     run(app, script)
 
 
+def footer_keys(screen: CensusScreen) -> set[str]:
+    """The keys the census screen's footer shows now."""
+    return {key for key, active in screen.active_bindings.items() if active.enabled and active.binding.show}
+
+
 def test_escape_with_nothing_opened_says_what_to_do(capture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = opened(monkeypatch, "import", str(capture))
 
     async def script(app: TcpsimApp, pilot: Pilot) -> None:
         screen = await loaded(app, pilot)
+        assert "escape" not in footer_keys(screen)  # nothing to go back to: the footer does not offer it
         app.clear_notifications()
         await pilot.press("escape")
         assert app.screen is screen
         assert [n.message for n in app._notifications] == ["enter opens the selected conversation; q quits"]
+        await pilot.press("slash")  # a filter to clear: escape is offered while it is there
+        assert "escape" in footer_keys(screen)
+        await pilot.press("escape")
+        assert "escape" not in footer_keys(screen) and screen.filter_text == ""
         await pilot.press("question_mark")
         assert isinstance(app.screen, CensusHelp)
         await pilot.press("escape")
@@ -355,3 +400,25 @@ def test_sorting_and_filtering_are_plain_functions(capture: Path) -> None:
     assert [r.id for r in shown(data.rows, "id", False, "CLOSE-WAIT")] == [3]  # "lasts": the row says why
     assert [r.id for r in shown(data.rows, "id", False, "half-open 127.0.0.1")] == [12]
     assert shown(data.rows, "id", False, "nothing-like-this") == []
+
+
+def test_a_column_cut_by_the_edge_is_not_drawn_in_part(capture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80x24 the bytes column was cut after its first digit: 10 bytes read as 1, 5 as nothing.
+    A column that does not fit whole is drawn as "…" in every row until the table scrolls to it."""
+    app = opened(monkeypatch, "import", str(capture))
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        screen = await loaded(app, pilot)
+        table = screen.query_one(VirtualTable)
+        lines = [table.render_line(y).text for y in range(4)]
+        assert lines[0].split()[-2:] == ["packets", "…"] and lines[1].split()[-2:] == ["10", "…"], lines
+        assert all(line.split()[-1] == "…" for line in lines)
+        table.scroll_to(x=table.column_x("client") + 3, animate=False)  # into the client column
+        await pilot.pause()
+        lines = [table.render_line(y).text for y in range(4)]
+        assert all(line.startswith("…") for line in lines), lines  # not "1.0.0:1024", another address
+        table.scroll_to(x=table.max_scroll_x, animate=False)
+        await pilot.pause()
+        assert table.render_line(1).text.split()[:3] == ["10", "10", "TIME-WAIT"]  # packets, bytes, whole
+
+    run(app, script, size=(80, 24))

@@ -73,6 +73,7 @@ class CensusScreen(Dialog[None]):
         Binding("h", "host(1)", N_("Next host"), tooltip=N_("Chart the next host")),
         Binding("H", "host(-1)", N_("Previous host"), show=False),
         Binding("escape", "back", N_("Go back"), tooltip=N_("Clear the filter, or back to the conversation")),
+        Binding("escape", "hint", show=False),  # when there is nothing to go back to (check_action)
         Binding("question_mark", "help", N_("Help"), key_display="?"),
         Binding("q", "quit", N_("Quit"), show=False),
     ]
@@ -317,6 +318,7 @@ class CensusScreen(Dialog[None]):
         box = self.query_one("#census-filter", Input)
         box.value = self.filter_text
         box.focus()
+        self.refresh_bindings()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -330,19 +332,34 @@ class CensusScreen(Dialog[None]):
         if not self.filter_text:
             self.remove_class("-filtering")
         self.query_one(VirtualTable).focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer names escape only while it does something: a filter to clear, or a
+        conversation (or session) to go back to. Opened on the census, there is none until enter
+        has opened one, and escape then says what can be done instead (``hint``)."""
+        if action == "back":
+            return self.can_leave or self.filtering
+        return True
+
+    @property
+    def filtering(self) -> bool:
+        return self.has_class("-filtering") or bool(self.filter_text)
 
     def action_back(self) -> None:
         """Escape: clears the filter first; then leaves for the conversation (or the session) underneath."""
-        if self.has_class("-filtering") or self.filter_text:
+        if self.filtering:
             self.filter_text = ""
             self.query_one("#census-filter", Input).value = ""
             self.remove_class("-filtering")
             self.query_one(VirtualTable).focus()
             self._refill()
+            self.refresh_bindings()
             return
         if self.can_leave:
             self.app.pop_screen()
-            return
+
+    def action_hint(self) -> None:
         self.app.notify(_("enter opens the selected conversation; q quits"))
 
     def action_quit(self) -> None:
@@ -385,6 +402,7 @@ class CensusScreen(Dialog[None]):
             return
         row, session = worker.result  # type: ignore[misc]
         self.can_leave = True
+        self.refresh_bindings()
         title = _("#{id} {client} → {server}").format(id=row.id, client=row.client, server=row.server)
         self.app.show_conversation(session, title)  # type: ignore[attr-defined]
 

@@ -158,28 +158,38 @@ class VirtualTable(ScrollView, Generic[RowT], can_focus=True):
         scroll_x, scroll_y = round(self.scroll_x), round(self.scroll_y)
         style = self.get_component_rich_style
         base = self.rich_style
+        texts: Sequence[str]
         if y == 0:
-            line = self._line(self.labels, base + style("virtual-table--header"))
+            texts, line_style = self.labels, base + style("virtual-table--header")
         else:
             index = scroll_y + y - 1
             if index >= len(self.rows):
                 return Strip.blank(width, base)
-            row_style = base
+            line_style = base
             if index % 2:
-                row_style += style("virtual-table--odd")
+                line_style += style("virtual-table--odd")
             if index == self.cursor_row:
-                row_style += style("virtual-table--cursor")
-            line = self._line(self.texts(index), row_style)
-        return line.crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+                line_style += style("virtual-table--cursor")
+            texts = self.texts(index)
+        return self._line(texts, line_style, scroll_x, scroll_x + width).extend_cell_length(width, base)
 
-    def _line(self, texts: Sequence[str], style: Style) -> Strip:
+    def _line(self, texts: Sequence[str], style: Style, left: int, right: int) -> Strip:
+        """The cells from ``left`` to ``right``. A column cut by either edge is drawn as "…", in
+        every row: a part of it would read as another value (10 bytes as 1, a port cut short)."""
         parts = [" "]
-        for text, width, right in zip(texts, self.widths, self.numeric, strict=True):
+        x = 1
+        for text, width, numeric in zip(texts, self.widths, self.numeric, strict=True):
             pad = " " * max(0, width - cell_len(text))
-            parts.append(pad + text if right else text + pad)
+            cell = pad + text if numeric else text + pad
+            room = cell_len(cell)
+            if x < right < x + room or x < left < x + room:
+                at = max(x, left) - x
+                cell = " " * at + "…" + " " * (room - at - 1)
+            parts.append(cell)
             parts.append(" " * GAP)
+            x += room + GAP
         line = "".join(parts)
-        return Strip([Segment(line, style)], cell_len(line))
+        return Strip([Segment(line, style)], cell_len(line)).crop(left, right)
 
     # ------------------------------------------------------------------ the cursor
     def _follow(self) -> None:
