@@ -37,7 +37,7 @@ FIGURES = 26
 def _why() -> dict[str, str]:
     return {
         "never-closed": _("never closed (open at the end of the capture)"),
-        "close-wait": _("stuck in CLOSE-WAIT (the application did not close)"),
+        "close-wait": _("stuck in CLOSE-WAIT (its application closed late, or never)"),
         "half-open": _("half-open"),
         "reset": _("reset"),
         "retransmitting": _("retransmitting"),

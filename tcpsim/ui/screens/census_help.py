@@ -14,6 +14,7 @@ from .modal import Dialog
 
 KEYS = (
     ("↑ ↓ PgUp PgDn", N_("Select a conversation")),
+    ("← →", N_("Scroll the table sideways: a column the edge would cut shows as …")),
     ("enter", N_("Open it in the two-pane view, both sides' states inferred; escape there comes back here")),
     ("s / r", N_("Sort by the next column / reverse the order (or click a column's header)")),
     ("/", N_("Filter: only the conversations whose addresses, ports, states or anomalies hold every word typed")),
