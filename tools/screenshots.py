@@ -5,6 +5,9 @@ names one, steps it to a moment worth seeing and saves the screen. The
 app runs headless with its clock stopped, so the same code makes the same pictures every time.
 The snapshot tests (tests/ui/test_snapshots.py) take the same shots.
 
+The census shot is of a real capture (``tests/capture/data/linux-busy-lo.pcap``: 52 Linux loopback
+connections of every kind over 10.8 s, with what ``ss`` listed at its end), read as ``--stack linux``.
+
 The PNG shots are of ``tcpsim serve`` in a real browser (Debian's headless Chromium, through
 tcpsim.serve.browser): what a student sees in a tab, in English and in Chinese. Where no browser can
 be driven here they are left as they are, with the reason printed.
@@ -13,6 +16,7 @@ be driven here they are left as they are, with the reason printed.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +24,9 @@ from pathlib import Path
 
 from tcpsim.core.states import State
 from tcpsim.ui.app import TcpsimApp
+from tcpsim.ui.census_actions import CensusSource
 from tcpsim.ui.opening import open_session
+from tcpsim.ui.screens.census import CensusScreen
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +44,9 @@ class Shot:
 
     def app(self) -> TcpsimApp:
         """The app as ``tcpsim [--stack NAME] [SCENARIO]`` opens it, with its clock stopped."""
-        return TcpsimApp(session=open_session(self.scenario, self.stack), clock=False)
+        opened = open_session(self.scenario, self.stack)
+        assert not isinstance(opened, CensusSource), "a shot steps a session: CENSUS_SHOT is the census's"
+        return TcpsimApp(session=opened, clock=False)
 
 
 def _state(app: TcpsimApp, name: str) -> State:
@@ -76,6 +84,44 @@ SHOTS: tuple[Shot, ...] = (
         stack="linux",
     ),
 )
+
+
+CENSUS_CAPTURE = ROOT / "tests" / "capture" / "data" / "linux-busy-lo.pcap"
+CENSUS_SHOT = ("census.svg", (120, 36))
+
+
+def census_app() -> TcpsimApp:
+    """``tcpsim import linux-busy-lo.pcap --stack linux`` run in the capture's folder (the status
+    line shows the name as typed), with its clock stopped."""
+    return TcpsimApp(census=CensusSource(CENSUS_CAPTURE.name, 30.0, "linux"), clock=False)
+
+
+async def census_loaded(app: TcpsimApp) -> None:
+    """Wait until the census screen has read its capture (in its worker thread)."""
+    for _ in range(1000):
+        screen = app.screen
+        if isinstance(screen, CensusScreen) and screen.data is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"{CENSUS_CAPTURE}: the census was not read in 10 s")
+
+
+async def take_census(folder: Path) -> Path:
+    file, size = CENSUS_SHOT
+    path = (folder / file).resolve()
+    here = Path.cwd()
+    os.chdir(CENSUS_CAPTURE.parent)
+    try:
+        app = census_app()
+        async with app.run_test(size=size) as pilot:
+            await census_loaded(app)
+            await pilot.pause()
+            app.clear_notifications()
+            await pilot.pause()
+            app.save_screenshot(str(path))
+    finally:
+        os.chdir(here)
+    return path
 
 
 async def take(shot: Shot, folder: Path) -> Path:
@@ -136,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     for shot in SHOTS:
         print(asyncio.run(take(shot, folder)))
+    print(asyncio.run(take_census(folder)))
     for path in take_in_browser(folder):
         print(path)
     return 0

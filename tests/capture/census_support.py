@@ -21,6 +21,8 @@ tcpdump is stopped: nothing is sent between the two. Run as a script to see one:
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
 import shutil
 import socket
@@ -193,9 +195,13 @@ def _written(path: Path) -> None:
         time.sleep(0.05)
 
 
-def capture_many(path: Path, tcpdump: str, *, per_kind: int = 4, before: int = 6, seed: int = 1) -> CensusCapture:
+def capture_many(
+    path: Path, tcpdump: str, *, per_kind: int = 4, before: int = 6, seed: int = 1, pace: float = 0.0
+) -> CensusCapture:
     """Capture ``per_kind`` connections of each kind and ``before`` opened before the capture
-    (besides the two reused 4-tuples) into ``path``; raises :class:`CaptureUnavailable`."""
+    (besides the two reused 4-tuples) into ``path``, ``pace`` seconds between one connection's
+    step and the next's (spread over time as a busy server's are; 0: as fast as they go); raises
+    :class:`CaptureUnavailable`."""
     if shutil.which("ss") is None:
         raise CaptureUnavailable("ss (iproute2) is not installed")
     rng = random.Random(seed)
@@ -221,16 +227,23 @@ def capture_many(path: Path, tcpdump: str, *, per_kind: int = 4, before: int = 6
         # The middle of a connection: these are open before tcpdump starts.
         early = [connect(KINDS[i % len(KINDS)], i) for i in range(before)]
         dump = _start_tcpdump(path, ports, tcpdump)
-        conns = early + [connect(kind, i) for i in range(per_kind) for kind in KINDS]
+        conns = early
+        for i in range(per_kind):
+            for kind in KINDS:
+                conns.append(connect(kind, i))
+                time.sleep(pace)
         for conn in conns:
             _exchange(conn)
+            time.sleep(pace)
         order = list(conns)
         rng.shuffle(order)
         for conn in order:
             _first_step(conn, kept)
+            time.sleep(pace)
         rng.shuffle(order)
         for conn in order:
             _second_step(conn, kept)
+            time.sleep(pace)
         _reuse(listeners[0], opened)
         _syn_to_time_wait(listeners[1], opened, kept)
         deadline = time.monotonic() + 5
@@ -284,9 +297,24 @@ def _syn_to_time_wait(listener: socket.socket, opened: list[socket.socket], kept
     assert server.recv(100) == b"again"
 
 
+def recorded(path: Path) -> CensusCapture:
+    """A capture made by this script's ``--record``, with what ``ss`` listed when it was made."""
+    saved = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    return CensusCapture(str(path), tuple(saved["ports"]), [tuple(line) for line in saved["sockets"]])
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Capture many connections on loopback, and ss -tan at the end.")
+    parser.add_argument("out", nargs="?", default="census.pcap", type=Path)
+    parser.add_argument("--per-kind", type=int, default=4, help="connections of each kind (default 4)")
+    parser.add_argument("--pace", type=float, default=0.0, help="seconds between one connection's step and the next")
+    parser.add_argument("--record", action="store_true", help="write OUT.json beside OUT: the ports and ss's sockets")
+    args = parser.parse_args()
     tool = shutil.which("tcpdump") or sys.exit("tcpdump is needed")
-    result = capture_many(Path(sys.argv[1] if len(sys.argv) > 1 else "census.pcap"), tool)
+    result = capture_many(args.out, tool, per_kind=args.per_kind, pace=args.pace)
     for line in result.sockets:
         print(*line)
     print(result.counts())
+    if args.record:
+        saved = {"ports": list(result.ports), "sockets": [list(line) for line in result.sockets]}
+        args.out.with_suffix(".json").write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from census_captures import mixed
+from test_snapshots import _screenshots  # tools/screenshots.py
 from textual.pilot import Pilot
 
 from tcpsim import i18n
-from tcpsim.capture import import_capture
-from tcpsim.capture.session import ImportSession
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.census_actions import CensusSource
 from tcpsim.ui.screens.census import CensusScreen
@@ -31,8 +30,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _app(language: str) -> TcpsimApp:
     i18n.set_language(language)
-    session = ImportSession(import_capture(NAME))
-    return TcpsimApp(session=session, census=CensusSource(NAME, 30.0, "rfc9293"), clock=False)
+    return TcpsimApp(census=CensusSource(NAME, 30.0, "rfc9293"), clock=False)  # as tcpsim import NAME opens
 
 
 async def _loaded(pilot: Pilot) -> None:
@@ -60,3 +58,17 @@ def test_sorted_and_filtered(snap_compare, here: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(_app("en"), terminal_size=(120, 36), run_before=run_before)
+
+
+def test_the_readme_census(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's census (tools/screenshots.py's CENSUS_SHOT): a real Linux capture."""
+    monkeypatch.chdir(_screenshots.CENSUS_CAPTURE.parent)
+    i18n.set_language("en")
+
+    async def run_before(pilot: Pilot) -> None:
+        await _screenshots.census_loaded(pilot.app)
+        await pilot.pause()
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(_screenshots.census_app(), terminal_size=_screenshots.CENSUS_SHOT[1], run_before=run_before)
