@@ -103,6 +103,11 @@ def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
         return _("n step: the scenario calls {call} at t = {at} s").format(at=at, call=planned.call.upper())
     if state is State.FIN_WAIT_2 and peer is State.CLOSE_WAIT and view.next is None:
         return _("waiting for the {peer}'s FIN: its application must close (tab, c)").format(peer=who(peer_of(name)))
+    if state in _HANDSHAKE_SENT and (again := ep.timer("rto")) is not None and not _arriving(view):
+        # The handshake segment was dropped (d, o): it will not "travel"; the retransmission timer sends it again.
+        return _("n step: the {segment} is lost; the retransmission timer sends it again at t = {at} s").format(
+            segment=_HANDSHAKE_SENT[state], at=f"{again:g}"
+        )
     if state is State.TIME_WAIT and (end := ep.timer("2msl")) is not None and view.next and view.next.at < end:
         # n steps to the next event, not past the wait: in lost-final-ack, the peer's FIN comes again
         return _("n step: something happens before TIME-WAIT ends")
@@ -110,6 +115,15 @@ def pane_hint(view: View, name: EndpointName, focus: EndpointName) -> str:
     if any(f.user and f.sender == name and f.kind == "drop" and f.any_segment for f in view.faults):
         phrases = [p for p in phrases if p != _(_DROP_NEXT)]  # it would arm a second drop: the badge says d cancels
     return " · ".join(phrases)
+
+
+_HANDSHAKE_SENT = {State.SYN_SENT: "SYN", State.SYN_RECEIVED: "SYN,ACK"}
+"""The segment an endpoint in these states has sent and waits to see answered."""
+
+
+def _arriving(view: View) -> bool:
+    """Whether a segment in the air will arrive (with two endpoints, it is from or to either)."""
+    return any(f.arrive_at is not None for f in view.flights.values())
 
 
 def dead_end(view: View, focus: EndpointName) -> str:

@@ -163,3 +163,28 @@ def test_the_time_wait_hint_says_when_n_stops_before_the_wait_ends() -> None:
     early = [hint for t, hint in hints if t < 2.0]  # before the server's FIN comes again (its RTO)
     assert early and set(early) == {"n step: something happens before TIME-WAIT ends"}, hints
     assert hints[-1][1] == "n step: jump past TIME-WAIT", hints  # nothing else left before it ends
+
+
+def test_the_handshake_hint_says_a_dropped_segment_is_sent_again() -> None:
+    """Sandbox, d, o, n: the SYN was lost, yet the client's hint still said "n step: watch the SYN
+    travel"; what n does next is the retransmission timer sending it again at t = 1 s."""
+    from test_issue11 import widget_text
+
+    from tcpsim.ui.words import pane_hint
+
+    seen: list[str] = []
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.press("d", "o")
+        seen.append(pane_hint(app.session.view, "client", "client"))  # the SYN, being dropped
+        await pilot.press("n")
+        seen.append(pane_hint(app.session.view, "client", "client"))  # lost
+        await pilot.pause()
+        shown = " ".join(widget_text(app, "#client").replace("│", " ").split())
+        assert "retransmission timer sends it again at t = 1 s" in shown, shown
+        await pilot.press("n")  # t = 1: sent again, and on its way
+        seen.append(pane_hint(app.session.view, "client", "client"))
+
+    drive(script, size=(120, 36))
+    lost = "n step: the SYN is lost; the retransmission timer sends it again at t = 1 s"
+    assert seen == [lost, lost, "n step: watch the SYN travel"], seen
