@@ -112,6 +112,8 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         self._too_small: Static | None = None
         self._welcome_toast = ("", "")
         """The welcome toast's (message, title) as shown."""
+        self._welcome_present = 0
+        """The trace's length the welcome toast described (the sandbox's says who is closed)."""
         self._dead_end_toast: tuple[str, tuple[float, int]] | None = None
         """The "nothing more will happen" toast as shown, and the present (t, trace length) it describes."""
         self._screen_ready = False
@@ -183,6 +185,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         message = f"{_(scenario.summary)}\n{keys}" if scenario.summary else keys
         # a bundled scenario's name and summary are messages of the catalogue
         self._welcome_toast = (self._toast_text(message), safe(_(scenario.name)))
+        self._welcome_present = self.session.view.trace.length
         self.notify(message, title=_(scenario.name), timeout=8)
 
     def _unwelcome(self) -> None:
@@ -190,6 +193,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         for shown in list(self._notifications):
             if (shown.message, shown.title) == self._welcome_toast:
                 self._unnotify(shown)
+        self._welcome_toast = ("", "")
 
     def on_resize(self, event: events.Resize | None = None) -> None:
         """Lay the two-endpoint screen out for the terminal's size (even while a dialog or the lab
@@ -277,6 +281,8 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
             self._paint_diagram()
         if self._dead_end_toast is not None and self._dead_end_toast[1] != (view.t, view.trace.length):
             self._withdraw_dead_end()  # the present it described is gone
+        if self._welcome_toast[0] and view.trace.length != self._welcome_present:
+            self._unwelcome()  # the first step was taken: "the client is closed" may be false already
         self._announce_checks(view)
         self._status(view)
         self._predict_end()

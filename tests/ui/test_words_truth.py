@@ -188,3 +188,17 @@ def test_the_handshake_hint_says_a_dropped_segment_is_sent_again() -> None:
     drive(script, size=(120, 36))
     lost = "n step: the SYN is lost; the retransmission timer sends it again at t = 1 s"
     assert seen == [lost, lost, "n step: watch the SYN travel"], seen
+
+
+def test_the_sandbox_welcome_leaves_at_the_first_step() -> None:
+    """o, n, n, n, n at 120x36: the sandbox's welcome toast still said "the client is closed: open a
+    connection" beside two ESTABLISHED panes. It describes the start, so it leaves once that is past."""
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.pause()
+        assert [n for n in app._notifications if "the client is closed" in n.message]
+        await pilot.press("o")
+        await pilot.pause()
+        assert not [n for n in app._notifications if "the client is closed" in n.message]
+
+    drive(script, size=(120, 36))
