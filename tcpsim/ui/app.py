@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -110,12 +110,11 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         self._layout = Layout.WIDE
         self._status_line = ""
         self._too_small: Static | None = None
-        self._welcome_toast = ("", "")
-        """The welcome toast's (message, title) as shown."""
-        self._welcome_present = 0
-        """The trace's length the welcome toast described (the sandbox's says who is closed)."""
-        self._dead_end_toast: tuple[str, tuple[float, int]] | None = None
-        """The "nothing more will happen" toast as shown, and the present (t, trace length) it describes."""
+        self._welcome_toast = ""
+        """The welcome toast as shown."""
+        self._present_toasts: list[tuple[str, Callable[[View], bool]]] = []
+        """Toasts that describe the present, as shown, each with what must hold for it to stay true
+        (:meth:`notify_while`)."""
         self._screen_ready = False
         """The screen is composed, so the watchers can reach the widgets."""
 
@@ -184,16 +183,13 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         keys = _("n step · space play · i the story · ? help")
         message = f"{_(scenario.summary)}\n{keys}" if scenario.summary else keys
         # a bundled scenario's name and summary are messages of the catalogue
-        self._welcome_toast = (self._toast_text(message), safe(_(scenario.name)))
-        self._welcome_present = self.session.view.trace.length
-        self.notify(message, title=_(scenario.name), timeout=8)
+        self._welcome_toast = self._toast_text(message)
+        start = self.session.view.trace.length  # the sandbox's says who is closed: true until the first step
+        self.notify_while(message, lambda view: view.trace.length == start, title=_(scenario.name), timeout=8)
 
     def _unwelcome(self) -> None:
         """The help and the story answer the welcome toast's keys: it steps aside rather than cover them."""
-        for shown in list(self._notifications):
-            if (shown.message, shown.title) == self._welcome_toast:
-                self._unnotify(shown)
-        self._welcome_toast = ("", "")
+        self._withdraw(lambda text: text == self._welcome_toast)
 
     def on_resize(self, event: events.Resize | None = None) -> None:
         """Lay the two-endpoint screen out for the terminal's size (even while a dialog or the lab
@@ -279,10 +275,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         home.query_one("#log", EventLog).show(view, relative=self.relative)
         if self.view == "diagram":
             self._paint_diagram()
-        if self._dead_end_toast is not None and self._dead_end_toast[1] != (view.t, view.trace.length):
-            self._withdraw_dead_end()  # the present it described is gone
-        if self._welcome_toast[0] and view.trace.length != self._welcome_present:
-            self._unwelcome()  # the first step was taken: "the client is closed" may be false already
+        self._withdraw(lambda text: any(text == shown and not holds(view) for shown, holds in self._present_toasts))
         self._announce_checks(view)
         self._status(view)
         self._predict_end()
@@ -350,23 +343,28 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
             return text
         return "\n".join(wrap(text, width))
 
-    def _say_dead_end(self) -> None:
-        """Why nothing more happens by itself, and what the user can do. The toast describes the
-        present: once an action changes it (c closes, s sends), publish withdraws it, or it would
-        go on saying "the connection is open and idle" beside a closing one."""
-        view = self.session.view
-        self._withdraw_dead_end()
-        message = dead_end(view, self.focused_endpoint)
-        self._dead_end_toast = (self._toast_text(message), (view.t, view.trace.length))
-        self.notify(message)
+    def notify_while(self, message: str, holds: Callable[[View], bool], **how: Any) -> None:
+        """A toast that describes the present ("the next segment will be dropped", "nothing more
+        will happen"): :meth:`publish` withdraws it at the first view where ``holds`` is false,
+        or it would go on saying "the connection is open and idle" beside a closing one."""
+        text = self._toast_text(message)
+        self._present_toasts = [entry for entry in self._present_toasts if entry[0] != text]  # shown once
+        self._present_toasts.append((text, holds))
+        self.notify(message, **how)
 
-    def _withdraw_dead_end(self) -> None:
-        if self._dead_end_toast is None:
-            return
+    def _withdraw(self, stale: Callable[[str], bool]) -> None:
+        """Take down the toasts whose text is ``stale``, and forget the present they described."""
         for shown in list(self._notifications):
-            if shown.message == self._dead_end_toast[0]:
+            if stale(shown.message):
                 self._unnotify(shown)
-        self._dead_end_toast = None
+        self._present_toasts = [(text, holds) for text, holds in self._present_toasts if not stale(text)]
+
+    def _say_dead_end(self) -> None:
+        """Why nothing more happens by itself, and what the user can do, while that is so."""
+        view = self.session.view
+        present = (view.t, view.trace.length)
+        message = dead_end(view, self.focused_endpoint)
+        self.notify_while(message, lambda view: (view.t, view.trace.length) == present)
 
     def _on_notify(self, event: Notify) -> None:
         """A message already on screen is shown once: the copy replaces it (and its timeout starts again)."""

@@ -6,7 +6,8 @@ app publishes the new view.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from ..core.names import EndpointName
 from ..i18n import _
@@ -35,6 +36,9 @@ class EndpointActions(_Base):
     playing: bool
 
     def publish(self) -> None:  # pragma: no cover - the app's
+        raise NotImplementedError
+
+    def notify_while(self, message: str, holds: Callable[[View], bool], **how: Any) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def _report(self, outcome: Outcome) -> None:
@@ -78,8 +82,15 @@ class EndpointActions(_Base):
                 )
         else:
             outcome = self.session.drop_next(endpoint)
-            if not outcome.error:
-                self.notify(_("The next segment the {endpoint} sends will be dropped.").format(endpoint=who(endpoint)))
+            rules = [f.id for f in self.session.view.faults if f.user and f.sender == endpoint and f.any_segment]
+            if not outcome.error and rules:
+                rule = rules[-1]  # the toast is true while it is armed: once the segment is dropped, it is not
+
+                def armed_still(view: View) -> bool:
+                    return any(f.id == rule for f in view.faults)
+
+                message = _("The next segment the {endpoint} sends will be dropped.").format(endpoint=who(endpoint))
+                self.notify_while(message, armed_still)
         self._report(outcome)
 
     def action_fault(self) -> None:

@@ -202,3 +202,21 @@ def test_the_sandbox_welcome_leaves_at_the_first_step() -> None:
         assert not [n for n in app._notifications if "the client is closed" in n.message]
 
     drive(script, size=(120, 36))
+
+
+def test_the_drop_toast_leaves_once_the_segment_is_dropped() -> None:
+    """d, o, n: "The next segment the client sends will be dropped." stayed up after the SYN was
+    lost, beside the timeline's ✕. The toast is true while the rule is armed; d again cancels it."""
+
+    def armed_toasts(app: TcpsimApp) -> list[str]:
+        return [n.message for n in app._notifications if "will be dropped" in n.message]
+
+    async def script(app: TcpsimApp, pilot: Pilot) -> None:
+        await pilot.press("d")
+        assert armed_toasts(app) == ["The next segment the client sends will be dropped."]
+        await pilot.press("o")  # the SYN is caught now, in flight to be lost: the rule is used up
+        assert armed_toasts(app) == []
+        await pilot.press("n", "n")
+        assert armed_toasts(app) == []
+
+    drive(script, size=(120, 36))
