@@ -61,10 +61,20 @@ def test_the_census_ends_where_ss_is(cli, many: CensusCapture, stack: str) -> No
     summary = found[-1]
     assert summary["type"] == "summary" and summary["broken"] is None
     last = {line["host"]: line["counts"] for line in found if line["type"] == "census" and line["t"] == summary["end"]}
-    assert {host: counts for host, counts in last.items() if counts} == many.counts()
+    assert {host: counts for host, counts in last.items() if counts} == many.counts(), _disagreement(found, many)
     assert set(many.counts()) == {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"}
     kinds = {state for counts in many.counts().values() for state in counts}
     assert {"ESTABLISHED", "TIME-WAIT", "CLOSE-WAIT", "FIN-WAIT-2"} <= kinds
+
+
+def _disagreement(found: list[dict], many: CensusCapture) -> str:
+    """Where the census and ss part, said in full: the live capture is made anew each run (and
+    deleted after it), so a failure in CI must carry what it takes to tell which reading was wrong."""
+    out = [f"ss: {sorted(many.sockets)}"]
+    for line in found:
+        if line["type"] in ("conversation", "anomaly"):
+            out.append(json.dumps(line))
+    return "\n".join(out)
 
 
 @pytest.mark.parametrize("stack", ["rfc9293", "linux"])
