@@ -189,6 +189,21 @@ class Link:
     def states(self) -> tuple[State, State]:
         return self.a.state, self.b.state
 
+    def disturb(self, kind: str, name: str, arg: str) -> None:
+        """One of the random tests' events on the wire or a clock: drop, duplicate or reorder what
+        ``name`` has queued, or expire one of its timers (``arg``, when it names one)."""
+        out = self.out[name]
+        if kind == "drop":
+            self.drop(name, 1)
+        elif kind == "duplicate" and out:
+            out.insert(0, out[0])
+        elif kind == "reorder" and len(out) > 1:
+            out[0], out[1] = out[1], out[0]
+        elif kind == "expire":
+            timer = arg if arg in ("rto", "2msl", "delack", "finwait2") else "rto"
+            if timer in self.ep(name).timers:
+                self.expire(name, timer)
+
 
 def new_link(**overrides: object) -> Link:
     a_over = {k[2:]: v for k, v in overrides.items() if k.startswith("a_")}

@@ -139,17 +139,8 @@ def test_3_10_random_events_keep_the_invariants(
             ledger.record_arrival(peer, link.deliver(name, 1))
         elif kind == "flush":
             drain(link, ledger, rounds=3)
-        elif kind == "drop":
-            link.drop(name, 1)
-        elif kind == "duplicate" and link.out[name]:
-            link.out[name].insert(0, link.out[name][0])
-        elif kind == "reorder" and len(link.out[name]) > 1:
-            q = link.out[name]
-            q[0], q[1] = q[1], q[0]
-        elif kind == "expire":
-            timer = arg if arg in ("rto", "2msl", "delack", "finwait2") else "rto"
-            if timer in link.ep(name).timers:
-                link.expire(name, timer)
+        else:
+            link.disturb(kind, name, arg)
         check_link(link)
         ledger.check()
     # Let everything still queued arrive, then check once more.

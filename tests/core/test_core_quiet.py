@@ -91,17 +91,8 @@ def test_a_quiet_twin_follows_the_same_states_and_tcb(
                 link.call(name, call, data=b"<data>")
         elif kind in ("deliver", "flush") and link.out[name]:
             link.deliver(name, 1)
-        elif kind == "drop":
-            link.drop(name, 1)
-        elif kind == "duplicate" and link.out[name]:
-            link.out[name].insert(0, link.out[name][0])
-        elif kind == "reorder" and len(link.out[name]) > 1:
-            q = link.out[name]
-            q[0], q[1] = q[1], q[0]
-        elif kind == "expire":
-            timer = arg if arg in ("rto", "2msl", "delack", "finwait2") else "rto"
-            if timer in link.ep(name).timers:
-                link.expire(name, timer)
+        else:
+            link.disturb(kind, name, arg)
     for _ in range(50):
         if not link.out["a"] and not link.out["b"]:
             break
