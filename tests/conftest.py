@@ -6,6 +6,7 @@ tests for much longer (for a nightly job or a hunt after a change to the core).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 
@@ -85,3 +86,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = os.path.dirname(__file__)
     rank = {name: i for i, name in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: rank.get(os.path.relpath(item.path, root).replace(os.sep, "/"), len(rank)))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collecting made (the test modules, tcpsim, Textual, Rich, hypothesis: a few hundred
+    thousand objects that live as long as the worker) is frozen out of the cyclic collector's
+    sight, as tcpsim's launchers do (``tcpsim.ui.settle_imports``): every full collection in every
+    test walked them all again. About an eighth of the UI tests' CPU time (BENCHMARKS.md, "The
+    test suite"). What the tests themselves make is collected as before, and gc.collect() in the
+    memory tests still frees everything they free."""
+    gc.collect()
+    gc.freeze()
