@@ -308,13 +308,18 @@ def test_command_palette_offers_the_commands() -> None:
 
 @pytest.mark.parametrize("seed", storm_seeds((0, 1, 2)))  # TCPSIM_STORM_SEED=random: a hunt (storm_seeds.py)
 def test_random_keys_and_resizes_never_raise(seed: int) -> None:
+    """150 random keys per seed, a resize every 30, three fixed seeds: 450 keys and 15 resizes in
+    all. Until issue 12's suite work it was 250 a seed and a resize every 40 (750 keys, 21 resizes,
+    about 5 s more CPU); each seed's shorter walk reaches less far from the sandbox, a trade made
+    for the suite's time. tests/ui/test_storm.py covers the dialogs, typing and the running clock;
+    ``TCPSIM_STORM_SEED=random`` hunts with new seeds (storm_seeds.py, README's long hunt)."""
     rng = random.Random(seed)
     keys = [*"nbocsadxfrtv", "tab", "plus", "minus", "escape", "enter", "up", "down", "question_mark"]
     sizes = [(40, 12), (80, 24), (120, 36), (200, 50), (60, 20)]
 
     async def script(app: TcpsimApp, pilot: Pilot) -> None:
-        for i in range(250):
-            if i % 40 == 0:
+        for i in range(150):
+            if i % 30 == 0:
                 await pilot.resize_terminal(*rng.choice(sizes))
             await pilot.press(rng.choice(keys))
         await pilot.pause()
