@@ -1,5 +1,5 @@
-"""mypy, as configured in pyproject.toml ([tool.mypy]): strict below the UI and in benchmarks/, its
-default checks in the UI. The compiled build's mypyc type-checks the same code, so a type error here
+"""mypy, as configured in pyproject.toml ([tool.mypy]): strict below the UI, in benchmarks/ and in
+tools/, its default checks in the UI. The compiled build's mypyc type-checks the same code, so a type error here
 is also a build that silently falls back to pure Python."""
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tcpsim.core.names import EndpointName
 from tcpsim.core.states import State
 from tcpsim.ui.app import TcpsimApp
 from tcpsim.ui.census_actions import CensusSource
@@ -49,21 +50,21 @@ class Shot:
         return TcpsimApp(session=opened, clock=False)
 
 
-def _state(app: TcpsimApp, name: str) -> State:
-    return app.session.world.endpoints[name].state
+def _state(app: TcpsimApp, name: EndpointName) -> State:
+    return app.session.view.endpoints[name].state
 
 
 def _in_flight(app: TcpsimApp, flags: str) -> bool:
-    return any(f.segment.flag_text == flags for f in app.session.world.in_flight.values())
+    return any(f.segment.flag_text == flags for f in app.session.view.flights.values())
 
 
 def _restarted(app: TcpsimApp) -> bool:
-    return any(e.type == "timer" and getattr(e, "action", "") == "restart" for e in app.session.trace)
+    return any(e.type == "timer" and getattr(e, "action", "") == "restart" for e in app.session.view.trace.records)
 
 
 SHOTS: tuple[Shot, ...] = (
     Shot("handshake-in-flight.svg", "three-way-handshake", lambda a: _in_flight(a, "SYN,ACK")),
-    Shot("data-transfer.svg", "data-transfer", lambda a: len(a.session.world.endpoints["server"].received) > 0),
+    Shot("data-transfer.svg", "data-transfer", lambda a: a.session.view.endpoints["server"].received_total > 0),
     Shot("time-wait-countdown.svg", "lost-final-ack", lambda a: _restarted(a)),
     Shot("state-diagram.svg", "simultaneous-close", lambda a: _state(a, "client") is State.TIME_WAIT, ("v",)),
     Shot("no-time-wait-rst.svg", "lost-final-ack-no-time-wait", lambda a: _in_flight(a, "RST")),
@@ -128,7 +129,7 @@ async def take(shot: Shot, folder: Path) -> Path:
     app = shot.app()
     async with app.run_test(size=shot.size) as pilot:
         for _ in range(2000):
-            if shot.until(app) or app.session.finished:
+            if shot.until(app) or app.session.view.finished:
                 break
             await pilot.press("n")
         app.clear_notifications()  # before the keys too: a toast under a dialog stays drawn, or not, by timing
