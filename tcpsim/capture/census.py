@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from ..core.personality import personality
 from ..core.segment import ACK, SYN, Segment
@@ -41,22 +41,23 @@ from .decode import TCP_FLAGS, ipv4_tcp, ipv4_tcp_at
 from .files import CaptureError, CaptureFile, Record
 from .notes import DEFAULT_MSL
 from .reader import Capture, decode_frame
-from .tracked import GONE, NAME, SETTLE, UNLIMITED, Tracked, shared_config
+from .tracked import Tracked
+from .tracked_sides import GONE, NAME, SETTLE, UNLIMITED, shared_config
 
-LINGER = 3.0
+LINGER: Final = 3.0
 """Seconds a conversation that is over stays in the table for stragglers (a segment that crossed
 its RST, a retransmission still on its way) before it is handed out."""
-TOP_HOSTS = 20
+TOP_HOSTS: Final = 20
 """Hosts whose peaks the summary gives (those with the most endpoints at a census)."""
-QUIET = 1000
+QUIET: Final = 1000
 """Censuses in a stretch without any event beyond which they are left out (but its last)."""
-COLLECT_GROWTH = 1 << 18
+COLLECT_GROWTH: Final = 1 << 18
 """Objects the collector tracks that may be added (net) before it runs again (see :func:`collected_by_hand`)."""
-PROGRESS_EVERY = 1 << 14
+PROGRESS_EVERY: Final = 1 << 14
 """Records between two progress reports (and looks at how much the collector's objects grew)."""
 
-_UNCOUNTED = (State.CLOSED, State.LISTEN)
-_TIME_WAIT = State.TIME_WAIT.value
+_UNCOUNTED: Final = (State.CLOSED, State.LISTEN)
+_TIME_WAIT: Final = State.TIME_WAIT.value
 
 
 @contextmanager
@@ -294,7 +295,7 @@ class Census:
                 self._sample(nxt)
                 self.next_sample = round_time(self.next_sample + self.interval)
                 self._skip_quiet(t)
-        self.due = self._next_event()[0]
+        self.due = nxt  # the next event's time: nothing has happened since it was found
 
     def _skip_quiet(self, t: float) -> None:
         """Nothing happens before ``t`` (the next packet) or the next timer: when that leaves more

@@ -20,6 +20,7 @@ from __future__ import annotations
 import socket
 import struct
 from dataclasses import dataclass
+from typing import Final
 
 LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_LOOP = 0, 1, 108
 LINKTYPE_RAW, LINKTYPE_RAW_BSD, LINKTYPE_RAW_OPENBSD = 101, 12, 14
@@ -39,7 +40,7 @@ LINK_NAMES = {
 }
 SUPPORTED = "Ethernet, Linux cooked capture (SLL, SLL2), BSD loopback and raw IP"
 
-TCP_FLAGS = 0x1F
+TCP_FLAGS: Final = 0x1F
 """SYN FIN RST PSH ACK: the bits the state machine models (URG, ECE and CWR are kept apart)."""
 _OPT_MSS, _OPT_WSCALE = 2, 3
 
@@ -305,7 +306,7 @@ def _options(decoded: Decoded, frame: bytes, at: int, end: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------- the common case
-_IPV4_MARK = {
+_IPV4_MARK: Final = {
     LINKTYPE_ETHERNET: (12, (b"\x08\x00",)),
     LINKTYPE_LINUX_SLL: (14, (b"\x08\x00",)),
     LINKTYPE_LINUX_SLL2: (0, (b"\x08\x00",)),
@@ -314,7 +315,7 @@ _IPV4_MARK = {
 }
 """Where a link header says "IPv4" and how: the EtherType (or a cooked capture's protocol
 field), or the loopback header's address family."""
-_IP_AT = {
+_IP_AT: Final = {
     LINKTYPE_ETHERNET: 14,
     LINKTYPE_LINUX_SLL: 16,
     LINKTYPE_LINUX_SLL2: 20,
@@ -326,7 +327,7 @@ _IP_AT = {
     LINKTYPE_IPV4: 0,
 }
 """Where an IPv4 packet starts in a frame of each link type, when nothing (a VLAN tag) comes between."""
-_IPV4_TCP = struct.Struct("!BxHxxHxB14xIIBB")
+_IPV4_TCP: Final = struct.Struct("!BxHxxHxB14xIIBB")
 """IPv4 without options and the TCP header behind it, in one unpack: version and header length,
 total length, fragment field, protocol; sequence number, acknowledgment number, data offset, flags."""
 

@@ -11,7 +11,7 @@ connection cutting TIME-WAIT short). :mod:`.tracked_sent` explains what a side s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from ..core import actions as act
 from ..core import seq as sq
@@ -26,28 +26,38 @@ if TYPE_CHECKING:
     from .tracked import Tracked
 
 
-UNLIMITED = 1 << 30
+UNLIMITED: Final = 1 << 30
 """The window every segment is taken to advertise, and the MSS: windows are not checked."""
-SETTLE = 3.0
+SETTLE: Final = 3.0
 """Seconds after which a segment its receiver has not answered is taken to have arrived: longer
 than a first retransmission takes (RFC 6298's initial RTO is 1 s, then 2 s), so that a copy sent
 again finds the first one still on its way, and takes it as lost."""
-MAX_GAP = 1 << 20
+MAX_GAP: Final = 1 << 20
 """The most octets missing at one place that are made up (as zeros) to keep the numbers right."""
-MAX_QUEUE = 512
+MAX_QUEUE: Final = 512
 """Segments one side may have outstanding in its model before the model takes them as
 acknowledged: a capture of one direction only would otherwise keep every byte sent."""
 
-CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED = State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED
-ESTABLISHED, CLOSE_WAIT, TIME_WAIT = State.ESTABLISHED, State.CLOSE_WAIT, State.TIME_WAIT
-FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK = State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSING, State.LAST_ACK
-GONE = (CLOSED, LISTEN)
+# The states by their own names, and the groups of them the census asks about. ``Final``: compiled
+# (setup.py), each is then read from a C variable, not looked up in the module's dict every time.
+CLOSED: Final = State.CLOSED
+LISTEN: Final = State.LISTEN
+SYN_SENT: Final = State.SYN_SENT
+SYN_RECEIVED: Final = State.SYN_RECEIVED
+ESTABLISHED: Final = State.ESTABLISHED
+FIN_WAIT_1: Final = State.FIN_WAIT_1
+FIN_WAIT_2: Final = State.FIN_WAIT_2
+CLOSE_WAIT: Final = State.CLOSE_WAIT
+CLOSING: Final = State.CLOSING
+LAST_ACK: Final = State.LAST_ACK
+TIME_WAIT: Final = State.TIME_WAIT
+GONE: Final = (CLOSED, LISTEN)
 """States in which a side holds no connection (a listener is not one)."""
-SENDING = (ESTABLISHED, CLOSE_WAIT)
-ABORTABLE = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK)
-CLOSED_AFTER_FIN = (FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT)
+SENDING: Final = (ESTABLISHED, CLOSE_WAIT)
+ABORTABLE: Final = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK)
+CLOSED_AFTER_FIN: Final = (FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT)
 SIDES = ("a", "b")
-NAME = {state: state.value for state in State}
+NAME: Final = {state: state.value for state in State}
 """Each state's RFC spelling: a dict lookup, where ``state.value`` is a call into Python's enum
 module on every state change (measured: a tenth of a census's time, BENCHMARKS.md)."""
 
