@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from tcpsim.bench import NOT_FOUND, find_script
@@ -103,3 +104,19 @@ def test_tcpsim_bench_finds_the_clone_and_from_elsewhere_says_where_the_benchmar
     assert (result.returncode, result.stdout, result.stderr.strip()) == (2, "", NOT_FOUND)
     # The same package run inside a clone finds the clone's benchmarks.
     assert find_script(ROOT / "tests" / "core") == ROOT / "benchmarks" / "bench.py"
+
+
+def test_the_census_figure_runs_the_tcpsim_it_names_not_the_working_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The census figure's child ran with ``-c``, which puts the working folder first on the path:
+    in a clone, where ``tcpsim bench`` runs, that was the interpreted source, measured in place of
+    the installed, compiled tcpsim the bench reported."""
+    import bench_capture
+
+    decoy = tmp_path / "tcpsim"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise SystemExit('the tcpsim of the working folder')\n")
+    monkeypatch.chdir(tmp_path)
+    capture = Path(__file__).resolve().parent / "capture" / "data" / "linux-client-closes-lo.pcap"
+    assert bench_capture._census(capture).cpu > 0
