@@ -44,6 +44,8 @@ def test_the_start_path_loads_none_of_the_heavy_or_deferred_modules() -> None:
         "tcpsim.cli.ui_parser().parse_args([])\n"
         "import tcpsim.ui.app\n"
         "tcpsim.ui.app.TcpsimApp()\n"
+        "from tcpsim.ui.opening import open_session\n"
+        "open_session(None, None, ())\n"  # the sandbox's session, as launch opens it
     )
     assert "tcpsim.ui.app" in loaded
     early = sorted(m for m in loaded if m in NOT_AT_STARTUP or m.startswith(tuple(f"{n}." for n in NOT_AT_STARTUP)))
