@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from ..core.personality import PERSONALITIES, SOCKET_RULES, Rule
 from ..core.segment import format_flags
 from ..core.templates import TEMPLATES
-from ..i18n import N_, _, language, ngettext, pgettext
+from ..i18n import N_, SOURCE_LANGUAGE, _, language, ngettext, pgettext
 from .network import Match
 from .trace import FaultNote, NoteEvent
 
@@ -36,10 +36,13 @@ SEPARATOR = "; "
 
 
 def rule_text(rule: str) -> str:
-    """A rule, a discard reason or a message from the trace, in the user's language."""
-    if not rule:
+    """A rule, a discard reason or a message from the trace, in the user's language. In English,
+    the language the trace is written in, that is the text as it is (and the first frame does not
+    pay for compiling a pattern per template to read values back)."""
+    lang = language()
+    if not rule or lang == SOURCE_LANGUAGE:
         return rule
-    return _rule_text(rule, language())
+    return _rule_text(rule, lang)
 
 
 @lru_cache(maxsize=4096)
