@@ -270,6 +270,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
                 badge="\n".join(badges),
                 compact=self._layout in (Layout.COMPACT, Layout.NARROW),
                 puppet=view.source == "script" and not view.stacks[name],
+                stack=view.stacks[name],
             )
         home.query_one("#timeline", Timeline).show(view, relative=self.relative)
         home.query_one("#log", EventLog).show(view, relative=self.relative)
@@ -495,7 +496,8 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
 
         timeline = self.query_one("#timeline", Timeline)
         index, event = message.index, message.event
-        self.push_screen(Details(event, timeline.relative_numbers(index, event), timeline.segment_label(index, event)))
+        numbers, label = timeline.relative_numbers(index, event), timeline.segment_label(index, event)
+        self.push_screen(Details(event, numbers, label, self.session.view.stacks))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, and ours on the two-endpoint screen only (over the lab or a

@@ -149,4 +149,4 @@ class PredictActions:
 
         view = app.session.view
         app.clear_notifications()  # a toast would cover the question
-        app.push_screen(PredictQuestion(q, answering, view.trace.records[: view.trace.length]), done)
+        app.push_screen(PredictQuestion(q, answering, view.trace.records[: view.trace.length], view.stacks), done)

@@ -9,7 +9,7 @@ is known (``N_``) and translated where they are shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ..core.names import EndpointName, peer_of
 from ..core.states import State
@@ -249,8 +249,48 @@ TIMERS = {"2msl": "2MSL", "rto": "RTO", "delack": N_("delayed ACK"), "finwait2":
 """A timer's name as the log says it (2MSL and RTO as the RFC writes them)."""
 
 
-def _timer(e: TimerEvent) -> str:
-    name = _(TIMERS.get(e.name, e.name))
+def stack_playing(stacks: Mapping[EndpointName, str] | None, endpoint: str | None) -> str:
+    """The stack playing ``endpoint`` as ``stacks`` (the view's) says: ``""`` for none, and for a
+    record of no endpoint (the network's)."""
+    for name, stack in (stacks or {}).items():
+        if name == endpoint:
+            return stack
+    return ""
+
+
+def fixed_time_wait(stack: str) -> float | None:
+    """How long ``stack`` holds TIME-WAIT when that is a constant of its own rather than RFC 9293's
+    2·MSL (Linux: TCP_TIMEWAIT_LEN, 60 s, include/net/tcp.h); None for a stack that waits 2·MSL, and
+    for ``""`` (no stack: a packetdrill script's remote peer)."""
+    from ..core.personality import PERSONALITIES
+
+    played = PERSONALITIES.get(stack)
+    return played.time_wait if played is not None and played.time_wait_length is not None else None
+
+
+def state_meaning(state: State, stack: str) -> str:
+    """What ``state`` means, in the user's language. The core's words for TIME-WAIT say it waits
+    2·MSL, RFC 9293's rule: under a stack that waits a fixed time (Linux's 60 s) they say how long."""
+    length = fixed_time_wait(stack) if state is State.TIME_WAIT else None
+    if length is None:
+        return _(state.description)
+    return _(
+        "Both FINs are acknowledged; waiting {seconds} s (this stack's fixed TIME-WAIT, whatever the MSL) so a "
+        "lost last ACK can be resent and old segments die out."
+    ).format(seconds=f"{length:g}")
+
+
+def timer_name(name: str, stack: str = "") -> str:
+    """A timer as a person reads it: ``RTO``, ``2MSL``, and a stack personality's own two. TIME-WAIT's
+    timer is 2MSL only where it lasts 2·MSL: under a stack that waits a fixed time (Linux's 60 s,
+    whatever the MSL) it is named after the state it ends, ``TIME-WAIT``."""
+    if name == "2msl" and fixed_time_wait(stack) is not None:
+        return "TIME-WAIT"  # an RFC term: the same in every language
+    return _(TIMERS.get(name, name))
+
+
+def _timer(e: TimerEvent, stack: str) -> str:
+    name = timer_name(e.name, stack)
     deadline = f"{e.deadline:.3f}" if e.deadline is not None else "?"  # as the log's time column writes t
     if e.action == "set":
         return _("{timer} timer set: it expires at t = {deadline} s").format(timer=name, deadline=deadline)
@@ -261,10 +301,12 @@ def _timer(e: TimerEvent) -> str:
     return _("{timer} timer cancelled").format(timer=name)
 
 
-def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
-    """(what happened, why) for one trace record, in words; segments labelled by ``label``."""
+def describe(e: TraceEvent, label: Label, stacks: Mapping[EndpointName, str] | None = None) -> tuple[str, str]:
+    """(what happened, why) for one trace record, in words; segments labelled by ``label``;
+    ``stacks``: the stack playing each endpoint (the view's), which names TIME-WAIT's timer."""
+    stack = stack_playing(stacks, getattr(e, "endpoint", None))
     if isinstance(e, StateEvent):
-        return _("{old} → {new} on {event}").format(old=e.old, new=e.new, event=e.event), rule_text(e.rule)
+        return _("{old} → {new} on {event}").format(old=e.old, new=e.new, event=event_text(e, stack)), rule_text(e.rule)
     if isinstance(e, SendEvent):
         if e.injected:
             return _("injects {segment}").format(segment=label(e)), ""
@@ -296,7 +338,7 @@ def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
     if isinstance(e, DiscardEvent):
         return _("#{id} discarded: {reason}").format(id=e.id, reason=rule_text(e.reason)), rule_text(e.rule)
     if isinstance(e, TimerEvent):
-        return _timer(e), _("3.10.8 timeouts") if e.action == "expire" else rule_text(e.rule)
+        return _timer(e, stack), _("3.10.8 timeouts") if e.action == "expire" else rule_text(e.rule)
     if isinstance(e, NoteEvent):
         return safe(note_text(e, network=False)), ""
     if isinstance(e, ExpectEvent):
@@ -304,9 +346,11 @@ def describe(e: TraceEvent, label: Label) -> tuple[str, str]:
     return e.type, ""
 
 
-def timer_name(name: str) -> str:
-    """A timer as a person reads it: ``RTO``, ``2MSL``, and a stack personality's own two."""
-    return _(TIMERS.get(name, name))
+def event_text(e: StateEvent, stack: str) -> str:
+    """The event of a state change as RFC 9293's Figure 5 names it, but for the end of TIME-WAIT under a
+    stack that waits a fixed time: Figure 5's ``Timeout=2MSL`` would say 2·MSL, and Linux waited 60 s."""
+    length = fixed_time_wait(stack) if e.event == "Timeout=2MSL" else None
+    return e.event if length is None else _("Timeout={seconds} s").format(seconds=f"{length:g}")
 
 
 def is_network(e: TraceEvent) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from rich.markup import escape as escape_markup
 from rich.table import Table
@@ -13,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
 from ... import i18n
+from ...core.names import EndpointName
 from ...core.states import parse_state
 from ...i18n import N_, _, pgettext
 from ...richtext import Wrapped
@@ -166,16 +168,22 @@ def _field(key: str) -> str:
     return names.get(key, key)
 
 
-def details_of(e: TraceEvent, relative: tuple[int, int] | None = None, label: str | None = None) -> Table:
+def details_of(
+    e: TraceEvent,
+    relative: tuple[int, int] | None = None,
+    label: str | None = None,
+    stacks: Mapping[EndpointName, str] | None = None,
+) -> Table:
     """Every field of a trace record, with the explanation a learner needs.
 
     Cells that can quote data, notes or file content are :class:`Text`, not strings: a Rich table
     reads a string cell as markup, and ``send "[/x]"`` must show as typed, not end the app. Cells of
     sentences are :class:`~tcpsim.richtext.Wrapped`, which breaks Chinese between characters.
     ``relative``: a segment's (seq, ack) relative to the ISNs, shown beside the absolute ones;
-    ``label``: the segment's label as the timeline shows it (relative numbers when ``t`` says so).
+    ``label``: the segment's label as the timeline shows it (relative numbers when ``t`` says so);
+    ``stacks``: the stack playing each endpoint, which names TIME-WAIT's timer.
     """
-    what, why = describe(e, lambda s: label or segment_text(s.segment, s.id, s.endpoint, 0, None))
+    what, why = describe(e, lambda s: label or segment_text(s.segment, s.id, s.endpoint, 0, None), stacks)
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -217,19 +225,27 @@ class Details(Dialog[None]):
 
     BINDINGS = [Binding("escape,enter,q", "close", N_("Close"))]
 
-    def __init__(self, event: TraceEvent, relative: tuple[int, int] | None = None, label: str | None = None) -> None:
-        """``relative`` and ``label``: a segment's relative numbers and its label as ``t`` asks."""
+    def __init__(
+        self,
+        event: TraceEvent,
+        relative: tuple[int, int] | None = None,
+        label: str | None = None,
+        stacks: Mapping[EndpointName, str] | None = None,
+    ) -> None:
+        """``relative`` and ``label``: a segment's relative numbers and its label as ``t`` asks;
+        ``stacks``: the stack playing each endpoint."""
         super().__init__(classes="dialog")
         self.event = event
         self.relative = relative
         self.label = label
+        self.stacks = stacks
 
     def compose(self) -> ComposeResult:
         e = self.event
         kind = _(RECORDS[e.type]) if e.type in RECORDS else e.type
         with Vertical(classes="dialog-box"):
             yield Label(_("{what} at t = {t} s").format(what=kind, t=f"{e.t:g}"), classes="dialog-title", markup=False)
-            yield Static(details_of(self.event, self.relative, self.label))
+            yield Static(details_of(self.event, self.relative, self.label, self.stacks))
             yield Label(_("escape to close"), classes="dialog-hint")
 
     def action_close(self) -> None:

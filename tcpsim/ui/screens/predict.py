@@ -10,7 +10,7 @@ screen behind already shows where the endpoint went.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
+from ...core.names import EndpointName
 from ...core.states import State
 from ...i18n import N_, _
 from ...richtext import Wrapped
@@ -25,6 +26,7 @@ from ...scenario.predict import Answer, Question, Quiz
 from ...sim.trace import ArriveEvent, CallEvent, SendEvent, TimerEvent, TraceEvent
 from ..numbers import segment_text
 from ..widgets.diagram_text import cite, full_label, sentence
+from ..words import stack_playing, timer_name
 from .modal import Dialog
 
 Answering = Callable[[State], tuple[Answer, Quiz]]
@@ -32,9 +34,12 @@ Answering = Callable[[State], tuple[Answer, Quiz]]
 the answer and the score so far."""
 
 
-def happening(records: Sequence[TraceEvent], history: Sequence[TraceEvent]) -> list[str]:
+def happening(
+    records: Sequence[TraceEvent], history: Sequence[TraceEvent], stacks: Mapping[EndpointName, str] | None = None
+) -> list[str]:
     """What the step does before the change, in words: a segment arriving (labelled as its sender
-    sent it, found in ``history``), a timer expiring, an application's call."""
+    sent it, found in ``history``), a timer expiring (named as the stack playing it names it:
+    ``stacks``), an application's call."""
     lines = []
     for e in records:
         if isinstance(e, ArriveEvent):
@@ -42,7 +47,7 @@ def happening(records: Sequence[TraceEvent], history: Sequence[TraceEvent]) -> l
             what = segment_text(sent.segment, sent.id, sent.endpoint, 0, None) if sent else f"#{e.id}"
             lines.append(_("{segment} arrives at the {who}").format(segment=what, who=_(e.endpoint)))
         elif isinstance(e, TimerEvent) and e.action == "expire":
-            timer = "2MSL" if e.name == "2msl" else e.name.upper()
+            timer = timer_name(e.name, stack_playing(stacks, e.endpoint))
             lines.append(_("the {who}'s {timer} timer expires").format(who=_(e.endpoint), timer=timer))
         elif isinstance(e, CallEvent):
             lines.append(_("the {who}'s application calls {call}").format(who=_(e.endpoint), call=e.call.upper()))
@@ -65,10 +70,17 @@ class PredictQuestion(Dialog[bool]):
         Binding("escape,q", "leave", N_("Not now"), show=False),
     ]
 
-    def __init__(self, question: Question, answering: Answering, trace: Sequence[TraceEvent] = ()) -> None:
+    def __init__(
+        self,
+        question: Question,
+        answering: Answering,
+        trace: Sequence[TraceEvent] = (),
+        stacks: Mapping[EndpointName, str] | None = None,
+    ) -> None:
         super().__init__(classes="dialog")
         self.question = question
         self._trace = trace
+        self._stacks = stacks
         self._answering = answering
         self.answer: Answer | None = None
 
@@ -97,7 +109,7 @@ class PredictQuestion(Dialog[bool]):
         text = Text(
             _("t = {t} s · the {who} is in {state}.").format(t=f"{q.t:.3f}", who=_(q.endpoint), state=q.old.value)
         )
-        lines = happening(q.before, self._trace)
+        lines = happening(q.before, self._trace, self._stacks)
         if lines:
             text.append("\n" + _("Now: {what}").format(what="; ".join(lines)))
         return text

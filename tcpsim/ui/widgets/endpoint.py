@@ -28,7 +28,7 @@ from ...scenario.view import EndpointView
 from ...sim.wording import who
 from ...wrapping import cell_width, wrap
 from ..numbers import relative as rel
-from ..words import data_text, timer_name
+from ..words import data_text, fixed_time_wait, state_meaning, timer_name
 
 BAR_WIDTH = 24
 LABEL = Style(bold=True)
@@ -199,6 +199,7 @@ class EndpointPane(VerticalScroll, can_focus=False):
         badge: str,
         compact: bool = False,
         puppet: bool = False,
+        stack: str = "",
     ) -> None:
         """Draw the endpoint as ``ep`` says it is at ``now``, and nothing when nothing changed. The
         screen is laid out again only when the pane's text changed height: a key press that moves
@@ -209,8 +210,9 @@ class EndpointPane(VerticalScroll, can_focus=False):
         timers, the buffers and the retransmission queue.
 
         ``puppet``: a packetdrill script's remote peer, which is no TCP (its TCB would be all
-        zeros): the banner says so, and the body says what it is instead of a state's meaning."""
-        shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact, puppet)
+        zeros): the banner says so, and the body says what it is instead of a state's meaning.
+        ``stack``: the stack playing the endpoint, which names its TIME-WAIT timer."""
+        shown = (ep, now if ep.timers else None, relative, msl, hint, badge, compact, puppet, stack)
         if shown == self._shown:
             return
         self._shown = shown
@@ -235,11 +237,11 @@ class EndpointPane(VerticalScroll, can_focus=False):
             self._update_body(Drawn(Group(*parts)))
             return
         if not compact:
-            parts.append(Wrapped(Text(_(state.description), style=style("endpoint--muted"))))
+            parts.append(Wrapped(Text(state_meaning(state, stack), style=style("endpoint--muted"))))
         gap = [] if compact else [Text()]
         if parts and not compact:
             parts.append(Text())
-        timers, queues = Wrapped(self._timer_text(ep, now, msl)), Wrapped(self._queues(ep, relative))
+        timers, queues = Wrapped(self._timer_text(ep, now, msl, stack)), Wrapped(self._queues(ep, relative))
         parts += [self._tcb(ep, relative), *gap, timers, *gap, queues]
         self._update_body(Drawn(Group(*parts)))
 
@@ -266,7 +268,7 @@ class EndpointPane(VerticalScroll, can_focus=False):
         title = _("TCB (relative)") if relative else _("TCB (absolute)")
         return TcbTable(rows, title, ep.state is State.CLOSED, Style(bold=True))
 
-    def _timer_text(self, ep: EndpointView, now: float, msl: float) -> Text:
+    def _timer_text(self, ep: EndpointView, now: float, msl: float, stack: str) -> Text:
         style = self.get_component_rich_style
         if not ep.timers:
             return Text(_("no timer running"), style=style("endpoint--muted"))
@@ -287,7 +289,8 @@ class EndpointPane(VerticalScroll, can_focus=False):
             left = max(0.0, wait - now)
             tw = style("endpoint--time-wait")
             length = ep.time_wait or 2 * msl
-            label = "TIME-WAIT 2·MSL" if abs(length - 2 * msl) < 1e-9 else f"TIME-WAIT {length:g} s"
+            # 2·MSL, RFC 9293's wait, or the stack's own constant (Linux's 60 s, even where 2·MSL is 60 s too)
+            label = "TIME-WAIT 2·MSL" if fixed_time_wait(stack) is None else f"TIME-WAIT {length:g} s"
             text.append(f"◔ {label} ", style=LABEL + tw)
             text.append(f"{left:6.2f} s\n", style=tw)
             text.append(countdown_bar(left, length), style=tw)

@@ -49,7 +49,7 @@ class EventLog(Rows):
     def row_text(self, row: int, width: int) -> Text:
         position = self.positions[row]
         e = self.records[position]
-        what, why = describe(e, lambda _: self.label(position))
+        what, why = describe(e, lambda _: self.label(position), self.stacks)
         endpoint = getattr(e, "endpoint", None)
         text = Text(f"{e.t:8.3f} ", self.style_of("eventlog--time"))
         names = {"client": who("client"), "server": who("server"), "network": _("network")}

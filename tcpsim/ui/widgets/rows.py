@@ -13,7 +13,7 @@ classes, styled in TCSS from the theme's variables.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core.names import EndpointName
 from ...i18n import N_, _
 from ...scenario.view import View
 from ...sim.trace import TraceEvent
@@ -76,6 +77,8 @@ class Rows(ScrollView, can_focus=True):
         """The selected row (an index into :attr:`positions`), or None."""
         self.follow = True
         self.relative = False
+        self.stacks: Mapping[EndpointName, str] = {}
+        """The stack playing each endpoint, as the view last said."""
         self.bases = SeqBases()
         self._version = -1
         self._seen = 0
@@ -124,8 +127,8 @@ class Rows(ScrollView, can_focus=True):
                 self.follow = True
             for row in [r for r in self._cache if r >= cut]:
                 del self._cache[row]
-        if relative != self.relative:
-            self.relative = relative
+        if relative != self.relative or view.stacks != self.stacks:
+            self.relative, self.stacks = relative, view.stacks  # the stacks name TIME-WAIT's timer
             self._cache.clear()
         self.records = trace.records
         accepts, noted, feed, positions = self.accepts, self.noted, self.bases.feed, self.positions

@@ -35,7 +35,7 @@ from ...sim.trace import (
 )
 from ...sim.wording import rule_text
 from ..numbers import label_forms, numbers, segment_text
-from ..words import TIMERS, data_text, expect_text, fault_mark, safe
+from ..words import data_text, expect_text, fault_mark, safe, stack_playing, timer_name
 from .rows import Rows
 
 TIME_COLUMN = 8
@@ -249,7 +249,7 @@ class Timeline(Rows):
                     wait = _("◔ 2MSL wait until t = {t} s") if set_ else _("◔ 2MSL RESTARTED until t = {t} s")
                 armed = lane("timeline--timer") + lane("timeline--armed")
                 return self._lane(e.t, e.endpoint, Text(wait.format(t=f"{e.deadline:g}"), armed), width)
-            name = _(TIMERS.get(e.name, e.name))
+            name = timer_name(e.name, stack_playing(self.stacks, e.endpoint))
             said = _("◔ {timer} expired") if e.action == "expire" else _("◔ {timer} cancelled")
             return self._lane(e.t, e.endpoint, Text(said.format(timer=name), lane("timeline--timer")), width)
         if isinstance(e, ExpectEvent):
