@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
-from textual.notifications import Notify, SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
@@ -29,7 +28,6 @@ from ..i18n import _
 from ..scenario import Scenario
 from ..scenario.session import Session
 from ..scenario.view import SessionProtocol, View, WalkKey
-from ..wrapping import cell_width, wrap
 from . import access
 from .access import Local
 from .census_actions import CensusActions, CensusSource
@@ -39,12 +37,13 @@ from .intents import EndpointActions
 from .layout import MIN_HEIGHT, MIN_WIDTH, Layout, layout_for
 from .predict import PredictActions
 from .stacks import StackActions, pane_title
+from .toasts import Toasts
 from .widgets.endpoint import EndpointPane
 from .widgets.eventlog import EventLog
 from .widgets.footer import KeyBar
 from .widgets.rows import Rows
 from .widgets.timeline import Timeline
-from .words import dead_end, failure_words, fault_badge, pane_hint, safe, status_line, time_wait_words
+from .words import dead_end, failure_words, fault_badge, pane_hint, status_line, time_wait_words
 
 if TYPE_CHECKING:
     from ..lab.model import LoadConfig
@@ -59,7 +58,6 @@ DEFAULT_SPEED = 3  # 0.2×: a 0.1 s hop takes half a second, slow enough to watc
 IDLE_FACTOR = 20.0
 """While nothing is in flight, play runs this much faster: waiting out an RTO or 2·MSL is dull."""
 FRAME = 1 / 30
-TOAST_WIDTH, TOAST_FRAME = 60, 3
 """Textual's toasts: 60 cells wide at most half the screen, of which padding and border take 3."""
 FIRST_VIEW = "timeline"
 """The centre view the app opens on."""
@@ -67,7 +65,7 @@ FIRST_ENDPOINT: EndpointName = "client"
 """The endpoint user commands go to when the app opens."""
 
 
-class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, CensusActions, App[None]):
+class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, CensusActions, Toasts, App[None]):
     """Interactive simulator of two TCP endpoints."""
 
     CSS_PATH = "tcpsim.tcss"
@@ -112,9 +110,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         self._too_small: Static | None = None
         self._welcome_toast = ""
         """The welcome toast as shown."""
-        self._present_toasts: list[tuple[str, Callable[[View], bool]]] = []
-        """Toasts that describe the present, as shown, each with what must hold for it to stay true
-        (:meth:`notify_while`)."""
+        self._present_toasts = []
         self._screen_ready = False
         """The screen is composed, so the watchers can reach the widgets."""
 
@@ -276,7 +272,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         home.query_one("#log", EventLog).show(view, relative=self.relative)
         if self.view == "diagram":
             self._paint_diagram()
-        self._withdraw(lambda text: any(text == shown and not holds(view) for shown, holds in self._present_toasts))
+        self._withdraw_stale(view)
         self._announce_checks(view)
         self._status(view)
         self._predict_end()
@@ -319,61 +315,12 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
             self.notify(message, title=title, severity="error")
         self._announced = len(failed)
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Textual's notify, where every message is shown as written: never read as markup (messages
-        quote file names, notes and data), and whatever a terminal would act on escaped. Lines are
-        broken here as Chinese breaks (tcpsim.wrapping), at the toast's width: Rich breaks only at
-        spaces, and a Chinese sentence would leave a near-empty line."""
-        super().notify(self._toast_text(message), title=safe(title), severity=severity, timeout=timeout, markup=False)
-
-    def _toast_text(self, message: str) -> str:
-        """A message as its toast shows it: escaped, and, when it holds wide (CJK) characters, broken
-        at the toast's width. Text of spaces alone is left to Rich, which breaks it as well, and
-        keeps the message one line that the tests and a screen reader can find whole."""
-        text = safe(message)
-        width = min(TOAST_WIDTH, self.size.width // 2) - TOAST_FRAME
-        if width <= 0 or cell_width(text) == len(text):
-            return text
-        return "\n".join(wrap(text, width))
-
-    def notify_while(self, message: str, holds: Callable[[View], bool], **how: Any) -> None:
-        """A toast that describes the present ("the next segment will be dropped", "nothing more
-        will happen"): :meth:`publish` withdraws it at the first view where ``holds`` is false,
-        or it would go on saying "the connection is open and idle" beside a closing one."""
-        text = self._toast_text(message)
-        self._present_toasts = [entry for entry in self._present_toasts if entry[0] != text]  # shown once
-        self._present_toasts.append((text, holds))
-        self.notify(message, **how)
-
-    def _withdraw(self, stale: Callable[[str], bool]) -> None:
-        """Take down the toasts whose text is ``stale``, and forget the present they described."""
-        for shown in list(self._notifications):
-            if stale(shown.message):
-                self._unnotify(shown)
-        self._present_toasts = [(text, holds) for text, holds in self._present_toasts if not stale(text)]
-
     def _say_dead_end(self) -> None:
         """Why nothing more happens by itself, and what the user can do, while that is so."""
         view = self.session.view
         present = (view.t, view.trace.length)
         message = dead_end(view, self.focused_endpoint)
         self.notify_while(message, lambda view: (view.t, view.trace.length) == present)
-
-    def _on_notify(self, event: Notify) -> None:
-        """A message already on screen is shown once: the copy replaces it (and its timeout starts again)."""
-        new = event.notification
-        for old in list(self._notifications):
-            if (old.message, old.title, old.severity) == (new.message, new.title, new.severity):
-                self._unnotify(old, refresh=False)
-        super()._on_notify(event)
 
     # ------------------------------------------------------------------ time
     def _tick(self) -> None:

@@ -7,7 +7,7 @@ app publishes the new view.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from ..core.names import EndpointName
 from ..i18n import _
@@ -34,11 +34,10 @@ class EndpointActions(_Base):
     session: SessionProtocol
     focused_endpoint: EndpointName
     playing: bool
+    notify_while: Callable[..., None]
+    """The app's (tcpsim.ui.toasts): a toast withdrawn once the present it describes is past."""
 
     def publish(self) -> None:  # pragma: no cover - the app's
-        raise NotImplementedError
-
-    def notify_while(self, message: str, holds: Callable[[View], bool], **how: Any) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def _report(self, outcome: Outcome) -> None:
