@@ -7,7 +7,7 @@ under each state change and segment, dimmed, the RFC 9293 rule that caused it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .core.personality import fixed_time_wait
 from .core.segment import Flags
 from .core.segment import segment_label as segment_label  # the one formatter; the views import it from here
 from .core.states import parse_state
@@ -160,6 +161,8 @@ class Ladder:
         self.lane = max(28, (self.width - TIME_WIDTH) * 3 // 10)
         self.middle = self.width - TIME_WIDTH - 2 * self.lane
         self._last_rule: tuple[float, str, str] | None = None
+        self.stacks: dict[str, str] = {}
+        """Each endpoint's stack, which names its TIME-WAIT timer (2MSL, or a stack's fixed wait)."""
         self.out = LineWriter(console)
 
     def header(self, result: RunResult) -> None:
@@ -168,12 +171,13 @@ class Ladder:
         self.console.print(Wrapped(Text(visible(_(s.name)), style="bold")))
         if s.summary:
             self.console.print(Wrapped(Text(visible(_(s.summary)), style="italic")))
+        self.stacks = {name: ep.config.personality.name for name, ep in result.world.endpoints.items()}
         settings = _(
             "latency {latency}s · MSL {msl}s (TIME-WAIT {two_msl}s) · RTO {rto}s · ISN client {client}, server {server}"
         ).format(
             latency=f"{net.latency:g}",
             msl=f"{net.msl:g}",
-            two_msl=f"{2 * net.msl:g}",
+            two_msl=_time_wait_text(self.stacks, net.msl),
             rto=f"{net.rto:g}",
             client=result.world.client.isn,
             server=result.world.server.isn,
@@ -296,15 +300,32 @@ class Ladder:
         self.detail(e.t, e.endpoint, rule)
 
     def _timer(self, e: TimerEvent) -> None:
+        fixed = e.name == "2msl" and fixed_time_wait(self.stacks.get(e.endpoint, "")) is not None
         if e.name == "2msl" and e.action in ("set", "restart"):
-            text = _("◔ 2MSL wait until t = {t} s") if e.action == "set" else _("◔ 2MSL RESTARTED until t = {t} s")
+            if fixed:  # Linux's 60 s is no 2·MSL: the timer is named after the state it ends
+                text = (
+                    _("◔ TIME-WAIT until t = {t} s")
+                    if e.action == "set"
+                    else _("◔ TIME-WAIT RESTARTED until t = {t} s")
+                )
+            else:
+                text = _("◔ 2MSL wait until t = {t} s") if e.action == "set" else _("◔ 2MSL RESTARTED until t = {t} s")
             self.lane_line(e.t, e.endpoint, Text(text.format(t=f"{e.deadline:g}"), style="magenta"))
         elif e.action == "expire":
-            if e.name in ("2msl", "rto"):
+            if fixed:
+                text = _("◔ TIME-WAIT expired")
+            elif e.name in ("2msl", "rto"):
                 text = _("◔ 2MSL expired") if e.name == "2msl" else _("◔ RTO expired")
             else:
                 text = _("◔ {timer} expired").format(timer=_(TIMER_NAMES.get(e.name, e.name)))
             self.lane_line(e.t, e.endpoint, Text(text, style="magenta"))
+
+
+def _time_wait_text(stacks: Mapping[str, str], msl: float) -> str:
+    """How long TIME-WAIT lasts, in seconds: 2·MSL, or the stack's own fixed wait (Linux's 60 s),
+    or both lengths when the two endpoints' stacks differ ("10/60")."""
+    lengths = sorted({fixed_time_wait(stack) or 2 * msl for stack in stacks.values()} or {2 * msl})
+    return "/".join(f"{length:g}" for length in lengths)
 
 
 def _ljust(text: str, width: int) -> str:
@@ -448,13 +469,16 @@ def render_import(result: ImportResult, console: Console, *, rules: bool = True)
     console.print(Text(title, style="bold"))
     packets = result.conversation.count
     msl = result.scenario.network.msl
+    ladder.stacks = dict.fromkeys(("client", "server"), result.scenario.network.stack)
     about = ngettext(
         "{n} packet over {seconds} s · states inferred by the RFC 9293 state machine · "
         "MSL {msl} s (TIME-WAIT {two_msl} s)",
         "{n} packets over {seconds} s · states inferred by the RFC 9293 state machine · "
         "MSL {msl} s (TIME-WAIT {two_msl} s)",
         packets,
-    ).format(n=packets, seconds=f"{result.conversation.span:g}", msl=f"{msl:g}", two_msl=f"{2 * msl:g}")
+    ).format(
+        n=packets, seconds=f"{result.conversation.span:g}", msl=f"{msl:g}", two_msl=_time_wait_text(ladder.stacks, msl)
+    )
     console.print(Text(about, style="dim"))
     console.print()
     row = Text(" " * TIME_WIDTH)

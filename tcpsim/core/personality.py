@@ -103,6 +103,14 @@ SOCKET_RULES: Final[dict[str, tuple[Rule, ...]]] = {
 """Rules that live in the socket layer or behind a sysctl rather than in a personality's hooks."""
 
 
+def fixed_time_wait(stack: str) -> float | None:
+    """How long ``stack`` holds TIME-WAIT when that is a constant of its own rather than RFC 9293's
+    2·MSL (Linux: TCP_TIMEWAIT_LEN, 60 s, include/net/tcp.h); None for a stack that waits 2·MSL, and
+    for a name that is no stack (``""``: a packetdrill script's remote peer)."""
+    played = PERSONALITIES.get(stack)
+    return played.time_wait if played is not None and played.time_wait_length is not None else None
+
+
 def personality(name: str) -> Personality:
     """The personality called ``name``; ValueError naming the stacks (and the likely one) otherwise."""
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..core.names import EndpointName, peer_of
+from ..core.personality import fixed_time_wait
 from ..core.states import State
 from ..escape import visible, visible_bytes
 from ..i18n import N_, _, ngettext
@@ -256,16 +257,6 @@ def stack_playing(stacks: Mapping[EndpointName, str] | None, endpoint: str | Non
         if name == endpoint:
             return stack
     return ""
-
-
-def fixed_time_wait(stack: str) -> float | None:
-    """How long ``stack`` holds TIME-WAIT when that is a constant of its own rather than RFC 9293's
-    2·MSL (Linux: TCP_TIMEWAIT_LEN, 60 s, include/net/tcp.h); None for a stack that waits 2·MSL, and
-    for ``""`` (no stack: a packetdrill script's remote peer)."""
-    from ..core.personality import PERSONALITIES
-
-    played = PERSONALITIES.get(stack)
-    return played.time_wait if played is not None and played.time_wait_length is not None else None
 
 
 def state_meaning(state: State, stack: str) -> str:

@@ -130,3 +130,13 @@ def test_a_saved_scenario_keeps_its_stacks() -> None:
     again = load_text(dump(s))
     assert stacks_of(again) == {"client": "freebsd", "server": "linux"}
     assert again.network == s.network and again.client == s.client
+
+
+def test_the_ladder_names_linux_time_wait_for_what_it_is(cli: Callable[..., CliResult]) -> None:
+    """``tcpsim run --stack linux`` said "MSL 5s (TIME-WAIT 10s)" and "◔ 2MSL wait until t = 62.1 s":
+    Linux holds TIME-WAIT a fixed 60 s (TCP_TIMEWAIT_LEN), which is no 2·MSL."""
+    linux = cli("run", "active-close-client", "--stack", "linux").out
+    assert "MSL 5s (TIME-WAIT 60s)" in linux and "◔ TIME-WAIT until t = 62.1 s" in linux
+    assert "2MSL wait" not in linux
+    rfc = cli("run", "active-close-client").out
+    assert "MSL 5s (TIME-WAIT 10s)" in rfc and "◔ 2MSL wait until t = 12.1 s" in rfc
