@@ -18,6 +18,13 @@ Where it simplifies, it says so (in the conversation's notes, and in README's "W
   on its way, it was lost. A receiver that sends nothing for :data:`SETTLE` seconds is taken to
   have received it at its capture time. Pure
   ACKs and RSTs arrive at their capture time.
+- A later packet can prove such a reading wrong, and the model is then corrected rather than
+  bent: a SYN sent again from SYN-SENT shows that nothing on its way to its sender had arrived (a
+  SYN,ACK would have made it ESTABLISHED), so it stays SYN-SENT; a FIN sent again after the
+  capture showed its acknowledgment shows that its sender never left LAST-ACK, which it re-enters
+  (:meth:`~.tracked_sent.Senders._back_to_last_ack`). The census streams: the lines it wrote
+  before the proof are not rewritten (holding every line back for as long as a retransmission
+  can take would delay every count for a rare loss); the note says which times they cover.
 - Windows are not checked (the census does not read the window-scale option): every segment is
   taken as inside the window.
 - The model's retransmission timers never fire: a retransmission is seen in the capture, or not at
@@ -45,6 +52,7 @@ from .tracked_sides import (
     NAME,
     SENDING,
     SETTLE,
+    SYN_SENT,
     UNLIMITED,
     Flight,
     shared_config,
@@ -128,6 +136,13 @@ class Tracked(Senders):
         """``side`` sends ``seg``: what is on its way to it arrived before, unless ``seg``
         acknowledges none of it (then it had not arrived yet, or was lost on the way)."""
         inbox = self.inbox[side]
+        if seg.flags & SYN and not seg.flags & ACK:
+            ep = self.eps[side]
+            if ep.state is SYN_SENT and seg.seq == ep.iss:
+                # Its SYN again: no SYN,ACK has reached it (one would have made it ESTABLISHED and
+                # had it acknowledge, RFC 9293 3.10.7.3): what is on its way was lost after the
+                # capture point, or is still on its way (a copy sent again shows which).
+                return
         evidence = seg.flags & ACK and not seg.flags & RST
         answer = seg if seg.flags & SYN else None
         while inbox:

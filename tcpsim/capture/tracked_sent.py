@@ -12,14 +12,18 @@ from __future__ import annotations
 from ..core import seq as sq
 from ..core.segment import ACK, FIN, SYN, Segment
 from ..core.seq import Seq
+from ..core.tcb import Endpoint
 from ..i18n import _
 from .tracked_sides import (
     ABORTABLE,
     CLOSED,
     CLOSED_AFTER_FIN,
     GONE,
+    LAST_ACK,
     MAX_GAP,
+    MAX_NOTES,
     MAX_QUEUE,
+    NAME,
     SENDING,
     SYN_RECEIVED,
     SYN_SENT,
@@ -43,6 +47,9 @@ class Senders(Sides):
             self.syn_seen, self.syn_frame = True, frame
         self.last_syn[side] = seg
         if state is SYN_SENT and seg.seq == ep.iss:
+            self.syn_again[side] = frame
+            if self.syn_ack_note is not None:
+                self._syn_again_settles(side)
             self._again(side, seg.seq, sq.add(seg.seq, 1), frame)
             return
         if state is TIME_WAIT:
@@ -152,7 +159,7 @@ class Senders(Sides):
         if state is CLOSED and self.resets:
             return  # sent before the RST reached it: it crossed the RST
         if state is CLOSED and flags & FIN and self.fins[side] and len(self.states[side]) >= 2:
-            self._fin_again_after_its_ack(side, frame)
+            self._fin_again_after_its_ack(side, seg, t, frame)
             return
         self.note(
             _(
@@ -181,7 +188,12 @@ class Senders(Sides):
                     del inbox[i]
                     self.lost[side] += 1
                     self.census.lost(self.whole, side, frame)
-                    self._lost_or_its_ack(side, flight, frame)
+                    if flight.seg.flags & SYN and self.syn_again[1 - side] > flight.frame:
+                        self.note(self._syn_ack_lost(side, flight.frame, frame))
+                    else:
+                        if flight.seg.flags & SYN and len(self.notes) < MAX_NOTES:
+                            self.syn_ack_note = (len(self.notes), flight.frame, frame)
+                        self._lost_or_its_ack(side, flight, frame)
                     break
 
     def _lost_or_its_ack(self, side: int, first: Flight, frame: int) -> None:
@@ -204,12 +216,58 @@ class Senders(Sides):
             )
         )
 
-    def _fin_again_after_its_ack(self, side: int, frame: int) -> None:
+    def _syn_ack_lost(self, side: int, first: int, frame: int) -> str:
+        """The note on a SYN,ACK (packet ``first``, sent by ``side``) sent again (packet ``frame``)
+        whose receiver sent its own SYN again after it: still in SYN-SENT then, so that first copy
+        never reached it. One reading: had it arrived, with the acknowledgment lost before the
+        capture point, the receiver would have been ESTABLISHED, where it sends no SYN."""
+        return _(
+            "packet {first}, the {role}'s SYN,ACK, was lost on its way after the capture point: the {peer} "
+            "sent its SYN again (packet {syn}) after it, as it does only while no SYN,ACK has reached it. The "
+            "{peer} stayed SYN-SENT until the copy sent in packet {frame} arrived"
+        ).format(first=first, role=self.role(side), peer=self.role(1 - side), syn=self.syn_again[1 - side], frame=frame)
+
+    def _syn_again_settles(self, side: int) -> None:
+        """``side`` sends its SYN again after a SYN,ACK was taken as lost with two readings (the
+        copies crossed at the capture point): the SYN shows which, and the note is corrected."""
+        pending = self.syn_ack_note
+        if pending is None:
+            return
+        index, first, copy = pending
+        self.syn_ack_note = None
+        self.notes[index] = self._syn_ack_lost(1 - side, first, copy)
+        self.census.readings -= 1
+
+    def _fin_again_after_its_ack(self, side: int, seg: Segment, t: float, frame: int) -> None:
         """``side`` sends its FIN again after the capture showed its peer acknowledge it, which
-        the model took as received (it is CLOSED): two readings, which the note says."""
+        the model took as received (it is CLOSED). Either reading of the packets has it still
+        waiting for that acknowledgment when it sent this copy: the model goes back to LAST-ACK
+        (from CLOSED, a FIN cannot be sent), and the note says what the other reading changes."""
         self._retransmitted(side, frame)
         self.census.readings += 1
         before = self.states[side][-2]
+        closed_by = self.closed_by[side]
+        if before == NAME[LAST_ACK] and closed_by is not None:
+            at, ack = closed_by
+            self._back_to_last_ack(side, seg, t)
+            self.note(
+                _(
+                    "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
+                    "acknowledge it (packet {ack}), so that acknowledgment had not reached it yet: it was lost after "
+                    "the capture point (the {role} was still in LAST-ACK until a later one arrived: the reading taken "
+                    "here), or this copy crossed it on the way (then the {role} was CLOSED just after packet {frame}). "
+                    "The census lines from {at} s to {now} s, written before packet {frame} showed this, count the "
+                    "{role} CLOSED"
+                ).format(
+                    role=self.role(side),
+                    frame=frame,
+                    peer=self.role(1 - side),
+                    ack=ack,
+                    at=f"{at:.6f}",
+                    now=f"{t:.6f}",
+                )
+            )
+            return
         self.note(
             _(
                 "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
@@ -219,6 +277,28 @@ class Senders(Sides):
                 "the {role} is CLOSED from then on"
             ).format(role=self.role(side), frame=frame, peer=self.role(1 - side), state=before)
         )
+
+    def _back_to_last_ack(self, side: int, seg: Segment, t: float) -> None:
+        """``side``, CLOSED by an acknowledgment the FIN it sends again shows it never had, is in
+        LAST-ACK again: a TCB rebuilt from that FIN (its sequence number, and the peer's FIN it
+        acknowledges) as the core would have it, through CLOSE-WAIT (the peer's FIN arrives,
+        RFC 9293 3.10.7.4 eighth) and a CLOSE (3.10.4), without counting either move again."""
+        fin = sq.add(seg.seq, len(seg.data))
+        peer_fin = sq.add(seg.ack, -1)
+        ep = Endpoint.resumed(
+            self.eps[side].config, fin, peer_fin, snd_wnd=UNLIMITED, rcv_wnd=UNLIMITED, passive=side != self.client
+        )
+        ep.segment_arrives(Segment(0, 0, peer_fin, fin, FIN | ACK, UNLIMITED), t)
+        ep.close(t)
+        ep.timers.pop("rto", None)
+        if ep.state is not LAST_ACK:  # not expected of the core: leave the model as it was
+            return
+        self.eps[side] = ep
+        states = self.states[side]
+        if states and states[-1] == NAME[CLOSED]:
+            del states[-1]
+        self.closed_by[side] = None
+        self.census.moved(self.hosts[side], CLOSED, LAST_ACK)
 
     def _retransmitted(self, side: int, frame: int) -> None:
         if not self.retransmissions[side]:

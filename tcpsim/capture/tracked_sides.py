@@ -34,6 +34,8 @@ than a first retransmission takes (RFC 6298's initial RTO is 1 s, then 2 s), so 
 again finds the first one still on its way, and takes it as lost."""
 MAX_GAP: Final = 1 << 20
 """The most octets missing at one place that are made up (as zeros) to keep the numbers right."""
+MAX_NOTES: Final = 20
+"""The notes kept on one conversation (the first)."""
 MAX_QUEUE: Final = 512
 """Segments one side may have outstanding in its model before the model takes them as
 acknowledged: a capture of one direction only would otherwise keep every byte sent."""
@@ -103,6 +105,7 @@ class Sides:
         "census",
         "client",
         "close_wait",
+        "closed_by",
         "ended",
         "eps",
         "fins",
@@ -127,6 +130,8 @@ class Sides:
         "rkey",
         "scheduled",
         "states",
+        "syn_ack_note",
+        "syn_again",
         "syn_frame",
         "syn_seen",
         "synacks",
@@ -171,6 +176,11 @@ class Sides:
         self.again_t = [0.0, 0.0]
         """When each side first sent something again."""
         self.synacks = [0, 0]
+        self.syn_again = [0, 0]
+        """The frame of the last SYN each side sent again from SYN-SENT (0: none)."""
+        self.syn_ack_note: tuple[int, int, int] | None = None
+        """(index in :attr:`notes`, first copy, copy) of the two-readings note on a SYN,ACK taken as
+        lost, which its receiver's SYN sent again would settle (one reading, then)."""
         self.last_syn: list[Segment | None] = [None, None]
         """The last SYN each side sent (a SYN,ACK that comes late still answers it)."""
         self.lasting_close_wait = 0.0
@@ -184,6 +194,9 @@ class Sides:
         self.close_wait: list[tuple[float, int] | None] = [None, None]
         """When and at which packet each side entered CLOSE-WAIT (None: not in it)."""
         self.time_wait_since: list[tuple[float, int] | None] = [None, None]
+        self.closed_by: list[tuple[float, int] | None] = [None, None]
+        """When and by which packet each side last went from LAST-ACK to CLOSED (its FIN sent again
+        afterwards shows that acknowledgment never reached it)."""
         self.gaps: tuple[list[tuple[Seq, Seq]], list[tuple[Seq, Seq]]] = ([], [])
         """Sequence ranges each side sent that the capture has not shown yet (filled with zeros)."""
         self.scheduled = [0.0, 0.0]
@@ -211,7 +224,7 @@ class Sides:
         return NAME[self.eps[side].state]
 
     def note(self, text: str) -> None:
-        if len(self.notes) < 20:
+        if len(self.notes) < MAX_NOTES:
             self.notes.append(text)
 
     # ------------------------------------------------------------------ what arrived
@@ -267,6 +280,8 @@ class Sides:
                 self.close_wait[side] = None
             if new is CLOSE_WAIT:
                 self.close_wait[side] = (t, frame or self.last_frame)
+            if old is LAST_ACK and new is CLOSED:
+                self.closed_by[side] = (t, frame or self.last_frame)
             if new is TIME_WAIT:
                 self.time_wait_since[side] = (t, frame or self.last_frame)
                 self.census.time_wait_entered(self.whole, side, t)

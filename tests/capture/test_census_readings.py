@@ -21,6 +21,9 @@ from pathlib import Path
 import census_synth
 from capture_files import pcap, scenario_packets
 
+from tcpsim.capture import import_capture
+from tcpsim.sim.trace import StateEvent
+
 
 def lines(out: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
@@ -63,6 +66,49 @@ def test_a_fin_sent_again_after_its_ack_fits_two_readings(cli, tmp_path: Path) -
     assert not [n for n in conversation["notes"] if "where it cannot" in n]
     assert summary["two_readings"] == 1 and summary["matters"] == {"retransmitting": 1}
     assert "two readings: 1 place" in text
+
+
+def test_a_lost_final_ack_keeps_the_server_in_last_ack_until_a_later_one(cli, tmp_path: Path) -> None:
+    """lost-final-ack: the server sends its FIN again (packet 8, at 2.5 s), which it does only from
+    LAST-ACK, so the client's ACK captured at 1.6 s never reached it; it is CLOSED by the client's
+    next ACK (packet 9, at 2.6 s), as the one-conversation import reads it. The census used to count
+    the server CLOSED from 1.6 s on; the lines it wrote before packet 8 showed the loss still do,
+    and the note says which."""
+    path = tmp_path / "lost-final-ack.pcap"
+    path.write_bytes(pcap(scenario_packets("lost-final-ack"), 101))
+    found = lines(cli("import", path, "--all", "--format", "jsonl", "--interval", "0.5").out)
+    server = {line["t"]: line["counts"] for line in found if line["type"] == "census" and line["host"] == "10.0.0.2"}
+    assert server[1.5] == {"LAST-ACK": 1}
+    assert server[2.0] == {}  # written before packet 8 showed the loss
+    assert server[2.5] == {"LAST-ACK": 1}  # after packet 8, before packet 9
+    assert server[2.6] == {}
+    (conversation,) = [line for line in found if line["type"] == "conversation"]
+    (note,) = [n for n in conversation["notes"] if n.startswith("two readings")]
+    assert "acknowledge it (packet 7)" in note
+    assert "The census lines from 1.600000 s to 2.500000 s, written before packet 8 showed this" in note
+    observation = import_capture(path).observation
+    (closed,) = [
+        e for e in observation.trace if isinstance(e, StateEvent) and e.endpoint == "server" and e.new == "CLOSED"
+    ]
+    assert (closed.old, closed.t) == ("LAST-ACK", 2.6)
+
+
+def test_a_lost_syn_ack_leaves_the_client_in_syn_sent(cli, tmp_path: Path) -> None:
+    """lost-syn-ack: the client sends its SYN again (packet 3) after the server's SYN,ACK (packet
+    2): it never had it. The census used to take the SYN,ACK as received and the SYN sent again as
+    a new connection over a half-open one; the client was SYN-SENT until the copy (packet 4)."""
+    conversation, summary, text = census(cli, tmp_path, "lost-syn-ack")
+    assert conversation["states"]["client"] == ["SYN-SENT", "ESTABLISHED"]
+    assert conversation["final"] == {"client": "ESTABLISHED", "server": "ESTABLISHED"}
+    assert "half-open" not in summary["anomalies"] and summary["two_readings"] == 0 and "two readings" not in text
+    (note,) = conversation["notes"]
+    assert note == (
+        "packet 2, the server's SYN,ACK, was lost on its way after the capture point: the client sent its SYN again "
+        "(packet 3) after it, as it does only while no SYN,ACK has reached it. The client stayed SYN-SENT until the "
+        "copy sent in packet 4 arrived"
+    )
+    observation = import_capture(tmp_path / "lost-syn-ack.pcap").observation
+    assert observation.states("client") == [("CLOSED", "SYN-SENT"), ("SYN-SENT", "ESTABLISHED")]
 
 
 def test_a_clean_capture_has_one_reading(cli, tmp_path: Path) -> None:
