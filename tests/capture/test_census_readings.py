@@ -163,3 +163,20 @@ def test_a_long_file_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> No
     code, out, err = _run_census(path, stderr_tty=False)
     assert code == 0 and err == b""
     assert lines(out.decode())[-1]["type"] == "summary"
+
+
+def test_a_segment_its_receiver_answers_late_settles_once(tmp_path: Path) -> None:
+    """Data captured at 0.000256 s and answered 5 s later: the census takes it as arrived 3 s after
+    its capture. It asked for what was captured by (0.000256 + 3) - 3 s, which floats make
+    0.000255999…, so the segment was never due and the census asked again forever (a mutated
+    capture of test_capture_census.py hung the suite)."""
+    frames = scenario_packets("active-close-client")
+    base = frames[0][0]
+    times = [0.0, 0.0001, 0.0002, 0.000256] + [5.0 + 0.1 * i for i in range(len(frames) - 4)]
+    path = tmp_path / "late.pcap"
+    path.write_bytes(pcap([(base + t, raw) for t, (_old, raw) in zip(times, frames, strict=True)], 101))
+    command = [sys.executable, "-c", "from tcpsim.cli import entry; entry()", "import", str(path), "--all"]
+    done = subprocess.run([*command, "--format", "jsonl"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (conversation,) = [line for line in lines(done.stdout) if line["type"] == "conversation"]
+    assert conversation["final"] == {"client": "TIME-WAIT", "server": "CLOSED"}
