@@ -47,6 +47,7 @@ HOT = [
     "tcpsim/capture/files.py",
     "tcpsim/capture/decode.py",
     "tcpsim/capture/census.py",
+    "tcpsim/capture/census_hosts.py",
     "tcpsim/capture/tracked.py",
     "tcpsim/capture/tracked_sides.py",
     "tcpsim/capture/tracked_sent.py",

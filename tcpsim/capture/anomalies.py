@@ -279,7 +279,7 @@ class Anomalies:
     def sampled(self, t: float) -> None:
         """A census was taken: pile-ups whose host has no TIME-WAIT left are over; storms whose
         second has passed without enough RSTs too."""
-        counts = self.census.counts
+        counts = self.census.hosts.counts
         for host in [h for h in self.pile_ups if not counts.get(h, {}).get(State.TIME_WAIT.value)]:
             pile = self.pile_ups.pop(host)
             if pile.open:

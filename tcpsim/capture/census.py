@@ -2,10 +2,10 @@
 
 ``tcpsim import FILE --all`` reads the file once, record by record, and hands every packet to the
 light observer of its conversation (:mod:`.tracked`), which runs the shared core's endpoints. Per
-host, it counts the endpoints in each state as they change; every ``interval`` seconds of capture
-time (and at the last packet) those counts are a census :class:`~.census_records.Sample`, what
-``ss -s`` would have said then. Along the way it names what people debugging TIME-WAIT and
-CLOSE-WAIT trouble look for (:mod:`.anomalies`).
+host, the endpoints in each state are counted as they change (:mod:`.census_hosts`); every
+``interval`` seconds of capture time (and at the last packet) those counts are a census
+:class:`~.census_records.Sample`, what ``ss -s`` would have said then. Along the way it names what
+people debugging TIME-WAIT and CLOSE-WAIT trouble look for (:mod:`.anomalies`).
 
 Memory follows the connections alive at once, not the packets: a conversation is handed out (its
 :class:`~.census_records.ConversationRecord`) and forgotten once both sides hold no connection and
@@ -36,28 +36,24 @@ from ..core.states import State
 from ..i18n import _
 from ..sim.trace import round_time
 from .anomalies import Anomalies
+from .census_hosts import HostCounts
 from .census_records import Anomaly, ConversationRecord, Sample, Summary
 from .decode import TCP_FLAGS, ipv4_tcp, ipv4_tcp_at
 from .files import CaptureError, CaptureFile, Record
 from .notes import DEFAULT_MSL
 from .reader import Capture, decode_frame
 from .tracked import Tracked
-from .tracked_sides import GONE, NAME, SETTLE, UNLIMITED, shared_config
+from .tracked_sides import GONE, SETTLE, UNLIMITED, shared_config
 
 LINGER: Final = 3.0
 """Seconds a conversation that is over stays in the table for stragglers (a segment that crossed
 its RST, a retransmission still on its way) before it is handed out."""
-TOP_HOSTS: Final = 20
-"""Hosts whose peaks the summary gives (those with the most endpoints at a census)."""
 QUIET: Final = 1000
 """Censuses in a stretch without any event beyond which they are left out (but its last)."""
 COLLECT_GROWTH: Final = 1 << 18
 """Objects the collector tracks that may be added (net) before it runs again (see :func:`collected_by_hand`)."""
 PROGRESS_EVERY: Final = 1 << 14
 """Records between two progress reports (and looks at how much the collector's objects grew)."""
-
-_UNCOUNTED: Final = (State.CLOSED, State.LISTEN)
-_TIME_WAIT: Final = State.TIME_WAIT.value
 
 
 @contextmanager
@@ -126,10 +122,7 @@ class Census:
         """How long a TIME-WAIT lasts here: 2·MSL, or the stack's own length (Linux: 60 s)."""
         self.table: dict[bytes, Tracked] = {}
         """Both directions' keys (source, destination, ports) → the conversation."""
-        self.counts: dict[str, dict[str, int]] = {}
-        """Host → state → endpoints on it in that state now (none: left out)."""
-        self.shown: set[str] = set()
-        """Hosts in the last census (a host that drops to none is shown once more, empty)."""
+        self.hosts = HostCounts()
         self.timers: list[tuple[float, int, Tracked, int, str]] = []
         self.flights: deque[tuple[float, Tracked]] = deque()
         self.lingering: deque[tuple[float, Tracked]] = deque()
@@ -143,10 +136,6 @@ class Census:
         self.due = 0.0
         """The earliest time at which something other than a packet happens (see :meth:`_advance`)."""
         self.next_sample = 0.0
-        self.peaks: dict[str, dict[str, tuple[int, float]]] = {}
-        """Host → state → the most endpoints at a census so far, and when (hosts with endpoints)."""
-        self.retired: list[tuple[int, str, dict[str, tuple[int, float]]]] = []
-        """The hosts with the highest peaks among those that have none left (a bounded heap)."""
         self.capture = Capture(Path(path), "", [], 0, [])  # the reader's counts of frames left out
         self.tcp = 0
         self.backwards = 0
@@ -333,71 +322,15 @@ class Census:
 
     def _sample(self, t: float) -> None:
         """The census at ``t``: each host with endpoints in some state now (or at the last one)."""
-        counts, shown, sink = self.counts, self.shown, self.sink
-        now_shown: set[str] = set()
-        for host in sorted(counts):
-            states = counts[host]
-            if not states:
-                continue
-            now_shown.add(host)
-            sink.sample(Sample(t, host, dict(states)))
-            peaks = self.peaks.setdefault(host, {})
-            for state, n in states.items():
-                if n > peaks.get(state, (0, 0.0))[0]:
-                    peaks[state] = (n, t)
-        for host in sorted(shown - now_shown):
-            sink.sample(Sample(t, host, {}))
-        for host in [h for h, states in counts.items() if not states]:
-            del counts[host]
-            self._retire(host)
-        self.shown = now_shown
+        sink = self.sink
+        for sample in self.hosts.census(t):
+            sink.sample(sample)
         self.anomalies.sampled(t)
-
-    def _top_peaks(self) -> dict[str, dict[str, tuple[int, float]]]:
-        """The :data:`TOP_HOSTS` hosts with the most endpoints at a census (summed over states)."""
-        retired = {host: peaks for _total, host, peaks in self.retired}
-        ranked = []
-        for host, peaks in self.peaks.items():
-            if host in retired:  # it had none left once, then some again
-                peaks = _merged(retired.pop(host), peaks)
-            ranked.append((_total(peaks), host, peaks))
-        ranked += [(_total(peaks), host, peaks) for host, peaks in retired.items()]
-        ranked.sort(key=lambda item: (-item[0], item[1]))
-        return {host: peaks for _score, host, peaks in ranked[:TOP_HOSTS]}
-
-    def _retire(self, host: str) -> None:
-        """``host`` has no endpoint left: its peaks join the few kept for the summary (once: a host
-        that retires again, after it had endpoints anew, has its two sets of peaks merged)."""
-        peaks = self.peaks.pop(host, None)
-        if not peaks:
-            return
-        for i, (_score, old_host, old) in enumerate(self.retired):
-            if old_host == host:
-                peaks = _merged(old, peaks)
-                self.retired[i] = self.retired[-1]
-                self.retired.pop()
-                heapq.heapify(self.retired)
-                break
-        heapq.heappush(self.retired, (_total(peaks), host, peaks))
-        if len(self.retired) > TOP_HOSTS:
-            heapq.heappop(self.retired)
 
     # ------------------------------------------------------------------ what the conversations report
     def moved(self, host: str, old: State, new: State) -> None:
         """An endpoint on ``host`` went from ``old`` to ``new``."""
-        states = self.counts.get(host)
-        if states is None:
-            states = self.counts[host] = {}
-        if old not in _UNCOUNTED:
-            name = NAME[old]
-            n = states[name] - 1
-            if n:
-                states[name] = n
-            else:
-                del states[name]
-        if new not in _UNCOUNTED:
-            name = NAME[new]
-            states[name] = states.get(name, 0) + 1
+        self.hosts.moved(host, old, new)
 
     def schedule(self, deadline: float, conv: Tracked, side: int, name: str) -> None:
         self.order += 1
@@ -431,9 +364,7 @@ class Census:
         self.anomalies.close_wait(conv, side, since, t, frame)
 
     def time_wait_entered(self, conv: Tracked, side: int, t: float) -> None:
-        host = conv.hosts[side]
-        n = self.counts[host].get(_TIME_WAIT, 0)
-        self.anomalies.time_wait(conv, side, n, t)
+        self.anomalies.time_wait(conv, side, self.hosts.time_waits(conv.hosts[side]), t)
 
     # ------------------------------------------------------------------ handing out
     def _hand_out(self, conv: Tracked, t: float, *, cut: bool = False) -> None:
@@ -484,7 +415,7 @@ class Census:
             frame_notes=[f"packet {n.frame}: {n.text}" for n in self.capture.notes[:10]],
             anomalies=self.anomalies.counts(),
             matters=self.anomalies.matter_counts(),
-            peaks=self._top_peaks(),
+            peaks=self.hosts.top_peaks(),
             broken=broken,
             backwards=self.backwards,
             two_msl=self.two_msl,
@@ -504,16 +435,3 @@ class Census:
         self.timers.clear()
         self.flights.clear()
         self.lingering.clear()
-
-
-def _total(peaks: dict[str, tuple[int, float]]) -> int:
-    return sum(n for n, _t in peaks.values())
-
-
-def _merged(before: dict[str, tuple[int, float]], after: dict[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
-    """A host's peaks over two stretches of time: per state the higher, the earlier of two equal."""
-    out = dict(before)
-    for state, (n, t) in after.items():
-        if state not in out or n > out[state][0]:
-            out[state] = (n, t)
-    return out
