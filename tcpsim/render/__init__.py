@@ -1,31 +1,31 @@
 """Headless output of a run: a ladder diagram in the terminal (Rich), or JSON lines.
 
 The ladder has a lane per endpoint with time running down, segments drawn between the lanes, and
-under each state change and segment, dimmed, the RFC 9293 rule that caused it.
+under each state change and segment, dimmed, the RFC 9293 rule that caused it. How each expectation
+reads once checked is :mod:`.expect`'s (the app's event log shows the same verdicts).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.color import ColorSystem
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from .core.personality import fixed_time_wait
-from .core.segment import Flags
-from .core.segment import segment_label as segment_label  # the one formatter; the views import it from here
-from .core.states import parse_state
-from .escape import json_visible, visible
-from .i18n import N_, _, ngettext
-from .richtext import Wrapped
-from .scenario.expect import ExpectEvent
-from .scenario.runner import RunResult
-from .sim.trace import (
+from ..core.personality import fixed_time_wait
+from ..core.segment import Flags
+from ..core.segment import segment_label as segment_label  # the one formatter; the views import it from here
+from ..core.states import parse_state
+from ..escape import json_visible, visible
+from ..i18n import N_, _, ngettext
+from ..richtext import Wrapped
+from ..scenario.expect import ExpectEvent
+from ..scenario.runner import RunResult
+from ..sim.trace import (
     ArriveEvent,
     CallEvent,
     DelayEvent,
@@ -41,12 +41,13 @@ from .sim.trace import (
     TimerEvent,
     TraceEvent,
 )
-from .sim.wording import note_text, rule_text, who
-from .stdio import unicode_ok
-from .wrapping import wrap
+from ..sim.wording import note_text, rule_text, who
+from ..stdio import unicode_ok
+from ..wrapping import wrap
+from .expect import expect_line, failure_table
 
 if TYPE_CHECKING:
-    from .capture import ImportResult
+    from ..capture import ImportResult
 
 PHASE_STYLE = {"opening": "yellow", "established": "green", "closing": "magenta", "closed": "bright_black"}
 LANE_STYLE = {"client": "cyan", "server": "bright_magenta"}
@@ -344,79 +345,6 @@ def _centre(text: Text, width: int) -> Text:
     return Text(" " * pad) + text
 
 
-def _describe_expected(e: ExpectEvent) -> str:
-    if e.check == "state":
-        return _("{endpoint} is {state}").format(endpoint=who(e.endpoint), state=e.expected)
-    if e.check == "received":
-        return _("{endpoint} has received {data}").format(endpoint=who(e.endpoint), data=repr(e.expected))
-    if e.endpoint:
-        return _("last segment sent by {endpoint} is {fields}").format(
-            endpoint=who(e.endpoint), fields=_fields(e.expected)
-        )
-    return _("last segment sent is {fields}").format(fields=_fields(e.expected))
-
-
-def _fields(fields: dict[str, Any] | None) -> str:
-    if not fields:
-        return _("(none)")
-    return " ".join(f"{k}={v!r}" if k == "data" else f"{k}={v}" for k, v in fields.items())
-
-
-def expect_line(e: ExpectEvent) -> Text:
-    """One check of an expectation, with the author's note if there is one."""
-    text = expect_verdict(e)
-    if e.note:
-        text.append("  " + _("({note})").format(note=visible(_(e.note))), style="italic dim")
-    return text
-
-
-def expect_verdict(e: ExpectEvent) -> Text:
-    """Whether one check held, and what was expected and seen."""
-    if e.check == "script":  # a packetdrill line, in a script session: the line, and why it fails
-        if e.ok:
-            return Text(_("✓ line {line}: {text}").format(line=e.index, text=e.expected), style="green")
-        reason = str(e.actual).split("\n")[0]
-        return Text(
-            _("✗ line {line}: {text}: {reason}").format(line=e.index, text=e.expected, reason=reason), style="bold red"
-        )
-    if e.ok:
-        return Text(
-            _("✓ expect #{index}: {expected}").format(index=e.index, expected=_describe_expected(e)), style="green"
-        )
-    if e.check == "state":
-        actual = _("it is {state}").format(state=e.actual)
-    elif e.check == "received":
-        actual = _("it has received {data}").format(data=repr(e.actual))
-    else:
-        actual = _("it is {fields}").format(fields=_fields(e.actual))
-    return Text(
-        _("✗ expect #{index}: expected {expected}, but {actual}").format(
-            index=e.index, expected=_describe_expected(e), actual=actual
-        ),
-        style="bold red",
-    )
-
-
-def failure_table(e: ExpectEvent) -> Table:
-    """Expected and actual segment side by side, for a failed ``last_sent``."""
-    table = Table(
-        title=_("expect #{index} at t={t}: last_sent").format(index=e.index, t=f"{e.t:g}"), title_style="bold red"
-    )
-    table.add_column(_("field"))
-    table.add_column(_("expected"))
-    table.add_column(_("actual"))
-    actual = e.actual or {}
-    for key in ("from", "flags", "has", "seq", "ack", "len", "data", "id"):
-        if key in e.expected or key in actual:
-            exp = e.expected.get(key, "")
-            act = actual.get(key, "") if key != "has" else actual.get("flags", "")
-            mismatch = key in e.expected and key != "has" and exp != act
-            table.add_row(
-                Text(key), Text(visible(str(exp))), Text(visible(str(act)), style="bold red" if mismatch else "")
-            )
-    return table
-
-
 def render_text(result: RunResult, console: Console, *, rules: bool = True) -> None:
     """The whole run as a ladder, then a verdict on the expectations."""
     ladder = Ladder(console, rules)
@@ -460,8 +388,8 @@ def summary(result: RunResult, console: Console) -> None:
 
 def render_import(result: ImportResult, console: Console, *, rules: bool = True) -> None:
     """An imported capture (``tcpsim import``) as a ladder, then both sides' states at its end."""
-    from .capture import CaptureNote
-    from .capture.reader import endpoint_text
+    from ..capture import CaptureNote
+    from ..capture.reader import endpoint_text
 
     client, server = (endpoint_text(result.roles[n]) for n in ("client", "server"))
     ladder = Ladder(console, rules)

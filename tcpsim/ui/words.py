@@ -16,7 +16,7 @@ from ..core.personality import fixed_time_wait
 from ..core.states import State
 from ..escape import visible, visible_bytes
 from ..i18n import N_, _, ngettext
-from ..render import expect_verdict
+from ..render.expect import expect_verdict
 from ..scenario.expect import ExpectEvent
 from ..scenario.view import FaultView, View
 from ..sim.trace import (
