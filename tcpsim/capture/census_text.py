@@ -16,20 +16,20 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from ..blocks import bar_rows
 from ..escape import visible
 from ..i18n import _, ngettext, number
 from ..wrapping import wrap
 from .census_records import CENSUS_STATES, KINDS, MATTERS, Anomaly, ConversationRecord, Sample, Summary
 from .census_series import Series
 
-LEVELS = " ▁▂▃▄▅▆▇█"
-"""A column's height in eighths: the lab's chart draws with the same blocks."""
 CHARTED = 12
 """Hosts charted (the busiest of those kept)."""
 LISTED = 20
 """Conversations listed for each reason they matter, and anomalies of each kind."""
 LABEL = 13
-"""Width of a chart row's label: the longest state name (SYN-RECEIVED) and a space."""
+"""Width of a chart row's label: the longest state name (SYN-RECEIVED) and a space (the app's
+census chart has the same rows)."""
 FIGURES = 26
 """Width kept right of the chart for a row's figures: its peak, when, and the count at the end."""
 
@@ -58,6 +58,28 @@ def seconds(value: float) -> str:
     if "e" in text:
         text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text
+
+
+def figures_head() -> str:
+    """The heading over a chart row's figures (:func:`row_figures`)."""
+    return _("peak (at s) · at the end")
+
+
+def row_figures(row: list[int], times: list[float], end: float, last: int) -> str:
+    """A chart row's figures: its peak, the time of the column that holds it (``end``, the last
+    packet's, for a column the census has not started yet), and ``last``, the count at the end."""
+    peak = max(row)
+    column = row.index(peak)
+    at = times[column] if column < len(times) else end
+    return f"{number(peak)} ({seconds(at)}) · {number(last)}"
+
+
+def time_axis(first: float, end: float, columns: int) -> str:
+    """The line under a chart of ``columns`` columns: the first column's time on the left, the
+    last packet's on the right."""
+    left = f"t = {seconds(first)} s"
+    right = f"{seconds(end)} s"
+    return left + " " * max(1, columns - len(left) - len(right)) + right
 
 
 class TextSink:
@@ -131,8 +153,7 @@ class TextSink:
         if not hosts:
             w("  " + _("no endpoint in any state at a census") + "\n\n")
             return
-        figures = _("peak (at s) · at the end")
-        w(" " * (2 + LABEL + self.columns + 1) + figures + "\n")
+        w(" " * (2 + LABEL + self.columns + 1) + figures_head() + "\n")
         for host in hosts:
             w(host + "\n")
             series = chart.hosts[host]
@@ -141,15 +162,11 @@ class TextSink:
                 row = series.rows.get(state)
                 if row is None:
                     continue
-                peak = max(row)
-                at = chart.times[row.index(peak)]
-                bars = "".join(_level(v, peak) for v in row).ljust(len(chart.times))
-                figures = f"{number(peak)} ({seconds(at)}) · {number(end.get(state, 0))}"
+                bars = bar_rows(row, max(row), 1)[0]
+                figures = row_figures(row, chart.times, summary.end, end.get(state, 0))
                 w(f"  {state:<{LABEL}}{bars:<{self.columns}} {figures}\n")
-        first, last = (chart.times[0], summary.end) if chart.times else (0.0, summary.end)
-        axis = f"t = {seconds(first)} s"
-        right = f"{seconds(last)} s"
-        w(" " * (2 + LABEL) + axis + " " * max(1, len(chart.times) - len(axis) - len(right)) + right + "\n")
+        first = chart.times[0] if chart.times else 0.0
+        w(" " * (2 + LABEL) + time_axis(first, summary.end, len(chart.times)) + "\n")
         more = len(chart.hosts) - len(hosts) + chart.dropped
         if more > 0:
             w(
@@ -266,12 +283,6 @@ class TextSink:
             self._para(f"  {label}: {text}", hang=4)
         for note in summary.frame_notes:
             self._para("  " + note, hang=4)
-
-
-def _level(value: int, peak: int) -> str:
-    if value <= 0 or peak <= 0:
-        return LEVELS[0]
-    return LEVELS[max(1, round(value / peak * 8))]
 
 
 def _conversation_line(record: ConversationRecord, reason: str) -> str:

@@ -1,9 +1,10 @@
 """The census chart: one host's endpoints in each state over the capture's time.
 
-A row per state the host was seen in, in the RFC's order, drawn in the lab's blocks (the load
-lab's :func:`~tcpsim.ui.widgets.lab.bar_rows`, one line high), each scaled to its own peak as the
-text format's chart is (``tcpsim import FILE --all``), with the peak, when, and the count at the end.
-The columns the census kept are merged (the most in each group) to fit the widget's width.
+The text format's chart (``tcpsim import FILE --all``) in a widget, drawn as it is: a row per state
+the host was seen in, in the RFC's order, in the load lab's blocks (:func:`tcpsim.blocks.bar_rows`,
+one line high), each scaled to its own peak, with the same figures (the peak, when, and the count at
+the end) and time axis (:mod:`tcpsim.capture.census_text`). The columns the census kept are merged
+(the most in each group) to fit the widget's width.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from ...capture.census_text import seconds
-from ...i18n import _, number
+from ...blocks import bar_rows
+from ...capture.census_text import LABEL, figures_head, row_figures, seconds, time_axis
+from ...i18n import _
 from ..census_model import HostSeries, chart_states
-from .lab import bar_rows
 
-LABEL = 13
-"""The longest state name (SYN-RECEIVED) and a space."""
 BOLD = Style(bold=True)
 
 
@@ -82,13 +81,10 @@ class CensusChart(Widget):
             return text
         series = self.series
         states = chart_states(series)
-        figures = {}
-        for state in states:
-            row = series.rows[state]
-            peak = max(row)
-            at = self.times[row.index(peak)] if row.index(peak) < len(self.times) else self.end
-            figures[state] = f"{number(peak)} ({seconds(at)}) · {number(series.last.get(state, 0))}"
-        head = _("peak (at s) · at the end")
+        figures = {
+            state: row_figures(series.rows[state], self.times, self.end, series.last.get(state, 0)) for state in states
+        }
+        head = figures_head()
         fig_width = max([cell_len(head), *(len(f) for f in figures.values())])
         plot = max(4, self.size.width - LABEL - 1 - fig_width)
         label = _("state")
@@ -109,11 +105,8 @@ class CensusChart(Widget):
             text.append(f"{state:<{LABEL}}", style=BOLD)
             text.append(f"{bars:<{plot}}", style=style(kind))
             text.append(" " + figures[state])
-        columns = math.ceil(len(self.times) / group)
-        left = f"t = {seconds(self.times[0] if self.times else 0.0)} s"
-        right = f"{seconds(self.end)} s"
-        gap = max(1, columns - len(left) - len(right))
-        text.append("\n" + " " * LABEL + left + " " * gap + right, style=axis)
+        first = self.times[0] if self.times else 0.0
+        text.append("\n" + " " * LABEL + time_axis(first, self.end, math.ceil(len(self.times) / group)), style=axis)
         if hidden:
             text.append("\n")
             text.append(

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
+from ...blocks import bar_rows
 from ...core.states import State
 from ...i18n import _
 from ...lab.model import EADDRNOTAVAIL, STATE_NAMES, LoadConfig, Sample, Theory
@@ -26,7 +27,6 @@ from ...lab.settings import PRESET_NAMES
 from ...richtext import Wrapped
 from ...sim.wording import who
 
-LEVELS = " ▁▂▃▄▅▆▇█"
 LABEL = 7
 """Width of the chart's y-axis labels (6 digits with a comma, up to 65,535 ports) and the axis."""
 BOLD = Style(bold=True)
@@ -70,21 +70,6 @@ def _short(value: int) -> str:
     if value < 1_000_000:
         return f"{value:,}"
     return f"{value / 1e6:.3g}M"
-
-
-def bar_rows(values: Sequence[int], top: int, rows: int) -> list[str]:
-    """A column chart of ``values`` in ``rows`` lines of block characters (top line first): each
-    column is filled in eighths of a line in proportion to value / top; a value above 0 shows."""
-    top = max(top, 1)
-    eighths = []
-    for v in values:
-        e = min(rows * 8, round(v / top * rows * 8))
-        eighths.append(1 if v > 0 and e == 0 else e)
-    lines = []
-    for r in range(rows - 1, -1, -1):
-        floor = r * 8
-        lines.append("".join(LEVELS[max(0, min(8, e - floor))] for e in eighths))
-    return lines
 
 
 class PortsBar(Widget):
