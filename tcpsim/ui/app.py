@@ -145,7 +145,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
                 yield self._diagram_slot
             yield EndpointPane("server", focused=FIRST_ENDPOINT == "server", state=states["server"])
         yield EventLog(id="log")
-        yield KeyBar(self.size.width, id="keys")
+        yield KeyBar(self.size.width, read_only=self.session.view.read_only, id="keys")
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_frame_drawn)
@@ -272,6 +272,7 @@ class TcpsimApp(FileActions, EndpointActions, StackActions, PredictActions, Cens
         home.query_one("#log", EventLog).show(view, relative=self.relative)
         if self.view == "diagram":
             self._paint_diagram()
+        home.query_one("#keys", KeyBar).show_read_only(view.read_only)
         self._withdraw_stale(view)
         self._announce_checks(view)
         self._status(view)

@@ -35,6 +35,9 @@ class Command:
     display_key: str = ""
     priority: int = 50
     """Which footer keys step aside first when the width runs short (lowest first); 100 never does."""
+    changes: bool = False
+    """Changes what happens (an endpoint's call, a fault): the footer does not offer it while the
+    session is a record (an imported capture, a packetdrill script), where the key only says so."""
 
     @property
     def shown_key(self) -> str:
@@ -58,19 +61,36 @@ COMMANDS: tuple[Command, ...] = (
     Command("n", "step", N_("Step"), N_("Step to the next event (jumps over waits, even 2·MSL)"), priority=90),
     Command("b", "step_back", N_("Back"), N_("Rewind one event, exactly; n then replays what was undone"), priority=80),
     Command("tab", "switch_endpoint", N_("Switch"), N_("Switch the focused endpoint (client ⇄ server)"), priority=70),
-    Command("o", "open", N_("Open"), N_("OPEN: connect on the client, listen on the server"), priority=40),
-    Command("s", "send", N_("Send"), N_("SEND data from the focused endpoint"), priority=30),
-    Command("c", "close", N_("Close"), N_("CLOSE the focused endpoint's side (sends a FIN)"), priority=35),
-    Command("a", "abort", N_("Abort"), N_("ABORT the focused endpoint's connection (sends a RST)"), footer=False),
+    Command(
+        "o", "open", N_("Open"), N_("OPEN: connect on the client, listen on the server"), priority=40, changes=True
+    ),
+    Command("s", "send", N_("Send"), N_("SEND data from the focused endpoint"), priority=30, changes=True),
+    Command(
+        "c", "close", N_("Close"), N_("CLOSE the focused endpoint's side (sends a FIN)"), priority=35, changes=True
+    ),
+    Command(
+        "a",
+        "abort",
+        N_("Abort"),
+        N_("ABORT the focused endpoint's connection (sends a RST)"),
+        footer=False,
+        changes=True,
+    ),
     Command(
         "d",
         "drop_next",
         N_("Drop next"),
         N_("Drop the next segment the focused endpoint sends (d again cancels)"),
         footer=False,
+        changes=True,
     ),
     Command(
-        "x", "fault", N_("Fault"), N_("Drop, duplicate or delay the segment selected in the timeline"), footer=False
+        "x",
+        "fault",
+        N_("Fault"),
+        N_("Drop, duplicate or delay the segment selected in the timeline"),
+        footer=False,
+        changes=True,
     ),
     Command(
         "f",
@@ -78,6 +98,7 @@ COMMANDS: tuple[Command, ...] = (
         N_("Retransmit"),
         N_("Retransmit the FIN (the oldest unacknowledged segment) now"),
         footer=False,
+        changes=True,
     ),
     Command("plus,equals_sign", "faster", N_("Faster"), N_("Play faster"), display_key="+", footer=False),
     Command("minus,underscore", "slower", N_("Slower"), N_("Play slower"), display_key="-", footer=False),

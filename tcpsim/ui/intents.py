@@ -61,6 +61,9 @@ class EndpointActions(_Base):
         from .screens.dialogs import Prompt
 
         endpoint = self.focused_endpoint
+        if self.session.view.read_only:  # a record: said at once, not after the text is typed
+            self._report(self.session.act(endpoint, "send"))
+            return
 
         def done(text: str | None) -> None:
             if text:
@@ -100,6 +103,9 @@ class EndpointActions(_Base):
         target = self._fault_target(view)
         if target is None and not view.faults:
             self.notify(_("No segment is in flight: select one in the timeline while it travels."), severity="warning")
+            return
+        if view.read_only and target is not None:  # a record: said at once, not after a fault is chosen
+            self._report(self.session.alter(target, "drop"))
             return
         self.playing = False
 

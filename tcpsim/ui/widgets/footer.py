@@ -34,12 +34,14 @@ class KeyBar(Static):
     }
     """
 
-    def __init__(self, width: int = 0, **kwargs: object) -> None:
+    def __init__(self, width: int = 0, *, read_only: bool = False, **kwargs: object) -> None:
         """``width``: the terminal's, if known, so that the bar is born with its keys (not drawn
         empty, then again with them)."""
         self.extra: frozenset[str] = frozenset()
         """Actions of commands kept out of the footer shown all the same, while they apply (the
         census's escape, once a conversation was opened from it)."""
+        self.read_only = read_only
+        """The session is a record: the keys that would change what happens are not offered."""
         super().__init__(self.line(width) if width else "", markup=False, **kwargs)  # type: ignore[arg-type]
         self._width = width or -1
 
@@ -47,6 +49,13 @@ class KeyBar(Static):
         """Show these commands too (or no longer), whatever the catalogue says of their footer."""
         if actions != self.extra:
             self.extra = actions
+            if self._width > 0:
+                self.update(self.line(self._width))
+
+    def show_read_only(self, read_only: bool) -> None:
+        """Offer the keys that change what happens (``Command.changes``) only where they can."""
+        if read_only != self.read_only:
+            self.read_only = read_only
             if self._width > 0:
                 self.update(self.line(self._width))
 
@@ -64,10 +73,12 @@ class KeyBar(Static):
             self.update(self.line(self.size.width))
 
     @staticmethod
-    def keys_for(width: int, extra: frozenset[str] = frozenset()) -> tuple[list[Command], str, bool]:
+    def keys_for(
+        width: int, extra: frozenset[str] = frozenset(), read_only: bool = False
+    ) -> tuple[list[Command], str, bool]:
         """The commands shown at ``width``, the spacing between them, and whether the palette hint fits
-        (``extra``: actions shown as well)."""
-        shown = [c for c in COMMANDS if c.footer or c.action in extra]
+        (``extra``: actions shown as well; ``read_only``: without those that change what happens)."""
+        shown = [c for c in COMMANDS if (c.footer or c.action in extra) and not (read_only and c.changes)]
 
         def length(commands: list[Command], gap: str) -> int:
             return sum(len(c.shown_key) + 1 + cell_len(c.title) for c in commands) + len(gap) * (len(commands) - 1) + 1
@@ -85,7 +96,7 @@ class KeyBar(Static):
         return shown, " ", False
 
     def line(self, width: int) -> Content:
-        shown, gap, palette = self.keys_for(width, self.extra)
+        shown, gap, palette = self.keys_for(width, self.extra, self.read_only)
         keys = gap.join(
             f"[@click=app.{c.action}][b $footer-key-foreground]{c.shown_key}[/] {escape(c.title)}[/]" for c in shown
         )
