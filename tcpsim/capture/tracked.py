@@ -21,8 +21,9 @@ Where it simplifies, it says so (in the conversation's notes, and in README's "W
 - A later packet can prove such a reading wrong, and the model is then corrected rather than
   bent: a SYN sent again from SYN-SENT shows that nothing on its way to its sender had arrived (a
   SYN,ACK would have made it ESTABLISHED), so it stays SYN-SENT; a FIN sent again after the
-  capture showed its acknowledgment shows that its sender never left LAST-ACK, which it re-enters
-  (:meth:`~.tracked_sent.Senders._back_to_last_ack`). The census streams: the lines it wrote
+  capture showed its acknowledgment shows that its sender never left the state it waited in for
+  that acknowledgment (LAST-ACK, CLOSING or FIN-WAIT-1), which it re-enters
+  (:meth:`~.tracked_sent.Senders._fin_again_after_its_ack`). The census streams: the lines it wrote
   before the proof are not rewritten (holding every line back for as long as a retransmission
   can take would delay every count for a rare loss); the note says which times they cover.
 - Windows are not checked (the census does not read the window-scale option): every segment is

@@ -9,21 +9,28 @@ readings or none, while the arrivals of what was sent are decided in :mod:`.trac
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..core import seq as sq
 from ..core.segment import ACK, FIN, SYN, Segment
 from ..core.seq import Seq
+from ..core.states import State
 from ..core.tcb import Endpoint
 from ..i18n import _
 from .tracked_sides import (
     ABORTABLE,
     CLOSED,
     CLOSED_AFTER_FIN,
+    CLOSING,
+    FIN_WAIT_1,
+    FIN_WAIT_2,
     GONE,
     LAST_ACK,
     MAX_GAP,
     MAX_NOTES,
     MAX_QUEUE,
     NAME,
+    PAST_ITS_ACK,
     SENDING,
     SYN_RECEIVED,
     SYN_SENT,
@@ -32,6 +39,11 @@ from .tracked_sides import (
     Flight,
     Sides,
 )
+
+_FIN_SENT_IN: Final = (NAME[FIN_WAIT_1], NAME[LAST_ACK])
+"""The states in which a side sends its FIN (a CLOSE in ESTABLISHED or CLOSE-WAIT, RFC 9293 3.10.4)."""
+_COUNTED_PAST_ITS_ACK: Final = (NAME[FIN_WAIT_2], NAME[TIME_WAIT], NAME[CLOSED])
+"""The states a side is counted in once its FIN is taken as acknowledged."""
 
 
 class Senders(Sides):
@@ -153,14 +165,18 @@ class Senders(Sides):
             if len(ep.retransmission_queue) > MAX_QUEUE:
                 self._unacknowledged(side, t)
             return
+        if (
+            flags & FIN
+            and self.fin_acked[side] is not None
+            and ((state in PAST_ITS_ACK and end == ep.snd_nxt) or (state is CLOSED and not self.resets))
+            and self._fin_again_after_its_ack(side, seg, t, frame)
+        ):
+            return
         if state in CLOSED_AFTER_FIN and (((end - ep.snd_nxt) & sq.MASK) >= sq.HALF or end == ep.snd_nxt):
             self._again(side, start, end, frame)
             return
         if state is CLOSED and self.resets:
             return  # sent before the RST reached it: it crossed the RST
-        if state is CLOSED and flags & FIN and self.fins[side] and len(self.states[side]) >= 2:
-            self._fin_again_after_its_ack(side, seg, t, frame)
-            return
         self.note(
             _(
                 "the {role} sends data or a FIN (packet {frame}) in {state}, where it cannot: the capture misses how "
@@ -238,18 +254,52 @@ class Senders(Sides):
         self.notes[index] = self._syn_ack_lost(1 - side, first, copy)
         self.census.readings -= 1
 
-    def _fin_again_after_its_ack(self, side: int, seg: Segment, t: float, frame: int) -> None:
-        """``side`` sends its FIN again after the capture showed its peer acknowledge it, which
-        the model took as received (it is CLOSED). Either reading of the packets has it still
-        waiting for that acknowledgment when it sent this copy: the model goes back to LAST-ACK
-        (from CLOSED, a FIN cannot be sent), and the note says what the other reading changes."""
+    def _fin_again_after_its_ack(self, side: int, seg: Segment, t: float, frame: int) -> bool:
+        """``side`` sends its FIN again after the capture showed its peer acknowledge it, which the
+        model took as received (it is in FIN-WAIT-2, TIME-WAIT or CLOSED). Either reading of the
+        packets has it still waiting for that acknowledgment when it sent this copy (RFC 9293
+        3.10.7.4, fifth: only an acknowledgment of its FIN moves a side on from FIN-WAIT-1, CLOSING
+        or LAST-ACK): the model goes back to where it waited, and the note says what the other
+        reading changes. False when the history shows no FIN of this side waiting there."""
+        states = self.states[side]
+        sent_in = next((i for i in range(len(states) - 1, -1, -1) if states[i] in _FIN_SENT_IN), -1)
+        acked = self.fin_acked[side]
+        if sent_in < 0 or acked is None:
+            return False
         self._retransmitted(side, frame)
         self.census.readings += 1
-        before = self.states[side][-2]
-        closed_by = self.closed_by[side]
-        if before == NAME[LAST_ACK] and closed_by is not None:
-            at, ack = closed_by
-            self._back_to_last_ack(side, seg, t)
+        passed = states[sent_in + 1 :]
+        counted = " → ".join(state for state in passed if state in _COUNTED_PAST_ITS_ACK)
+        if states[sent_in] == NAME[LAST_ACK]:
+            waited = LAST_ACK
+        elif NAME[CLOSING] in passed or NAME[TIME_WAIT] in passed:
+            waited = CLOSING  # the peer's FIN had reached it (it acknowledged it) while it waited
+        else:
+            waited = FIN_WAIT_1
+        at, ack = acked
+        common = {"role": self.role(side), "frame": frame, "peer": self.role(1 - side), "ack": ack}
+        ep = self._rebuilt(side, seg, t, waited)
+        if ep is None:  # not expected of the core: the model stays as it was, and the note says so
+            self.note(
+                _(
+                    "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
+                    "acknowledge it (packet {ack}): that acknowledgment was lost after the capture point (the {role} "
+                    "was still waiting for it until a later one arrived), or this copy crossed it on the way (it was "
+                    "sent before the acknowledgment arrived). The census keeps the acknowledgment as received when it "
+                    "was captured: it counts the {role} in {counted} from then on"
+                ).format(counted=counted, **common)
+            )
+            return True
+        old = self.eps[side].state
+        self.eps[side] = ep
+        del states[sent_in + 1 :]
+        if waited is CLOSING:
+            states.append(NAME[CLOSING])
+        self.fin_acked[side] = None
+        self.time_wait_since[side] = None
+        self.census.moved(self.hosts[side], old, waited)
+        window = {"at": f"{at:.6f}", "now": f"{t:.6f}"}
+        if waited is LAST_ACK:
             self.note(
                 _(
                     "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
@@ -258,47 +308,52 @@ class Senders(Sides):
                     "here), or this copy crossed it on the way (then the {role} was CLOSED just after packet {frame}). "
                     "The census lines from {at} s to {now} s, written before packet {frame} showed this, count the "
                     "{role} CLOSED"
-                ).format(
-                    role=self.role(side),
-                    frame=frame,
-                    peer=self.role(1 - side),
-                    ack=ack,
-                    at=f"{at:.6f}",
-                    now=f"{t:.6f}",
-                )
+                ).format(**common, **window)
             )
-            return
+            return True
         self.note(
             _(
                 "two readings: the {role} sends its FIN again (packet {frame}) after the capture showed the {peer} "
-                "acknowledge it: that acknowledgment was lost after the capture point (the {role} was still in "
-                "{state} until a later one arrived), or this copy crossed it on the way (it was sent before the "
-                "acknowledgment arrived). The census takes the acknowledgment as received when it was captured: "
-                "the {role} is CLOSED from then on"
-            ).format(role=self.role(side), frame=frame, peer=self.role(1 - side), state=before)
+                "acknowledge it (packet {ack}), so that acknowledgment had not reached it yet: it was lost after the "
+                "capture point (the {role} was still in {state} until a later one arrived: the reading taken here), or "
+                "this copy crossed it on the way (then the {role} was in {next} from just after packet {frame}). The "
+                "census lines from {at} s to {now} s, written before packet {frame} showed this, count the {role} in "
+                "{counted}"
+            ).format(
+                state=NAME[waited],
+                next=NAME[TIME_WAIT if waited is CLOSING else FIN_WAIT_2],
+                counted=counted,
+                **common,
+                **window,
+            )
         )
+        return True
 
-    def _back_to_last_ack(self, side: int, seg: Segment, t: float) -> None:
-        """``side``, CLOSED by an acknowledgment the FIN it sends again shows it never had, is in
-        LAST-ACK again: a TCB rebuilt from that FIN (its sequence number, and the peer's FIN it
-        acknowledges) as the core would have it, through CLOSE-WAIT (the peer's FIN arrives,
-        RFC 9293 3.10.7.4 eighth) and a CLOSE (3.10.4), without counting either move again."""
+    def _rebuilt(self, side: int, seg: Segment, t: float, waited: State) -> Endpoint | None:
+        """``side``'s TCB as it was while it waited in ``waited`` for the acknowledgment of the FIN
+        it sends again (``seg``), rebuilt from that FIN (its sequence number, and the peer's FIN it
+        acknowledges) as the core would have it, none of its moves counted again: LAST-ACK through
+        CLOSE-WAIT (the peer's FIN arrives, RFC 9293 3.10.7.4 eighth) and a CLOSE (3.10.4); CLOSING
+        through a CLOSE (FIN-WAIT-1) and the peer's FIN, which does not acknowledge ours (eighth);
+        FIN-WAIT-1 through a CLOSE. None if the core ends elsewhere."""
         fin = sq.add(seg.seq, len(seg.data))
-        peer_fin = sq.add(seg.ack, -1)
-        ep = Endpoint.resumed(
-            self.eps[side].config, fin, peer_fin, snd_wnd=UNLIMITED, rcv_wnd=UNLIMITED, passive=side != self.client
-        )
-        ep.segment_arrives(Segment(0, 0, peer_fin, fin, FIN | ACK, UNLIMITED), t)
-        ep.close(t)
+        config = self.eps[side].config
+        passive = side != self.client
+        if waited is FIN_WAIT_1:
+            ep = Endpoint.resumed(config, fin, seg.ack, snd_wnd=UNLIMITED, rcv_wnd=UNLIMITED, passive=passive)
+            ep.close(t)
+        else:
+            peer_fin = sq.add(seg.ack, -1)
+            ep = Endpoint.resumed(config, fin, peer_fin, snd_wnd=UNLIMITED, rcv_wnd=UNLIMITED, passive=passive)
+            their_fin = Segment(0, 0, peer_fin, fin, FIN | ACK, UNLIMITED)
+            if waited is LAST_ACK:
+                ep.segment_arrives(their_fin, t)
+                ep.close(t)
+            else:
+                ep.close(t)
+                ep.segment_arrives(their_fin, t)
         ep.timers.pop("rto", None)
-        if ep.state is not LAST_ACK:  # not expected of the core: leave the model as it was
-            return
-        self.eps[side] = ep
-        states = self.states[side]
-        if states and states[-1] == NAME[CLOSED]:
-            del states[-1]
-        self.closed_by[side] = None
-        self.census.moved(self.hosts[side], CLOSED, LAST_ACK)
+        return ep if ep.state is waited else None
 
     def _retransmitted(self, side: int, frame: int) -> None:
         if not self.retransmissions[side]:

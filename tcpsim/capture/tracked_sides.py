@@ -58,6 +58,12 @@ GONE: Final = (CLOSED, LISTEN)
 SENDING: Final = (ESTABLISHED, CLOSE_WAIT)
 ABORTABLE: Final = (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK)
 CLOSED_AFTER_FIN: Final = (FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK, TIME_WAIT)
+WAITING_FOR_ACK: Final = (FIN_WAIT_1, CLOSING)
+"""States in which a side that closed first waits for the acknowledgment of its FIN (LAST-ACK is
+the one of a side that closed second)."""
+PAST_ITS_ACK: Final = (FIN_WAIT_2, TIME_WAIT)
+"""States a side enters only once its FIN is acknowledged (RFC 9293 3.10.7.4, fifth): one that
+sends its FIN again there never had that acknowledgment."""
 SIDES = ("a", "b")
 NAME: Final = {state: state.value for state in State}
 """Each state's RFC spelling: a dict lookup, where ``state.value`` is a call into Python's enum
@@ -105,9 +111,9 @@ class Sides:
         "census",
         "client",
         "close_wait",
-        "closed_by",
         "ended",
         "eps",
+        "fin_acked",
         "fins",
         "first",
         "first_frame",
@@ -194,9 +200,10 @@ class Sides:
         self.close_wait: list[tuple[float, int] | None] = [None, None]
         """When and at which packet each side entered CLOSE-WAIT (None: not in it)."""
         self.time_wait_since: list[tuple[float, int] | None] = [None, None]
-        self.closed_by: list[tuple[float, int] | None] = [None, None]
-        """When and by which packet each side last went from LAST-ACK to CLOSED (its FIN sent again
-        afterwards shows that acknowledgment never reached it)."""
+        self.fin_acked: list[tuple[float, int] | None] = [None, None]
+        """When and by which packet each side's FIN was last taken as acknowledged (it left
+        FIN-WAIT-1 or CLOSING for FIN-WAIT-2 or TIME-WAIT, or LAST-ACK for CLOSED): its FIN sent
+        again afterwards shows that acknowledgment never reached it."""
         self.gaps: tuple[list[tuple[Seq, Seq]], list[tuple[Seq, Seq]]] = ([], [])
         """Sequence ranges each side sent that the capture has not shown yet (filled with zeros)."""
         self.scheduled = [0.0, 0.0]
@@ -280,8 +287,8 @@ class Sides:
                 self.close_wait[side] = None
             if new is CLOSE_WAIT:
                 self.close_wait[side] = (t, frame or self.last_frame)
-            if old is LAST_ACK and new is CLOSED:
-                self.closed_by[side] = (t, frame or self.last_frame)
+            if (old is LAST_ACK and new is CLOSED) or (old in WAITING_FOR_ACK and new in PAST_ITS_ACK):
+                self.fin_acked[side] = (t, frame or self.last_frame)
             if new is TIME_WAIT:
                 self.time_wait_since[side] = (t, frame or self.last_frame)
                 self.census.time_wait_entered(self.whole, side, t)

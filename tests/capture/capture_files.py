@@ -22,9 +22,11 @@ Frame = tuple[float, bytes]
 """(seconds since the epoch, link-layer frame)."""
 
 
-def scenario_packets(name: str = "active-close-client") -> list[Frame]:
-    """The raw IPv4 packets of a bundled scenario, as its pcap export holds them."""
-    result = run(load_file(next(p for p in bundled() if p.stem == name)))
+def scenario_packets(name: str | Path = "active-close-client") -> list[Frame]:
+    """The raw IPv4 packets of a bundled scenario (by name) or of a scenario file, as its pcap
+    export holds them."""
+    path = name if isinstance(name, Path) else next(p for p in bundled() if p.stem == name)
+    result = run(load_file(path))
     addr = addresses(result.scenario)
     return [
         (EPOCH + p.t, packet_bytes(p.send.segment, addr[p.sender], addr[p.receiver], p.send.id))
